@@ -1,0 +1,104 @@
+"""The headless command: ``python -m careplan plan INTAKE.json [--json P] [--pdf P]``.
+
+Why it exists: the same intake must give the same plan through every door, and
+a script or an integration test needs one without a browser. Bad input exits 2
+with one line per problem naming the field; nothing is written then, and an
+output file is only ever replaced whole (temporary file, then rename).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from careplan.engine import build_plan
+from careplan.errors import IntakeError
+from careplan.plan import CarePlan
+from careplan.validation import validate_intake
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+EXIT_UNAVAILABLE = 3
+
+
+def plan_json(plan: CarePlan) -> str:
+    """The plan as the contract's JSON, UTF-8 and stable key order."""
+    return json.dumps(plan.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so a reader sees the old file or the new one, never half."""
+    path = path.resolve()
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m careplan", description="Inomyalgia Care: intake to care plan."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    plan = commands.add_parser("plan", help="build the care plan for one intake JSON file")
+    plan.add_argument("intake", type=Path, help="intake JSON (see shared/contract)")
+    plan.add_argument("--json", type=Path, dest="json_out", help="write the plan JSON here")
+    plan.add_argument("--pdf", type=Path, dest="pdf_out", help="write the patient handout here")
+    plan.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        help="date the plan is made (YYYY-MM-DD); defaults to today",
+    )
+    return parser
+
+
+def _plan_command(args: argparse.Namespace) -> int:
+    if args.pdf_out is not None:
+        print("careplan: --pdf is not yet available in this version", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    today = args.today or date.today()
+    try:
+        raw = args.intake.read_bytes()
+    except OSError as exc:
+        print(f"{args.intake}: cannot read the file ({exc.strerror})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        intake = validate_intake(raw, today=today)
+    except IntakeError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    text = plan_json(build_plan(intake=intake, today=today))
+    if args.json_out is None:
+        sys.stdout.write(text)
+    else:
+        write_atomically(args.json_out, text.encode("utf-8"))
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code instead of raising (no tracebacks for users)."""
+    args = _parser().parse_args(argv)
+    try:
+        return _plan_command(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug, not bad input: say so in one line
+        if os.environ.get("CAREPLAN_DEBUG"):
+            raise
+        print(f"careplan: internal error ({type(exc).__name__}); set CAREPLAN_DEBUG=1 for details",
+              file=sys.stderr)
+        return 1

@@ -1,0 +1,192 @@
+"""Build a care plan from an intake: pure, deterministic, red flags first.
+
+Order matters clinically: the alert rules run first on the intake facts; their
+outcome (any emergency or urgent alert) becomes a fact the recommendation rules
+may read, and an emergency holds back every recommendation marked
+``hold_if_emergency`` (exercise, heat, stretching) until the patient is seen.
+The clock is passed in (``today``) so the same intake always gives the same plan.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from typing import Final
+
+from careplan.facts import Facts, derive_facts
+from careplan.intake import Intake
+from careplan.medications import MedicationReview, review
+from careplan.plan import (
+    DOMAINS,
+    SEVERITIES,
+    TIMEFRAMES,
+    Alert,
+    CarePlan,
+    FollowUp,
+    MedicationLine,
+    PatientSummary,
+    Recommendation,
+    VisitSummary,
+    Withheld,
+)
+from careplan.plan import RuleBase as RuleBaseStamp
+from careplan.rules import LABS, Rule, RuleBase, load_rule_base
+from careplan.rules.conditions import evaluate, true_facts
+from careplan.scoring import compute_scores, flat_scores, score_details, screens_not_done
+
+ACUTE_WEEKS: Final = 4
+CHRONIC_WEEKS: Final = 12
+
+
+@cache
+def default_rule_base() -> RuleBase:
+    """The shipped rule base, loaded and checked once per process (no patient data)."""
+    return load_rule_base()
+
+
+def review_interval_weeks(*, duration_weeks: int | None, escalated: bool) -> int:
+    """Weeks to the review visit: sooner after an alert; 2-4 acute, 4-8 chronic (NG193, [M])."""
+    if escalated:
+        return 1
+    if duration_weeks is None:
+        return 4
+    if duration_weeks < ACUTE_WEEKS:
+        return 2
+    if duration_weeks <= CHRONIC_WEEKS:
+        return 4
+    return 6
+
+
+def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None) -> CarePlan:
+    """The care plan of the contract for one validated intake."""
+    rules = rule_base or default_rule_base()
+    meds = _review_medications(intake)
+    scores = compute_scores(intake=intake, medications=meds)
+    facts = derive_facts(intake=intake, scores=scores, medications=meds)
+
+    fired_alerts = [rule for rule in rules.alerts if evaluate(rule.when, facts.get) is True]
+    fired_alerts.sort(key=lambda r: (SEVERITIES.index(r.severity or "routine"),
+                                     TIMEFRAMES.index(r.timeframe or "routine")))
+    emergency = any(r.severity == "emergency" for r in fired_alerts)
+    urgent = any(r.severity == "urgent" for r in fired_alerts)
+    weeks = review_interval_weeks(
+        duration_weeks=intake.history.duration_weeks, escalated=emergency or urgent
+    )
+    facts = facts.with_values(
+        alert_emergency=emergency, alert_urgent=urgent, review_in_weeks=weeks
+    )
+
+    kept: list[Rule] = []
+    withheld: list[Withheld] = []
+    for rule in rules.recommendations:
+        if evaluate(rule.when, facts.get) is not True:
+            continue
+        if emergency and rule.hold_if_emergency:
+            ids = ", ".join(r.id for r in fired_alerts if r.severity == "emergency")
+            withheld.append(Withheld(id=rule.id, reason=f"held back until {ids} is assessed"))
+            continue
+        kept.append(rule)
+    kept.sort(key=lambda r: (DOMAINS.index(r.domain or "follow_up"), r.priority))
+
+    labs = {lab for rule in (*fired_alerts, *kept) for lab in rule.labs}
+    return CarePlan(
+        patient=PatientSummary(
+            name=intake.patient.name,
+            date_of_birth=intake.patient.date_of_birth,
+            age=intake.age,
+            sex=intake.patient.sex,
+            mrn=intake.patient.mrn,
+            preferred_language=intake.patient.preferred_language,
+        ),
+        visit=VisitSummary(
+            date=intake.visit.date, clinician=intake.visit.clinician, reason=intake.visit.reason
+        ),
+        generated_on=today,
+        rule_base=RuleBaseStamp(version=rules.version, digest=rules.digest),
+        scores=flat_scores(scores),
+        score_details=score_details(scores),
+        alerts=tuple(_alert(rule, facts) for rule in fired_alerts),
+        recommendations=tuple(_recommendation(rule, facts) for rule in kept),
+        withheld=tuple(withheld),
+        medications=_medication_lines(intake, meds),
+        screens_not_done=screens_not_done(intake),
+        follow_up=FollowUp(
+            review_in_weeks=weeks, labs_to_consider=tuple(lab for lab in LABS if lab in labs)
+        ),
+    )
+
+
+def _review_medications(intake: Intake) -> MedicationReview:
+    return review((m.name, m.dose) for m in intake.history.medications or [])
+
+
+def _because(rule: Rule, facts: Facts) -> tuple[str, ...]:
+    """Report a fact the condition tested only if its test was true; context facts always."""
+    tested, matched = rule.reads, true_facts(rule.when, facts.get)
+    described = [
+        facts.describe(ref)
+        for ref in rule.because
+        if ref.partition(":")[0] in matched or ref.partition(":")[0] not in tested
+    ]
+    return tuple(dict.fromkeys(text for text in described if text))
+
+
+def _patient_text(rule: Rule, facts: Facts) -> str:
+    if "{" not in rule.patient_text:
+        return rule.patient_text
+    numbers = {
+        name: _plain(value)
+        for name, value in facts.values.items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    }
+    return rule.patient_text.format_map(numbers)
+
+
+def _plain(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _alert(rule: Rule, facts: Facts) -> Alert:
+    return Alert(
+        id=rule.id,
+        severity=rule.severity or "routine",
+        timeframe=rule.timeframe or "routine",
+        title=rule.title,
+        action=rule.clinician_note,
+        patient_text=_patient_text(rule, facts),
+        because=_because(rule, facts),
+        source=rule.source,
+        labs=rule.labs,
+    )
+
+
+def _recommendation(rule: Rule, facts: Facts) -> Recommendation:
+    return Recommendation(
+        id=rule.id,
+        domain=rule.domain or "follow_up",
+        title=rule.title,
+        patient_text=_patient_text(rule, facts),
+        clinician_note=rule.clinician_note,
+        because=_because(rule, facts),
+        source=rule.source,
+        priority=rule.priority,
+        labs=rule.labs,
+    )
+
+
+def _medication_lines(intake: Intake, meds: MedicationReview) -> tuple[MedicationLine, ...]:
+    matches = {m.entered: m for m in meds.recognised}
+    lines = []
+    for med in intake.history.medications or []:
+        match = matches.get(med.name)
+        lines.append(
+            MedicationLine(
+                entered=med.name,
+                dose=med.dose,
+                started=med.started,
+                generics=match.generics if match else (),
+                classes=tuple(sorted(match.classes)) if match else (),
+                recognised=match is not None,
+            )
+        )
+    return tuple(lines)

@@ -1,0 +1,1360 @@
+"""Drug vocabulary: generic and brand names (US and UK) mapped to drug classes.
+
+Why it exists: the care-plan rules reason over drug *classes* ("statin",
+"strong CYP3A4 inhibitor", "oral NSAID"), never over the names people type.
+This module turns a free-text medication name (brand or generic, with or
+without a strength) into its ingredients and their classes. Matching is by
+whole words only, so "nystatin" is never a statin. A name that is not
+recognised is returned in ``MedicationReview.unrecognised`` so a clinician
+reviews it by hand; nothing is silently ignored.
+
+Generic names in results are canonical (US spelling where US and UK differ,
+e.g. "acetaminophen" for paracetamol, "furosemide" for frusemide). ``GENERICS``
+holds exactly the canonical names a result can contain.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final, Literal, get_args
+
+MedClass = Literal[
+    "ace_inhibitor_or_arb",
+    "acetaminophen",
+    "amiodarone",
+    "anticoagulant",
+    "antiplatelet",
+    "antipsychotic",
+    "aromatase_inhibitor",
+    "benzodiazepine",
+    "bisphosphonate",
+    "checkpoint_inhibitor",
+    "colchicine",
+    "cyclosporine",
+    "danazol",
+    "daptomycin",
+    "diuretic",
+    "fibrate",
+    "fluoroquinolone",
+    "gabapentinoid",
+    "glucocorticoid",
+    "hiv_protease_inhibitor",
+    "hydroxychloroquine",
+    "isotretinoin",
+    "laxative",
+    "magnesium",
+    "muscle_relaxant",
+    "myotoxic_antiviral",
+    "niacin",
+    "nsaid",
+    "oestrogen",
+    "opioid",
+    "ppi",
+    "quinine",
+    "red_yeast_rice",
+    "simvastatin_limit_10",
+    "simvastatin_limit_20",
+    "ssri_snri",
+    "statin",
+    "strong_cyp3a4_inhibitor",
+    "tricyclic",
+    "topical_nsaid",
+    "vitamin_d",
+    "z_drug",
+]
+
+Route = Literal["oral", "topical", "other"]
+
+CLASSES: Final[tuple[MedClass, ...]] = tuple(sorted(get_args(MedClass)))
+
+CLASS_LABELS: Final[dict[MedClass, str]] = {
+    "ace_inhibitor_or_arb": "ACE inhibitor or ARB",
+    "acetaminophen": "acetaminophen (paracetamol)",
+    "amiodarone": "amiodarone",
+    "anticoagulant": "anticoagulant",
+    "antiplatelet": "antiplatelet",
+    "antipsychotic": "antipsychotic",
+    "aromatase_inhibitor": "aromatase inhibitor",
+    "benzodiazepine": "benzodiazepine",
+    "bisphosphonate": "bisphosphonate",
+    "checkpoint_inhibitor": "immune checkpoint inhibitor",
+    "colchicine": "colchicine",
+    "cyclosporine": "cyclosporine (ciclosporin)",
+    "danazol": "danazol",
+    "daptomycin": "daptomycin",
+    "diuretic": "diuretic",
+    "fibrate": "fibrate",
+    "fluoroquinolone": "fluoroquinolone",
+    "gabapentinoid": "gabapentinoid",
+    "glucocorticoid": "glucocorticoid",
+    "hiv_protease_inhibitor": "HIV protease inhibitor",
+    "hydroxychloroquine": "hydroxychloroquine or chloroquine",
+    "isotretinoin": "isotretinoin",
+    "laxative": "laxative",
+    "magnesium": "magnesium",
+    "muscle_relaxant": "skeletal muscle relaxant",
+    "myotoxic_antiviral": "myotoxic antiviral",
+    "niacin": "niacin",
+    "nsaid": "oral NSAID",
+    "oestrogen": "oestrogen",
+    "opioid": "opioid",
+    "ppi": "proton pump inhibitor",
+    "quinine": "quinine",
+    "red_yeast_rice": "red yeast rice",
+    "simvastatin_limit_10": "limits simvastatin to 10 mg",
+    "simvastatin_limit_20": "limits simvastatin to 20 mg",
+    "ssri_snri": "SSRI or SNRI",
+    "statin": "statin",
+    "strong_cyp3a4_inhibitor": "strong CYP3A4 inhibitor",
+    "tricyclic": "tricyclic antidepressant",
+    "topical_nsaid": "topical NSAID",
+    "vitamin_d": "vitamin D",
+    "z_drug": "Z-drug hypnotic",
+}
+
+# --------------------------------------------------------------------------
+# Generic (ingredient) name -> classes. Canonical names, lower case.
+# An empty tuple means "known drug, no class the rules need" (so it is
+# recognised, not sent for manual review).
+# --------------------------------------------------------------------------
+
+_HIV_PI: Final[tuple[MedClass, ...]] = ("hiv_protease_inhibitor", "strong_cyp3a4_inhibitor")
+
+_GENERIC_CLASSES: Final[dict[str, tuple[MedClass, ...]]] = {
+    # Statins
+    "atorvastatin": ("statin",),
+    "fluvastatin": ("statin",),
+    "lovastatin": ("statin",),
+    "pitavastatin": ("statin",),
+    "pravastatin": ("statin",),
+    "rosuvastatin": ("statin",),
+    "simvastatin": ("statin",),
+    # Fibrates, niacin, red yeast rice
+    "bezafibrate": ("fibrate",),
+    "ciprofibrate": ("fibrate",),
+    "fenofibrate": ("fibrate",),
+    "fenofibric acid": ("fibrate",),
+    "gemfibrozil": ("fibrate",),
+    "niacin": ("niacin",),
+    "red yeast rice": ("red_yeast_rice",),
+    # Colchicine
+    "colchicine": ("colchicine",),
+    # Glucocorticoids (systemic)
+    "betamethasone": ("glucocorticoid",),
+    "budesonide": ("glucocorticoid",),
+    "cortisone": ("glucocorticoid",),
+    "deflazacort": ("glucocorticoid",),
+    "dexamethasone": ("glucocorticoid",),
+    "hydrocortisone": ("glucocorticoid",),
+    "methylprednisolone": ("glucocorticoid",),
+    "prednisolone": ("glucocorticoid",),
+    "prednisone": ("glucocorticoid",),
+    "triamcinolone": ("glucocorticoid",),
+    # Fluoroquinolones
+    "ciprofloxacin": ("fluoroquinolone",),
+    "delafloxacin": ("fluoroquinolone",),
+    "gemifloxacin": ("fluoroquinolone",),
+    "levofloxacin": ("fluoroquinolone",),
+    "moxifloxacin": ("fluoroquinolone",),
+    "norfloxacin": ("fluoroquinolone",),
+    "ofloxacin": ("fluoroquinolone",),
+    # Anticoagulants
+    "apixaban": ("anticoagulant",),
+    "dabigatran": ("anticoagulant",),
+    "dalteparin": ("anticoagulant",),
+    "edoxaban": ("anticoagulant",),
+    "enoxaparin": ("anticoagulant",),
+    "fondaparinux": ("anticoagulant",),
+    "heparin": ("anticoagulant",),
+    "rivaroxaban": ("anticoagulant",),
+    "tinzaparin": ("anticoagulant",),
+    "warfarin": ("anticoagulant",),
+    # Antiplatelets (aspirin is also an NSAID unless low dose; see identify)
+    "aspirin": ("antiplatelet", "nsaid"),
+    "cilostazol": ("antiplatelet",),
+    "clopidogrel": ("antiplatelet",),
+    "dipyridamole": ("antiplatelet",),
+    "prasugrel": ("antiplatelet",),
+    "ticagrelor": ("antiplatelet",),
+    "ticlopidine": ("antiplatelet",),
+    # SSRIs and SNRIs
+    "citalopram": ("ssri_snri",),
+    "desvenlafaxine": ("ssri_snri",),
+    "duloxetine": ("ssri_snri",),
+    "escitalopram": ("ssri_snri",),
+    "fluoxetine": ("ssri_snri",),
+    "fluvoxamine": ("ssri_snri",),
+    "levomilnacipran": ("ssri_snri",),
+    "milnacipran": ("ssri_snri",),
+    "paroxetine": ("ssri_snri",),
+    "sertraline": ("ssri_snri",),
+    "venlafaxine": ("ssri_snri",),
+    # Tricyclics
+    "amitriptyline": ("tricyclic",),
+    "clomipramine": ("tricyclic",),
+    "desipramine": ("tricyclic",),
+    "dosulepin": ("tricyclic",),
+    "doxepin": ("tricyclic",),
+    "imipramine": ("tricyclic",),
+    "lofepramine": ("tricyclic",),
+    "nortriptyline": ("tricyclic",),
+    "protriptyline": ("tricyclic",),
+    "trimipramine": ("tricyclic",),
+    # NSAIDs (oral unless the product is topical; see identify)
+    "aceclofenac": ("nsaid",),
+    "celecoxib": ("nsaid",),
+    "dexketoprofen": ("nsaid",),
+    "diclofenac": ("nsaid",),
+    "diflunisal": ("nsaid",),
+    "etodolac": ("nsaid",),
+    "etoricoxib": ("nsaid",),
+    "fenoprofen": ("nsaid",),
+    "flurbiprofen": ("nsaid",),
+    "ibuprofen": ("nsaid",),
+    "indomethacin": ("nsaid",),
+    "ketoprofen": ("nsaid",),
+    "ketorolac": ("nsaid",),
+    "mefenamic acid": ("nsaid",),
+    "meloxicam": ("nsaid",),
+    "nabumetone": ("nsaid",),
+    "naproxen": ("nsaid",),
+    "oxaprozin": ("nsaid",),
+    "piroxicam": ("nsaid",),
+    "salsalate": ("nsaid",),
+    "sulindac": ("nsaid",),
+    "tolmetin": ("nsaid",),
+    # Skeletal muscle relaxants
+    "baclofen": ("muscle_relaxant",),
+    "carisoprodol": ("muscle_relaxant",),
+    "chlorzoxazone": ("muscle_relaxant",),
+    "cyclobenzaprine": ("muscle_relaxant",),
+    "metaxalone": ("muscle_relaxant",),
+    "methocarbamol": ("muscle_relaxant",),
+    "orphenadrine": ("muscle_relaxant",),
+    "tizanidine": ("muscle_relaxant",),
+    # Opioids
+    "buprenorphine": ("opioid",),
+    "codeine": ("opioid",),
+    "diamorphine": ("opioid",),
+    "dihydrocodeine": ("opioid",),
+    "fentanyl": ("opioid",),
+    "hydrocodone": ("opioid",),
+    "hydromorphone": ("opioid",),
+    "meperidine": ("opioid",),
+    "methadone": ("opioid",),
+    "morphine": ("opioid",),
+    "oxycodone": ("opioid",),
+    "oxymorphone": ("opioid",),
+    "tapentadol": ("opioid",),
+    "tramadol": ("opioid",),
+    # Benzodiazepines and Z-drugs
+    "alprazolam": ("benzodiazepine",),
+    "chlordiazepoxide": ("benzodiazepine",),
+    "clobazam": ("benzodiazepine",),
+    "clonazepam": ("benzodiazepine",),
+    "clorazepate": ("benzodiazepine",),
+    "diazepam": ("benzodiazepine",),
+    "estazolam": ("benzodiazepine",),
+    "flurazepam": ("benzodiazepine",),
+    "lorazepam": ("benzodiazepine",),
+    "midazolam": ("benzodiazepine",),
+    "nitrazepam": ("benzodiazepine",),
+    "oxazepam": ("benzodiazepine",),
+    "temazepam": ("benzodiazepine",),
+    "triazolam": ("benzodiazepine",),
+    "eszopiclone": ("z_drug",),
+    "zaleplon": ("z_drug",),
+    "zolpidem": ("z_drug",),
+    "zopiclone": ("z_drug",),
+    # Gabapentinoids
+    "gabapentin": ("gabapentinoid",),
+    "gabapentin enacarbil": ("gabapentinoid",),
+    "pregabalin": ("gabapentinoid",),
+    # Strong CYP3A4 inhibitors (FDA simvastatin label, 2011)
+    "clarithromycin": ("strong_cyp3a4_inhibitor",),
+    "cobicistat": ("strong_cyp3a4_inhibitor",),
+    "erythromycin": ("strong_cyp3a4_inhibitor",),
+    "itraconazole": ("strong_cyp3a4_inhibitor",),
+    "ketoconazole": ("strong_cyp3a4_inhibitor",),
+    "nefazodone": ("strong_cyp3a4_inhibitor",),
+    "posaconazole": ("strong_cyp3a4_inhibitor",),
+    "telithromycin": ("strong_cyp3a4_inhibitor",),
+    "voriconazole": ("strong_cyp3a4_inhibitor",),
+    # HIV protease inhibitors (all contraindicated with simvastatin)
+    "atazanavir": _HIV_PI,
+    "darunavir": _HIV_PI,
+    "fosamprenavir": _HIV_PI,
+    "indinavir": _HIV_PI,
+    "lopinavir": _HIV_PI,
+    "nelfinavir": _HIV_PI,
+    "ritonavir": _HIV_PI,
+    "saquinavir": _HIV_PI,
+    "tipranavir": _HIV_PI,
+    # Other simvastatin interactions
+    "cyclosporine": ("cyclosporine",),
+    "danazol": ("danazol",),
+    "diltiazem": ("simvastatin_limit_10",),
+    "dronedarone": ("simvastatin_limit_10",),
+    "verapamil": ("simvastatin_limit_10",),
+    "amiodarone": ("amiodarone", "simvastatin_limit_20"),
+    "amlodipine": ("simvastatin_limit_20",),
+    "ranolazine": ("simvastatin_limit_20",),
+    # Toxic myopathies and other muscle or tendon effects
+    "chloroquine": ("hydroxychloroquine",),
+    "hydroxychloroquine": ("hydroxychloroquine",),
+    "raltegravir": ("myotoxic_antiviral",),
+    "telbivudine": ("myotoxic_antiviral",),
+    "zidovudine": ("myotoxic_antiviral",),
+    "daptomycin": ("daptomycin",),
+    "isotretinoin": ("isotretinoin",),
+    "anastrozole": ("aromatase_inhibitor",),
+    "exemestane": ("aromatase_inhibitor",),
+    "letrozole": ("aromatase_inhibitor",),
+    "alendronate": ("bisphosphonate",),
+    "etidronate": ("bisphosphonate",),
+    "ibandronate": ("bisphosphonate",),
+    "pamidronate": ("bisphosphonate",),
+    "risedronate": ("bisphosphonate",),
+    "zoledronic acid": ("bisphosphonate",),
+    # Immune checkpoint inhibitors
+    "atezolizumab": ("checkpoint_inhibitor",),
+    "avelumab": ("checkpoint_inhibitor",),
+    "cemiplimab": ("checkpoint_inhibitor",),
+    "dostarlimab": ("checkpoint_inhibitor",),
+    "durvalumab": ("checkpoint_inhibitor",),
+    "ipilimumab": ("checkpoint_inhibitor",),
+    "nivolumab": ("checkpoint_inhibitor",),
+    "pembrolizumab": ("checkpoint_inhibitor",),
+    "tremelimumab": ("checkpoint_inhibitor",),
+    # Diuretics (loop, thiazide and thiazide-like, potassium-sparing, other)
+    "acetazolamide": ("diuretic",),
+    "amiloride": ("diuretic",),
+    "bendroflumethiazide": ("diuretic",),
+    "bumetanide": ("diuretic",),
+    "chlorothiazide": ("diuretic",),
+    "chlorthalidone": ("diuretic",),
+    "eplerenone": ("diuretic",),
+    "ethacrynic acid": ("diuretic",),
+    "furosemide": ("diuretic",),
+    "hydrochlorothiazide": ("diuretic",),
+    "indapamide": ("diuretic",),
+    "metolazone": ("diuretic",),
+    "spironolactone": ("diuretic",),
+    "torsemide": ("diuretic",),
+    "triamterene": ("diuretic",),
+    # Laxatives
+    "bisacodyl": ("laxative",),
+    "docusate": ("laxative",),
+    "lactulose": ("laxative",),
+    "magnesium hydroxide": ("laxative", "magnesium"),
+    "polyethylene glycol": ("laxative",),
+    "senna": ("laxative",),
+    "sodium picosulfate": ("laxative",),
+    # Proton pump inhibitors
+    "dexlansoprazole": ("ppi",),
+    "esomeprazole": ("ppi",),
+    "lansoprazole": ("ppi",),
+    "omeprazole": ("ppi",),
+    "pantoprazole": ("ppi",),
+    "rabeprazole": ("ppi",),
+    # Quinine, acetaminophen
+    "quinine": ("quinine",),
+    "acetaminophen": ("acetaminophen",),
+    # ACE inhibitors and ARBs
+    "azilsartan": ("ace_inhibitor_or_arb",),
+    "benazepril": ("ace_inhibitor_or_arb",),
+    "candesartan": ("ace_inhibitor_or_arb",),
+    "captopril": ("ace_inhibitor_or_arb",),
+    "enalapril": ("ace_inhibitor_or_arb",),
+    "eprosartan": ("ace_inhibitor_or_arb",),
+    "fosinopril": ("ace_inhibitor_or_arb",),
+    "irbesartan": ("ace_inhibitor_or_arb",),
+    "lisinopril": ("ace_inhibitor_or_arb",),
+    "losartan": ("ace_inhibitor_or_arb",),
+    "moexipril": ("ace_inhibitor_or_arb",),
+    "olmesartan": ("ace_inhibitor_or_arb",),
+    "perindopril": ("ace_inhibitor_or_arb",),
+    "quinapril": ("ace_inhibitor_or_arb",),
+    "ramipril": ("ace_inhibitor_or_arb",),
+    "telmisartan": ("ace_inhibitor_or_arb",),
+    "trandolapril": ("ace_inhibitor_or_arb",),
+    "valsartan": ("ace_inhibitor_or_arb",),
+    # Antipsychotics
+    "amisulpride": ("antipsychotic",),
+    "aripiprazole": ("antipsychotic",),
+    "asenapine": ("antipsychotic",),
+    "brexpiprazole": ("antipsychotic",),
+    "cariprazine": ("antipsychotic",),
+    "chlorpromazine": ("antipsychotic",),
+    "clozapine": ("antipsychotic",),
+    "fluphenazine": ("antipsychotic",),
+    "haloperidol": ("antipsychotic",),
+    "lurasidone": ("antipsychotic",),
+    "olanzapine": ("antipsychotic",),
+    "paliperidone": ("antipsychotic",),
+    "perphenazine": ("antipsychotic",),
+    "quetiapine": ("antipsychotic",),
+    "risperidone": ("antipsychotic",),
+    "ziprasidone": ("antipsychotic",),
+    # Oestrogens (tamoxifen and raloxifene are not; they are listed below)
+    "conjugated estrogens": ("oestrogen",),
+    "estradiol": ("oestrogen",),
+    "ethinylestradiol": ("oestrogen",),
+    # Supplements
+    "magnesium": ("magnesium",),
+    "cholecalciferol": ("vitamin_d",),
+    "ergocalciferol": ("vitamin_d",),
+    "vitamin d": ("vitamin_d",),
+    # Known drugs with no class the rules need (mostly partners in
+    # combination products). Recognised, so not sent for manual review.
+    "abacavir": (),
+    "butalbital": (),
+    "caffeine": (),
+    "desogestrel": (),
+    "dextromethorphan": (),
+    "diphenhydramine": (),
+    "doxylamine": (),
+    "drospirenone": (),
+    "elvitegravir": (),
+    "emtricitabine": (),
+    "ezetimibe": (),
+    "famotidine": (),
+    "gestodene": (),
+    "lamivudine": (),
+    "levonorgestrel": (),
+    "medroxyprogesterone": (),
+    "misoprostol": (),
+    "naloxone": (),
+    "nirmatrelvir": (),
+    "norelgestromin": (),
+    "norethindrone": (),
+    "norgestimate": (),
+    "nystatin": (),
+    "phenylephrine": (),
+    "raloxifene": (),
+    "relatlimab": (),
+    "sacubitril": (),
+    "sumatriptan": (),
+    "tamoxifen": (),
+    "tenofovir": (),
+}
+
+# Other names for a canonical generic: UK/INN spellings, abbreviations,
+# salt forms written as one word, and common synonyms.
+_ALIASES: Final[dict[str, str]] = {
+    "alendronic acid": "alendronate",
+    "apap": "acetaminophen",
+    "bendrofluazide": "bendroflumethiazide",
+    "chlortalidone": "chlorthalidone",
+    "ciclosporin": "cyclosporine",
+    "colecalciferol": "cholecalciferol",
+    "conjugated oestrogens": "conjugated estrogens",
+    "dothiepin": "dosulepin",
+    "ethinyl estradiol": "ethinylestradiol",
+    "ethinyl oestradiol": "ethinylestradiol",
+    "ethinyloestradiol": "ethinylestradiol",
+    "frusemide": "furosemide",
+    "hctz": "hydrochlorothiazide",
+    "ibandronic acid": "ibandronate",
+    "indometacin": "indomethacin",
+    "macrogol": "polyethylene glycol",
+    "milk of magnesia": "magnesium hydroxide",
+    "nicotinic acid": "niacin",
+    "norethisterone": "norethindrone",
+    "oestradiol": "estradiol",
+    "paracetamol": "acetaminophen",
+    "peg 3350": "polyethylene glycol",
+    "pethidine": "meperidine",
+    "red yeast rice extract": "red yeast rice",
+    "risedronic acid": "risedronate",
+    "sennosides": "senna",
+    "torasemide": "torsemide",
+    "vit d": "vitamin d",
+    "vit d3": "cholecalciferol",
+    "vitamin d2": "ergocalciferol",
+    "vitamin d3": "cholecalciferol",
+    "zoledronate": "zoledronic acid",
+}
+
+# --------------------------------------------------------------------------
+# Brand (and multi-word product) names -> canonical ingredients.
+# Only names whose ingredients are certain. US and UK brands.
+# --------------------------------------------------------------------------
+
+_BRANDS: Final[dict[str, tuple[str, ...]]] = {
+    # Statins and statin combinations
+    "Altoprev": ("lovastatin",),
+    "Caduet": ("amlodipine", "atorvastatin"),
+    "Crestor": ("rosuvastatin",),
+    "Ezallor": ("rosuvastatin",),
+    "FloLipid": ("simvastatin",),
+    "Inegy": ("ezetimibe", "simvastatin"),
+    "Lescol": ("fluvastatin",),
+    "Lipitor": ("atorvastatin",),
+    "Lipostat": ("pravastatin",),
+    "Livalo": ("pitavastatin",),
+    "Mevacor": ("lovastatin",),
+    "Pravachol": ("pravastatin",),
+    "Vytorin": ("ezetimibe", "simvastatin"),
+    "Zocor": ("simvastatin",),
+    "Zypitamag": ("pitavastatin",),
+    "Zetia": ("ezetimibe",),
+    "Ezetrol": ("ezetimibe",),
+    # Fibrates and niacin
+    "Antara": ("fenofibrate",),
+    "Bezalip": ("bezafibrate",),
+    "Fenoglide": ("fenofibrate",),
+    "Fibricor": ("fenofibric acid",),
+    "Lipantil": ("fenofibrate",),
+    "Lipofen": ("fenofibrate",),
+    "Lopid": ("gemfibrozil",),
+    "Modalim": ("ciprofibrate",),
+    "Tricor": ("fenofibrate",),
+    "Triglide": ("fenofibrate",),
+    "Trilipix": ("fenofibric acid",),
+    "Niacor": ("niacin",),
+    "Niaspan": ("niacin",),
+    "Advicor": ("lovastatin", "niacin"),
+    "Simcor": ("niacin", "simvastatin"),
+    # Colchicine
+    "Colcrys": ("colchicine",),
+    "Gloperba": ("colchicine",),
+    "Mitigare": ("colchicine",),
+    # Glucocorticoids
+    "Cortef": ("hydrocortisone",),
+    "Decadron": ("dexamethasone",),
+    "Deltasone": ("prednisone",),
+    "Depo-Medrol": ("methylprednisolone",),
+    "Emflaza": ("deflazacort",),
+    "Entocort": ("budesonide",),
+    "Medrol": ("methylprednisolone",),
+    "Orapred": ("prednisolone",),
+    "Rayos": ("prednisone",),
+    "Solu-Medrol": ("methylprednisolone",),
+    # Fluoroquinolones
+    "Avelox": ("moxifloxacin",),
+    "Baxdela": ("delafloxacin",),
+    "Cipro": ("ciprofloxacin",),
+    "Ciproxin": ("ciprofloxacin",),
+    "Factive": ("gemifloxacin",),
+    "Levaquin": ("levofloxacin",),
+    "Tavanic": ("levofloxacin",),
+    # Anticoagulants
+    "Arixtra": ("fondaparinux",),
+    "Clexane": ("enoxaparin",),
+    "Coumadin": ("warfarin",),
+    "Eliquis": ("apixaban",),
+    "Fragmin": ("dalteparin",),
+    "Innohep": ("tinzaparin",),
+    "Jantoven": ("warfarin",),
+    "Lixiana": ("edoxaban",),
+    "Lovenox": ("enoxaparin",),
+    "Marevan": ("warfarin",),
+    "Pradaxa": ("dabigatran",),
+    "Savaysa": ("edoxaban",),
+    "Xarelto": ("rivaroxaban",),
+    # Antiplatelets and aspirin
+    "Aggrenox": ("aspirin", "dipyridamole"),
+    "Baby aspirin": ("aspirin",),
+    "Brilinta": ("ticagrelor",),
+    "Brilique": ("ticagrelor",),
+    "Disprin": ("aspirin",),
+    "Ecotrin": ("aspirin",),
+    "Effient": ("prasugrel",),
+    "Efient": ("prasugrel",),
+    "Persantin": ("dipyridamole",),
+    "Plavix": ("clopidogrel",),
+    "Pletal": ("cilostazol",),
+    # SSRIs and SNRIs
+    "Celexa": ("citalopram",),
+    "Cipralex": ("escitalopram",),
+    "Cipramil": ("citalopram",),
+    "Cymbalta": ("duloxetine",),
+    "Effexor": ("venlafaxine",),
+    "Faverin": ("fluvoxamine",),
+    "Fetzima": ("levomilnacipran",),
+    "Lexapro": ("escitalopram",),
+    "Lustral": ("sertraline",),
+    "Luvox": ("fluvoxamine",),
+    "Paxil": ("paroxetine",),
+    "Pexeva": ("paroxetine",),
+    "Pristiq": ("desvenlafaxine",),
+    "Prozac": ("fluoxetine",),
+    "Sarafem": ("fluoxetine",),
+    "Savella": ("milnacipran",),
+    "Seroxat": ("paroxetine",),
+    "Symbyax": ("fluoxetine", "olanzapine"),
+    "Zoloft": ("sertraline",),
+    # Tricyclics
+    "Allegron": ("nortriptyline",),
+    "Anafranil": ("clomipramine",),
+    "Elavil": ("amitriptyline",),
+    "Norpramin": ("desipramine",),
+    "Pamelor": ("nortriptyline",),
+    "Prothiaden": ("dosulepin",),
+    "Silenor": ("doxepin",),
+    "Sinequan": ("doxepin",),
+    "Tofranil": ("imipramine",),
+    # NSAIDs (oral)
+    "Advil": ("ibuprofen",),
+    "Aleve": ("naproxen",),
+    "Anaprox": ("naproxen",),
+    "Ansaid": ("flurbiprofen",),
+    "Arcoxia": ("etoricoxib",),
+    "Arthrotec": ("diclofenac", "misoprostol"),
+    "Brufen": ("ibuprofen",),
+    "Cambia": ("diclofenac",),
+    "Cataflam": ("diclofenac",),
+    "Celebrex": ("celecoxib",),
+    "Clinoril": ("sulindac",),
+    "Daypro": ("oxaprozin",),
+    "Dolobid": ("diflunisal",),
+    "Duexis": ("famotidine", "ibuprofen"),
+    "Feldene": ("piroxicam",),
+    "Indocin": ("indomethacin",),
+    "Lodine": ("etodolac",),
+    "Mobic": ("meloxicam",),
+    "Motrin": ("ibuprofen",),
+    "Naprelan": ("naproxen",),
+    "Naprosyn": ("naproxen",),
+    "Nurofen": ("ibuprofen",),
+    "Nurofen Plus": ("codeine", "ibuprofen"),
+    "Ponstan": ("mefenamic acid",),
+    "Ponstel": ("mefenamic acid",),
+    "Relafen": ("nabumetone",),
+    "Toradol": ("ketorolac",),
+    "Treximet": ("naproxen", "sumatriptan"),
+    "Vimovo": ("esomeprazole", "naproxen"),
+    "Voltaren": ("diclofenac",),
+    "Voltarol": ("diclofenac",),
+    "Zipsor": ("diclofenac",),
+    "Zorvolex": ("diclofenac",),
+    # NSAIDs (topical products; route set in _TOPICAL_BRANDS)
+    "Flector": ("diclofenac",),
+    "Ibuleve": ("ibuprofen",),
+    "Pennsaid": ("diclofenac",),
+    "Voltaren Emulgel": ("diclofenac",),
+    "Voltaren gel": ("diclofenac",),
+    "Voltarol Emulgel": ("diclofenac",),
+    # Skeletal muscle relaxants
+    "Amrix": ("cyclobenzaprine",),
+    "Fexmid": ("cyclobenzaprine",),
+    "Flexeril": ("cyclobenzaprine",),
+    "Gablofen": ("baclofen",),
+    "Lioresal": ("baclofen",),
+    "Lorzone": ("chlorzoxazone",),
+    "Norflex": ("orphenadrine",),
+    "Norgesic": ("aspirin", "caffeine", "orphenadrine"),
+    "Ozobax": ("baclofen",),
+    "Parafon Forte": ("chlorzoxazone",),
+    "Robaxin": ("methocarbamol",),
+    "Skelaxin": ("metaxalone",),
+    "Soma": ("carisoprodol",),
+    "Zanaflex": ("tizanidine",),
+    # Opioids and opioid combinations
+    "Abstral": ("fentanyl",),
+    "Actiq": ("fentanyl",),
+    "Belbuca": ("buprenorphine",),
+    "Butrans": ("buprenorphine",),
+    "Co-codamol": ("acetaminophen", "codeine"),
+    "Cocodamol": ("acetaminophen", "codeine"),
+    "Co-dydramol": ("acetaminophen", "dihydrocodeine"),
+    "ConZip": ("tramadol",),
+    "Demerol": ("meperidine",),
+    "DF118": ("dihydrocodeine",),
+    "Dilaudid": ("hydromorphone",),
+    "Dolophine": ("methadone",),
+    "Duragesic": ("fentanyl",),
+    "Endocet": ("acetaminophen", "oxycodone"),
+    "Exalgo": ("hydromorphone",),
+    "Fentora": ("fentanyl",),
+    "Hysingla": ("hydrocodone",),
+    "Kadian": ("morphine",),
+    "Lorcet": ("acetaminophen", "hydrocodone"),
+    "Lortab": ("acetaminophen", "hydrocodone"),
+    "Methadose": ("methadone",),
+    "MS Contin": ("morphine",),
+    "MST Continus": ("morphine",),
+    "Norco": ("acetaminophen", "hydrocodone"),
+    "Nucynta": ("tapentadol",),
+    "Opana": ("oxymorphone",),
+    "Oramorph": ("morphine",),
+    "OxyContin": ("oxycodone",),
+    "OxyNorm": ("oxycodone",),
+    "Palexia": ("tapentadol",),
+    "Palladone": ("hydromorphone",),
+    "Percocet": ("acetaminophen", "oxycodone"),
+    "Percodan": ("aspirin", "oxycodone"),
+    "Physeptone": ("methadone",),
+    "Roxicet": ("acetaminophen", "oxycodone"),
+    "Roxicodone": ("oxycodone",),
+    "Solpadeine": ("acetaminophen", "codeine"),
+    "Suboxone": ("buprenorphine", "naloxone"),
+    "Sublocade": ("buprenorphine",),
+    "Subutex": ("buprenorphine",),
+    "Targinact": ("naloxone", "oxycodone"),
+    "Tylenol with Codeine": ("acetaminophen", "codeine"),
+    "Tylenol No 3": ("acetaminophen", "codeine"),
+    "Tylenol No 4": ("acetaminophen", "codeine"),
+    "Ultracet": ("acetaminophen", "tramadol"),
+    "Ultram": ("tramadol",),
+    "Vicodin": ("acetaminophen", "hydrocodone"),
+    "Xtampza": ("oxycodone",),
+    "Zohydro": ("hydrocodone",),
+    "Zomorph": ("morphine",),
+    "Zubsolv": ("buprenorphine", "naloxone"),
+    "Zydol": ("tramadol",),
+    # Benzodiazepines and Z-drugs
+    "Ativan": ("lorazepam",),
+    "Frisium": ("clobazam",),
+    "Halcion": ("triazolam",),
+    "Klonopin": ("clonazepam",),
+    "Librium": ("chlordiazepoxide",),
+    "Onfi": ("clobazam",),
+    "Restoril": ("temazepam",),
+    "Rivotril": ("clonazepam",),
+    "Tranxene": ("clorazepate",),
+    "Valium": ("diazepam",),
+    "Xanax": ("alprazolam",),
+    "Ambien": ("zolpidem",),
+    "Edluar": ("zolpidem",),
+    "Intermezzo": ("zolpidem",),
+    "Lunesta": ("eszopiclone",),
+    "Sonata": ("zaleplon",),
+    "Stilnoct": ("zolpidem",),
+    "Zimovane": ("zopiclone",),
+    # Gabapentinoids
+    "Gralise": ("gabapentin",),
+    "Horizant": ("gabapentin enacarbil",),
+    "Lyrica": ("pregabalin",),
+    "Neurontin": ("gabapentin",),
+    # Strong CYP3A4 inhibitors and HIV protease inhibitors
+    "Aptivus": ("tipranavir",),
+    "Biaxin": ("clarithromycin",),
+    "Crixivan": ("indinavir",),
+    "Erythrocin": ("erythromycin",),
+    "Ery-Tab": ("erythromycin",),
+    "Evotaz": ("atazanavir", "cobicistat"),
+    "Genvoya": ("cobicistat", "elvitegravir", "emtricitabine", "tenofovir"),
+    "Invirase": ("saquinavir",),
+    "Kaletra": ("lopinavir", "ritonavir"),
+    "Ketek": ("telithromycin",),
+    "Klaricid": ("clarithromycin",),
+    "Lexiva": ("fosamprenavir",),
+    "Nizoral": ("ketoconazole",),
+    "Norvir": ("ritonavir",),
+    "Noxafil": ("posaconazole",),
+    "Paxlovid": ("nirmatrelvir", "ritonavir"),
+    "Prezcobix": ("cobicistat", "darunavir"),
+    "Prezista": ("darunavir",),
+    "Reyataz": ("atazanavir",),
+    "Serzone": ("nefazodone",),
+    "Sporanox": ("itraconazole",),
+    "Stribild": ("cobicistat", "elvitegravir", "emtricitabine", "tenofovir"),
+    "Symtuza": ("cobicistat", "darunavir", "emtricitabine", "tenofovir"),
+    "Telzir": ("fosamprenavir",),
+    "Tolsura": ("itraconazole",),
+    "Tybost": ("cobicistat",),
+    "Vfend": ("voriconazole",),
+    "Viracept": ("nelfinavir",),
+    # Cyclosporine
+    "Gengraf": ("cyclosporine",),
+    "Neoral": ("cyclosporine",),
+    "Sandimmune": ("cyclosporine",),
+    # Calcium-channel blockers, antiarrhythmics, ranolazine
+    "Adizem": ("diltiazem",),
+    "Calan": ("verapamil",),
+    "Cardizem": ("diltiazem",),
+    "Cartia": ("diltiazem",),
+    "Isoptin": ("verapamil",),
+    "Securon": ("verapamil",),
+    "Tarka": ("trandolapril", "verapamil"),
+    "Tiazac": ("diltiazem",),
+    "Tildiem": ("diltiazem",),
+    "Verelan": ("verapamil",),
+    "Multaq": ("dronedarone",),
+    "Cordarone": ("amiodarone",),
+    "Nexterone": ("amiodarone",),
+    "Pacerone": ("amiodarone",),
+    "Azor": ("amlodipine", "olmesartan"),
+    "Exforge": ("amlodipine", "valsartan"),
+    "Exforge HCT": ("amlodipine", "hydrochlorothiazide", "valsartan"),
+    "Istin": ("amlodipine",),
+    "Lotrel": ("amlodipine", "benazepril"),
+    "Norvasc": ("amlodipine",),
+    "Tribenzor": ("amlodipine", "hydrochlorothiazide", "olmesartan"),
+    "Twynsta": ("amlodipine", "telmisartan"),
+    "Ranexa": ("ranolazine",),
+    # Antimalarials
+    "Aralen": ("chloroquine",),
+    "Avloclor": ("chloroquine",),
+    "Plaquenil": ("hydroxychloroquine",),
+    # Myotoxic antivirals
+    "Combivir": ("lamivudine", "zidovudine"),
+    "Isentress": ("raltegravir",),
+    "Retrovir": ("zidovudine",),
+    "Sebivo": ("telbivudine",),
+    "Trizivir": ("abacavir", "lamivudine", "zidovudine"),
+    "Tyzeka": ("telbivudine",),
+    # Daptomycin, isotretinoin
+    "Cubicin": ("daptomycin",),
+    "Absorica": ("isotretinoin",),
+    "Accutane": ("isotretinoin",),
+    "Amnesteem": ("isotretinoin",),
+    "Claravis": ("isotretinoin",),
+    "Myorisan": ("isotretinoin",),
+    "Roaccutane": ("isotretinoin",),
+    "Zenatane": ("isotretinoin",),
+    # Aromatase inhibitors
+    "Arimidex": ("anastrozole",),
+    "Aromasin": ("exemestane",),
+    "Femara": ("letrozole",),
+    # Bisphosphonates
+    "Aclasta": ("zoledronic acid",),
+    "Actonel": ("risedronate",),
+    "Aredia": ("pamidronate",),
+    "Atelvia": ("risedronate",),
+    "Binosto": ("alendronate",),
+    "Boniva": ("ibandronate",),
+    "Bonviva": ("ibandronate",),
+    "Fosamax": ("alendronate",),
+    "Fosamax Plus D": ("alendronate", "cholecalciferol"),
+    "Reclast": ("zoledronic acid",),
+    "Zometa": ("zoledronic acid",),
+    # Immune checkpoint inhibitors
+    "Bavencio": ("avelumab",),
+    "Imfinzi": ("durvalumab",),
+    "Imjudo": ("tremelimumab",),
+    "Jemperli": ("dostarlimab",),
+    "Keytruda": ("pembrolizumab",),
+    "Libtayo": ("cemiplimab",),
+    "Opdivo": ("nivolumab",),
+    "Opdualag": ("nivolumab", "relatlimab"),
+    "Tecentriq": ("atezolizumab",),
+    "Yervoy": ("ipilimumab",),
+    # Diuretics
+    "Aldactazide": ("hydrochlorothiazide", "spironolactone"),
+    "Aldactone": ("spironolactone",),
+    "Bumex": ("bumetanide",),
+    "CaroSpir": ("spironolactone",),
+    "Co-amilofruse": ("amiloride", "furosemide"),
+    "Demadex": ("torsemide",),
+    "Diamox": ("acetazolamide",),
+    "Dyazide": ("hydrochlorothiazide", "triamterene"),
+    "Dyrenium": ("triamterene",),
+    "Edecrin": ("ethacrynic acid",),
+    "Hygroton": ("chlorthalidone",),
+    "Inspra": ("eplerenone",),
+    "Lasix": ("furosemide",),
+    "Lozol": ("indapamide",),
+    "Maxzide": ("hydrochlorothiazide", "triamterene"),
+    "Microzide": ("hydrochlorothiazide",),
+    "Moduretic": ("amiloride", "hydrochlorothiazide"),
+    "Natrilix": ("indapamide",),
+    "Thalitone": ("chlorthalidone",),
+    "Zaroxolyn": ("metolazone",),
+    # Laxatives
+    "Colace": ("docusate",),
+    "Dulcolax": ("bisacodyl",),
+    "GlycoLax": ("polyethylene glycol",),
+    "MiraLAX": ("polyethylene glycol",),
+    "Movicol": ("polyethylene glycol",),
+    "Senokot": ("senna",),
+    "Senokot S": ("docusate", "senna"),
+    # Proton pump inhibitors
+    "Aciphex": ("rabeprazole",),
+    "Dexilant": ("dexlansoprazole",),
+    "Losec": ("omeprazole",),
+    "Nexium": ("esomeprazole",),
+    "Pariet": ("rabeprazole",),
+    "Prevacid": ("lansoprazole",),
+    "Prilosec": ("omeprazole",),
+    "Protonix": ("pantoprazole",),
+    "Zoton": ("lansoprazole",),
+    # Quinine
+    "Qualaquin": ("quinine",),
+    # Acetaminophen (paracetamol) products
+    "Calpol": ("acetaminophen",),
+    "DayQuil": ("acetaminophen", "dextromethorphan", "phenylephrine"),
+    "Excedrin": ("acetaminophen", "aspirin", "caffeine"),
+    "Fioricet": ("acetaminophen", "butalbital", "caffeine"),
+    "Mapap": ("acetaminophen",),
+    "NyQuil": ("acetaminophen", "dextromethorphan", "doxylamine"),
+    "Ofirmev": ("acetaminophen",),
+    "Panadol": ("acetaminophen",),
+    "Perfalgan": ("acetaminophen",),
+    "Tylenol": ("acetaminophen",),
+    "Tylenol PM": ("acetaminophen", "diphenhydramine"),
+    "Advil PM": ("diphenhydramine", "ibuprofen"),
+    # ACE inhibitors and ARBs
+    "Accupril": ("quinapril",),
+    "Aceon": ("perindopril",),
+    "Altace": ("ramipril",),
+    "Aprovel": ("irbesartan",),
+    "Atacand": ("candesartan",),
+    "Avapro": ("irbesartan",),
+    "Benicar": ("olmesartan",),
+    "Benicar HCT": ("hydrochlorothiazide", "olmesartan"),
+    "Capoten": ("captopril",),
+    "Coversyl": ("perindopril",),
+    "Cozaar": ("losartan",),
+    "Diovan": ("valsartan",),
+    "Diovan HCT": ("hydrochlorothiazide", "valsartan"),
+    "Edarbi": ("azilsartan",),
+    "Entresto": ("sacubitril", "valsartan"),
+    "Hyzaar": ("hydrochlorothiazide", "losartan"),
+    "Lotensin": ("benazepril",),
+    "Mavik": ("trandolapril",),
+    "Micardis": ("telmisartan",),
+    "Olmetec": ("olmesartan",),
+    "Prinivil": ("lisinopril",),
+    "Prinzide": ("hydrochlorothiazide", "lisinopril"),
+    "Tritace": ("ramipril",),
+    "Vasotec": ("enalapril",),
+    "Zestoretic": ("hydrochlorothiazide", "lisinopril"),
+    "Zestril": ("lisinopril",),
+    # Antipsychotics
+    "Abilify": ("aripiprazole",),
+    "Clozaril": ("clozapine",),
+    "Geodon": ("ziprasidone",),
+    "Haldol": ("haloperidol",),
+    "Invega": ("paliperidone",),
+    "Latuda": ("lurasidone",),
+    "Rexulti": ("brexpiprazole",),
+    "Risperdal": ("risperidone",),
+    "Saphris": ("asenapine",),
+    "Seroquel": ("quetiapine",),
+    "Vraylar": ("cariprazine",),
+    "Zyprexa": ("olanzapine",),
+    # Oestrogens and combined hormonal contraceptives
+    "Cilest": ("ethinylestradiol", "norgestimate"),
+    "Climara": ("estradiol",),
+    "Divigel": ("estradiol",),
+    "Estrace": ("estradiol",),
+    "Estrogel": ("estradiol",),
+    "Evorel": ("estradiol",),
+    "Femodene": ("ethinylestradiol", "gestodene"),
+    "Loestrin": ("ethinylestradiol", "norethindrone"),
+    "Marvelon": ("desogestrel", "ethinylestradiol"),
+    "Microgynon": ("ethinylestradiol", "levonorgestrel"),
+    "Ortho Tri-Cyclen": ("ethinylestradiol", "norgestimate"),
+    "Premarin": ("conjugated estrogens",),
+    "Prempro": ("conjugated estrogens", "medroxyprogesterone"),
+    "Progynova": ("estradiol",),
+    "Rigevidon": ("ethinylestradiol", "levonorgestrel"),
+    "Seasonique": ("ethinylestradiol", "levonorgestrel"),
+    "Vagifem": ("estradiol",),
+    "Vivelle-Dot": ("estradiol",),
+    "Xulane": ("ethinylestradiol", "norelgestromin"),
+    "Yasmin": ("drospirenone", "ethinylestradiol"),
+    "Yaz": ("drospirenone", "ethinylestradiol"),
+    # Not oestrogens, listed so they are recognised
+    "Evista": ("raloxifene",),
+    "Nolvadex": ("tamoxifen",),
+    # Vitamin D
+    "Drisdol": ("ergocalciferol",),
+    "Fultium": ("cholecalciferol",),
+}
+
+# Products that are always topical (gels, creams, patches, topical solutions).
+_TOPICAL_BRANDS: Final[frozenset[str]] = frozenset(
+    {
+        "Butrans",
+        "Climara",
+        "Divigel",
+        "Duragesic",
+        "Estrogel",
+        "Evorel",
+        "Flector",
+        "Ibuleve",
+        "Pennsaid",
+        "Vivelle-Dot",
+        "Voltaren Emulgel",
+        "Voltaren gel",
+        "Voltarol Emulgel",
+        "Xulane",
+    }
+)
+
+# Products given by injection or infusion (or another non-oral, non-skin
+# route) unless the name says otherwise.
+_OTHER_ROUTE_BRANDS: Final[frozenset[str]] = frozenset(
+    {
+        "Depo-Medrol",
+        "Gablofen",
+        "Nexterone",
+        "Ofirmev",
+        "Perfalgan",
+        "Solu-Medrol",
+        "Sublocade",
+        "Vagifem",
+    }
+)
+_OTHER_ROUTE_GENERICS: Final[frozenset[str]] = frozenset(
+    {
+        "atezolizumab",
+        "avelumab",
+        "cemiplimab",
+        "dalteparin",
+        "daptomycin",
+        "dostarlimab",
+        "durvalumab",
+        "enoxaparin",
+        "fondaparinux",
+        "heparin",
+        "ipilimumab",
+        "nivolumab",
+        "pamidronate",
+        "pembrolizumab",
+        "relatlimab",
+        "tinzaparin",
+        "tremelimumab",
+        "zoledronic acid",
+    }
+)
+
+# Words in the name or dose text that settle the route.
+_TOPICAL_WORDS: Final[frozenset[str]] = frozenset(
+    {
+        "cream",
+        "emulgel",
+        "foam",
+        "gel",
+        "liniment",
+        "lotion",
+        "ointment",
+        "patch",
+        "patches",
+        "plaster",
+        "plasters",
+        "shampoo",
+        "topical",
+        "transdermal",
+    }
+)
+_OTHER_ROUTE_WORDS: Final[frozenset[str]] = frozenset(
+    {
+        "enema",
+        "eye",
+        "infusion",
+        "inhalation",
+        "inhaler",
+        "inj",
+        "injection",
+        "injectable",
+        "intramuscular",
+        "intrathecal",
+        "intravenous",
+        "iv",
+        "im",
+        "nasal",
+        "nebuliser",
+        "nebulizer",
+        "ophthalmic",
+        "otic",
+        "pessary",
+        "rectal",
+        "sc",
+        "subcut",
+        "subcutaneous",
+        "suppository",
+        "vaginal",
+    }
+)
+
+# Aspirin at or below this dose is an antiplatelet dose, not an analgesic one.
+_LOW_DOSE_ASPIRIN_MAX_MG: Final[float] = 162.0
+_LOW_DOSE_ASPIRIN_STRENGTHS: Final[frozenset[str]] = frozenset({"75", "81", "100"})
+_LOW_DOSE_ASPIRIN_BRANDS: Final[frozenset[str]] = frozenset({"Aggrenox", "Baby aspirin"})
+_LOW_DOSE_PHRASES: Final[tuple[tuple[str, ...], ...]] = (
+    ("baby",),
+    ("low", "dose"),
+    ("lo", "dose"),
+    ("low", "strength"),
+)
+
+# Salt and ester words ignored when they follow a drug name
+# ("atorvastatin calcium", "esomeprazole magnesium", "naproxen sodium").
+_SALT_WORDS: Final[frozenset[str]] = frozenset(
+    {
+        "acetate",
+        "alafenamide",
+        "anhydrous",
+        "besilate",
+        "besylate",
+        "bisulfate",
+        "bitartrate",
+        "bromide",
+        "calcium",
+        "chloride",
+        "citrate",
+        "decanoate",
+        "dihydrate",
+        "dipropionate",
+        "disodium",
+        "disoproxil",
+        "epolamine",
+        "etexilate",
+        "fumarate",
+        "hcl",
+        "hemifumarate",
+        "hydrobromide",
+        "hydrochloride",
+        "hyclate",
+        "magnesium",
+        "maleate",
+        "mesilate",
+        "mesylate",
+        "monohydrate",
+        "phosphate",
+        "potassium",
+        "propionate",
+        "sodium",
+        "succinate",
+        "sulfate",
+        "sulphate",
+        "tartrate",
+        "trihydrate",
+        "valerate",
+    }
+)
+
+_RELEASE_SUFFIXES: Final[frozenset[str]] = frozenset(
+    {"cd", "cr", "dr", "ds", "ec", "er", "ir", "la", "mr", "odt", "sr", "xl", "xr", "xt"}
+)
+
+# --------------------------------------------------------------------------
+# Normalisation
+# --------------------------------------------------------------------------
+
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+(?:[.,]\d+)?|[.,]\d+)"
+_UNIT = r"(?:mg|mcg|µg|μg|ug|micrograms?|milligrams?|grams?|gm|g|ml|l|iu|units?|%)"
+_STRENGTH_RE: Final[re.Pattern[str]] = re.compile(
+    rf"{_NUMBER}\s*{_UNIT}(?:\s*/\s*(?:{_NUMBER}\s*)?{_UNIT}|\s*/\s*(?:h|hr|hour|day|dose|kg))?"
+    r"(?![^\W_])"
+)
+_DOSE_MG_RE: Final[re.Pattern[str]] = re.compile(
+    rf"(?<![\d.,])({_NUMBER})\s*(mg|milligrams?|grams?|gm|g)(?![^\W\d_])"
+)
+_THOUSANDS_RE: Final[re.Pattern[str]] = re.compile(r"\d{1,3}(?:,\d{3})+")
+_MARKS_RE: Final[re.Pattern[str]] = re.compile("[®™©℠]")
+_NUMBER_SIGN_RE: Final[re.Pattern[str]] = re.compile(r"#\s*(\d)")
+_NON_WORD_RE: Final[re.Pattern[str]] = re.compile(r"[\W_]+")
+
+
+def normalise_name(name: str) -> str:
+    """Lower-case, NFC-normalised name with strengths, marks, punctuation and
+    release suffixes removed and spaces collapsed: "Zocor® 40 mg XR" -> "zocor".
+
+    Bare numbers stay, and "#3" is read as "No. 3" ("Tylenol #3" -> "tylenol no 3"),
+    because some brands need them.
+    """
+    text = unicodedata.normalize("NFC", name).lower()
+    text = _MARKS_RE.sub(" ", text)
+    text = _NUMBER_SIGN_RE.sub(r" no \1", text)
+    text = _STRENGTH_RE.sub(" ", text)
+    text = _NON_WORD_RE.sub(" ", text)
+    return " ".join(word for word in text.split() if word not in _RELEASE_SUFFIXES)
+
+
+def _parse_dose_mg(text: str) -> float | None:
+    match = _DOSE_MG_RE.search(unicodedata.normalize("NFC", text).lower())
+    if match is None:
+        return None
+    number, unit = match.groups()
+    if _THOUSANDS_RE.fullmatch(number):
+        number = number.replace(",", "")
+    else:
+        number = number.replace(",", ".")
+    try:
+        value = float(number)
+    except ValueError:  # pragma: no cover - the pattern only admits numbers
+        return None
+    return value if unit.startswith("m") else value * 1000.0
+
+
+# --------------------------------------------------------------------------
+# Lookup table, built once and checked for consistency at import.
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    generics: tuple[str, ...]
+    route: Route | None = None
+    low_dose_aspirin: bool = False
+
+
+def _build_lookup() -> dict[tuple[str, ...], _Entry]:
+    lookup: dict[tuple[str, ...], _Entry] = {}
+
+    def add(key: str, entry: _Entry) -> None:
+        words = tuple(normalise_name(key).split())
+        if not words:
+            raise ValueError(f"medication name {key!r} normalises to nothing")
+        for generic in entry.generics:
+            if generic not in _GENERIC_CLASSES:
+                raise ValueError(f"{key!r} names unknown generic {generic!r}")
+        existing = lookup.get(words)
+        if existing is not None and existing != entry:
+            raise ValueError(f"medication name {key!r} is defined twice")
+        lookup[words] = entry
+
+    for generic in _GENERIC_CLASSES:
+        route: Route | None = "other" if generic in _OTHER_ROUTE_GENERICS else None
+        add(generic, _Entry((generic,), route))
+    for alias, generic in _ALIASES.items():
+        add(alias, _Entry((generic,)))
+    for brand, generics in _BRANDS.items():
+        route = None
+        if brand in _TOPICAL_BRANDS:
+            route = "topical"
+        elif brand in _OTHER_ROUTE_BRANDS or all(g in _OTHER_ROUTE_GENERICS for g in generics):
+            route = "other"
+        add(brand, _Entry(tuple(sorted(generics)), route, brand in _LOW_DOSE_ASPIRIN_BRANDS))
+    for names in (_TOPICAL_BRANDS, _OTHER_ROUTE_BRANDS, _LOW_DOSE_ASPIRIN_BRANDS):
+        for brand in names:
+            if brand not in _BRANDS:
+                raise ValueError(f"{brand!r} is not in _BRANDS")
+    return lookup
+
+
+_LOOKUP: Final[dict[tuple[str, ...], _Entry]] = _build_lookup()
+_LONGEST_KEY: Final[int] = max(len(words) for words in _LOOKUP)
+
+GENERICS: Final[frozenset[str]] = frozenset(_GENERIC_CLASSES)
+
+# --------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MedicationMatch:
+    """One recognised medication: its ingredients, their classes, dose and route."""
+
+    entered: str
+    generics: tuple[str, ...]
+    classes: frozenset[MedClass]
+    dose_mg: float | None
+    route: Route
+
+
+@dataclass(frozen=True, slots=True)
+class MedicationReview:
+    """A medication list split into recognised and unrecognised names, in input order."""
+
+    recognised: tuple[MedicationMatch, ...]
+    unrecognised: tuple[str, ...]
+
+
+def _scan(words: list[str]) -> list[_Entry]:
+    """Longest known phrase at each position, left to right; whole name first.
+
+    Salt words right after a drug name are skipped, so "esomeprazole
+    magnesium" is esomeprazole only. Unknown words are skipped.
+    """
+    found: list[_Entry] = []
+    after_drug = False
+    i = 0
+    while i < len(words):
+        if after_drug and words[i] in _SALT_WORDS:
+            i += 1
+            continue
+        for size in range(min(_LONGEST_KEY, len(words) - i), 0, -1):
+            entry = _LOOKUP.get(tuple(words[i : i + size]))
+            if entry is not None:
+                found.append(entry)
+                i += size
+                after_drug = True
+                break
+        else:
+            after_drug = False
+            i += 1
+    return found
+
+
+def _has_phrase(words: list[str], phrase: tuple[str, ...]) -> bool:
+    size = len(phrase)
+    return any(tuple(words[i : i + size]) == phrase for i in range(len(words) - size + 1))
+
+
+def _route(entries: list[_Entry], words: list[str]) -> Route:
+    if any(word in _OTHER_ROUTE_WORDS for word in words):
+        return "other"
+    if any(word in _TOPICAL_WORDS for word in words):
+        return "topical"
+    default_routes: tuple[Route, ...] = ("topical", "other")
+    for route in default_routes:
+        if any(entry.route == route for entry in entries):
+            return route
+    return "oral"
+
+
+def _is_low_dose_aspirin(
+    entries: list[_Entry],
+    generics: tuple[str, ...],
+    name_words: list[str],
+    words: list[str],
+    dose_mg: float | None,
+) -> bool:
+    if any(entry.low_dose_aspirin for entry in entries):
+        return True
+    if generics != ("aspirin",):
+        return False
+    if any(_has_phrase(words, phrase) for phrase in _LOW_DOSE_PHRASES):
+        return True
+    if dose_mg is not None:
+        return dose_mg <= _LOW_DOSE_ASPIRIN_MAX_MG
+    # "aspirin 81" or "aspirin 75": a bare antiplatelet strength in the name.
+    return any(word in _LOW_DOSE_ASPIRIN_STRENGTHS for word in name_words)
+
+
+def identify(name: str, *, dose: str | None = None) -> MedicationMatch | None:
+    """The ingredients and classes of one medication name, or ``None`` if unknown.
+
+    ``dose`` is free text ("40 mg daily", "1 g"); its first milligram or gram
+    amount wins over one written in the name.
+    """
+    name_words = normalise_name(name).split()
+    entries = _scan(name_words)
+    if not entries:
+        return None
+    generics = tuple(sorted({g for entry in entries for g in entry.generics}))
+    dose_words = normalise_name(dose).split() if dose else []
+    dose_mg = _parse_dose_mg(dose) if dose else None
+    if dose_mg is None:
+        dose_mg = _parse_dose_mg(name)
+    route = _route(entries, name_words + dose_words)
+    classes: set[MedClass] = {c for g in generics for c in _GENERIC_CLASSES[g]}
+    if "nsaid" in classes:
+        if route == "topical":
+            classes.discard("nsaid")
+            classes.add("topical_nsaid")
+        elif _is_low_dose_aspirin(entries, generics, name_words, name_words + dose_words, dose_mg):
+            other_nsaids = any("nsaid" in _GENERIC_CLASSES[g] for g in generics if g != "aspirin")
+            if not other_nsaids:
+                classes.discard("nsaid")
+    return MedicationMatch(
+        entered=name,
+        generics=generics,
+        classes=frozenset(classes),
+        dose_mg=dose_mg,
+        route=route,
+    )
+
+
+def review(medications: Iterable[tuple[str, str | None]]) -> MedicationReview:
+    """Split ``(name, dose)`` pairs into recognised matches and unrecognised names."""
+    recognised: list[MedicationMatch] = []
+    unrecognised: list[str] = []
+    for name, dose in medications:
+        match = identify(name, dose=dose)
+        if match is None:
+            unrecognised.append(name)
+        else:
+            recognised.append(match)
+    return MedicationReview(recognised=tuple(recognised), unrecognised=tuple(unrecognised))

@@ -1,0 +1,222 @@
+"""Load the rule files and refuse anything the engine could silently ignore.
+
+Each ``*.toml`` file beside this module holds ``[[rule]]`` tables. The loader
+checks ids, facts, operators, values, ``because`` references, lab names,
+sources (guideline and year) and the patient-text safety rules, so a broken
+rule fails at start-up instead of never firing in clinic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from typing import Annotated, Any, Final
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from careplan.errors import RuleBaseError
+from careplan.facts import CATALOGUE, SECOND_STAGE
+from careplan.plan import Domain, Severity, Timeframe
+from careplan.rules.conditions import Condition, compile_condition, facts_read
+
+RULEBASE_VERSION: Final = "2026.11.1"
+
+LABS: Final[tuple[str, ...]] = (
+    "CK",
+    "TSH",
+    "FBC",
+    "ESR and CRP",
+    "creatinine and electrolytes",
+    "calcium and phosphate",
+    "magnesium",
+    "liver function tests",
+    "HbA1c",
+    "urine dipstick",
+    "ECG",
+    "troponin",
+    "aldolase",
+    "ANA",
+    "myositis antibodies",
+    "rheumatoid factor and anti-CCP",
+    "protein electrophoresis",
+    "alkaline phosphatase",
+    "vitamin D (25-OH) if at risk",
+    "D-dimer (Wells 1 or less)",
+    "proximal leg vein ultrasound (Wells 2 or more)",
+    "blood cultures",
+    "lactate",
+    "PSA (men)",
+    "platelets and INR",
+)
+
+# Patient text must never tell someone to stop a prescribed medicine on their own.
+_STOP_MEDICINE = re.compile(
+    r"\b(stop|quit|discontinue|come off)\b[^.]*\b(medicine|medication|pill|tablet|statin|dose|"
+    r"prescri\w*|drug)s?\b",
+    re.IGNORECASE,
+)
+_ALLOWED_STOP = re.compile(r"\b(do not|don't|never)\s+stop\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3)]
+
+
+class _RuleFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,6}(-[A-Z0-9]+)+$")]
+    title: Text
+    when: list[Any]
+    because: Annotated[list[str], Field(min_length=1)]
+    source: Text
+    patient_text: Text
+    clinician_note: Text
+    severity: Severity | None = None
+    timeframe: Timeframe | None = None
+    domain: Domain | None = None
+    priority: Annotated[int, Field(ge=1, le=3)] = 2
+    labs: list[str] = []
+    hold_if_emergency: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One checked rule. ``severity`` is set for alerts, ``domain`` for recommendations."""
+
+    id: str
+    title: str
+    when: Condition
+    because: tuple[str, ...]
+    source: str
+    patient_text: str
+    clinician_note: str
+    severity: Severity | None
+    timeframe: Timeframe | None
+    domain: Domain | None
+    priority: int
+    labs: tuple[str, ...]
+    hold_if_emergency: bool
+    file: str
+
+    @property
+    def is_alert(self) -> bool:
+        return self.severity is not None
+
+    @property
+    def reads(self) -> frozenset[str]:
+        """The facts the condition reads (for tests and the clinician's 'why')."""
+        return frozenset(facts_read(self.when))
+
+
+@dataclass(frozen=True, slots=True)
+class RuleBase:
+    rules: tuple[Rule, ...]
+    version: str
+    digest: str
+
+    @property
+    def alerts(self) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.is_alert)
+
+    @property
+    def recommendations(self) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if not r.is_alert)
+
+    def get(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+
+def parse_rule(raw: dict[str, Any], *, file: str) -> Rule:
+    """Check one ``[[rule]]`` table; raise ``RuleBaseError`` naming the file and rule."""
+    where = f"{file}: rule {raw.get('id', '?')}"
+    try:
+        spec = _RuleFile.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise RuleBaseError(f"{where}: {loc}: {first['msg']}") from None
+    if (spec.severity is None) == (spec.domain is None):
+        raise RuleBaseError(f"{where}: give exactly one of 'severity' (alert) or 'domain'")
+    if (spec.severity is None) != (spec.timeframe is None):
+        raise RuleBaseError(f"{where}: an alert needs a 'timeframe' and a recommendation none")
+    when = compile_condition(spec.when, where=where)
+    if spec.severity is not None and facts_read(when) & SECOND_STAGE:
+        raise RuleBaseError(f"{where}: alerts run first and cannot read {sorted(SECOND_STAGE)}")
+    for ref in spec.because:
+        _check_because(ref, where=where)
+    if not _YEAR.search(spec.source):
+        raise RuleBaseError(f"{where}: the source must name a guideline and its year")
+    for lab in spec.labs:
+        if lab not in LABS:
+            raise RuleBaseError(f"{where}: unknown lab {lab!r}")
+    if _STOP_MEDICINE.search(_ALLOWED_STOP.sub("", spec.patient_text)):
+        raise RuleBaseError(f"{where}: patient text must not tell anyone to stop a medicine")
+    _check_placeholders(spec.patient_text, where=where)
+    return Rule(
+        id=spec.id,
+        title=spec.title,
+        when=when,
+        because=tuple(spec.because),
+        source=spec.source,
+        patient_text=" ".join(spec.patient_text.split()),
+        clinician_note=" ".join(spec.clinician_note.split()),
+        severity=spec.severity,
+        timeframe=spec.timeframe,
+        domain=spec.domain,
+        priority=spec.priority,
+        labs=tuple(spec.labs),
+        hold_if_emergency=spec.hold_if_emergency,
+        file=file,
+    )
+
+
+def _check_because(ref: str, *, where: str) -> None:
+    name, _, member = ref.partition(":")
+    spec = CATALOGUE.get(name)
+    if spec is None:
+        raise RuleBaseError(f"{where}: 'because' names unknown fact {name!r}")
+    if member and (spec.kind != "set" or member not in spec.values):
+        raise RuleBaseError(f"{where}: 'because' {ref!r} is not a member of a set fact")
+
+
+def _check_placeholders(text: str, *, where: str) -> None:
+    for name in re.findall(r"\{([^}]*)\}", text):
+        if name not in CATALOGUE or CATALOGUE[name].kind != "number":
+            raise RuleBaseError(f"{where}: placeholder {{{name}}} is not a number fact")
+
+
+def load_rule_base(texts: dict[str, str] | None = None) -> RuleBase:
+    """Load and check every rule file (or the given ``{name: toml text}`` for tests)."""
+    if texts is None:
+        folder = resources.files("careplan.rules")
+        texts = {
+            entry.name: entry.read_text(encoding="utf-8")
+            for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+            if entry.name.endswith(".toml")
+        }
+    rules: list[Rule] = []
+    digest = hashlib.sha256(RULEBASE_VERSION.encode())
+    for name in sorted(texts):
+        digest.update(name.encode() + b"\0" + texts[name].encode())
+        try:
+            document = tomllib.loads(texts[name])
+        except tomllib.TOMLDecodeError as exc:
+            raise RuleBaseError(f"{name}: {exc}") from None
+        unknown = set(document) - {"rule"}
+        if unknown:
+            raise RuleBaseError(f"{name}: unknown top-level keys {sorted(unknown)}")
+        rules.extend(parse_rule(raw, file=name) for raw in document.get("rule", []))
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.id in seen:
+            raise RuleBaseError(f"{rule.file}: duplicate rule id {rule.id}")
+        seen.add(rule.id)
+    if not rules:
+        raise RuleBaseError("no rules found")
+    return RuleBase(tuple(rules), RULEBASE_VERSION, digest.hexdigest()[:16])

@@ -1,0 +1,682 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from careplan.medications import (
+    CLASS_LABELS,
+    CLASSES,
+    GENERICS,
+    MedClass,
+    MedicationMatch,
+    identify,
+    normalise_name,
+    review,
+)
+
+
+def _match(name: str, dose: str | None = None) -> MedicationMatch:
+    match = identify(name, dose=dose)
+    assert match is not None, f"{name!r} not recognised"
+    return match
+
+
+# (brand as a clinician might type it, exact ingredients, one class it must have)
+BRANDS: list[tuple[str, tuple[str, ...], MedClass]] = [
+    # Statins and lipid drugs
+    ("Zocor", ("simvastatin",), "statin"),
+    ("Lipitor", ("atorvastatin",), "statin"),
+    ("Crestor", ("rosuvastatin",), "statin"),
+    ("Pravachol", ("pravastatin",), "statin"),
+    ("Livalo", ("pitavastatin",), "statin"),
+    ("Lescol", ("fluvastatin",), "statin"),
+    ("Lescol XL", ("fluvastatin",), "statin"),
+    ("Mevacor", ("lovastatin",), "statin"),
+    ("Altoprev", ("lovastatin",), "statin"),
+    ("Vytorin", ("ezetimibe", "simvastatin"), "statin"),
+    ("Caduet", ("amlodipine", "atorvastatin"), "simvastatin_limit_20"),
+    ("Lopid", ("gemfibrozil",), "fibrate"),
+    ("Tricor", ("fenofibrate",), "fibrate"),
+    ("Trilipix", ("fenofibric acid",), "fibrate"),
+    ("Niaspan", ("niacin",), "niacin"),
+    # Colchicine, steroids
+    ("Colcrys", ("colchicine",), "colchicine"),
+    ("Mitigare", ("colchicine",), "colchicine"),
+    ("Medrol", ("methylprednisolone",), "glucocorticoid"),
+    ("Deltasone", ("prednisone",), "glucocorticoid"),
+    # Fluoroquinolones
+    ("Cipro", ("ciprofloxacin",), "fluoroquinolone"),
+    ("Levaquin", ("levofloxacin",), "fluoroquinolone"),
+    ("Avelox", ("moxifloxacin",), "fluoroquinolone"),
+    # Anticoagulants and antiplatelets
+    ("Coumadin", ("warfarin",), "anticoagulant"),
+    ("Jantoven", ("warfarin",), "anticoagulant"),
+    ("Eliquis", ("apixaban",), "anticoagulant"),
+    ("Xarelto", ("rivaroxaban",), "anticoagulant"),
+    ("Pradaxa", ("dabigatran",), "anticoagulant"),
+    ("Savaysa", ("edoxaban",), "anticoagulant"),
+    ("Lovenox", ("enoxaparin",), "anticoagulant"),
+    ("Plavix", ("clopidogrel",), "antiplatelet"),
+    ("Brilinta", ("ticagrelor",), "antiplatelet"),
+    ("Effient", ("prasugrel",), "antiplatelet"),
+    # SSRIs, SNRIs, tricyclics
+    ("Prozac", ("fluoxetine",), "ssri_snri"),
+    ("Zoloft", ("sertraline",), "ssri_snri"),
+    ("Lexapro", ("escitalopram",), "ssri_snri"),
+    ("Celexa", ("citalopram",), "ssri_snri"),
+    ("Paxil", ("paroxetine",), "ssri_snri"),
+    ("Cymbalta", ("duloxetine",), "ssri_snri"),
+    ("Effexor", ("venlafaxine",), "ssri_snri"),
+    ("Effexor XR", ("venlafaxine",), "ssri_snri"),
+    ("Pristiq", ("desvenlafaxine",), "ssri_snri"),
+    ("Savella", ("milnacipran",), "ssri_snri"),
+    ("Elavil", ("amitriptyline",), "tricyclic"),
+    ("Pamelor", ("nortriptyline",), "tricyclic"),
+    # NSAIDs (oral)
+    ("Advil", ("ibuprofen",), "nsaid"),
+    ("Motrin", ("ibuprofen",), "nsaid"),
+    ("Nurofen", ("ibuprofen",), "nsaid"),
+    ("Aleve", ("naproxen",), "nsaid"),
+    ("Naprosyn", ("naproxen",), "nsaid"),
+    ("Anaprox DS", ("naproxen",), "nsaid"),
+    ("Celebrex", ("celecoxib",), "nsaid"),
+    ("Mobic", ("meloxicam",), "nsaid"),
+    ("Voltaren", ("diclofenac",), "nsaid"),
+    ("Arthrotec", ("diclofenac", "misoprostol"), "nsaid"),
+    ("Vimovo", ("esomeprazole", "naproxen"), "ppi"),
+    # NSAIDs (topical)
+    ("Voltaren gel", ("diclofenac",), "topical_nsaid"),
+    ("Voltaren Emulgel", ("diclofenac",), "topical_nsaid"),
+    ("Pennsaid", ("diclofenac",), "topical_nsaid"),
+    # Muscle relaxants
+    ("Flexeril", ("cyclobenzaprine",), "muscle_relaxant"),
+    ("Amrix", ("cyclobenzaprine",), "muscle_relaxant"),
+    ("Soma", ("carisoprodol",), "muscle_relaxant"),
+    ("Robaxin", ("methocarbamol",), "muscle_relaxant"),
+    ("Skelaxin", ("metaxalone",), "muscle_relaxant"),
+    ("Zanaflex", ("tizanidine",), "muscle_relaxant"),
+    ("Lioresal", ("baclofen",), "muscle_relaxant"),
+    ("Norflex", ("orphenadrine",), "muscle_relaxant"),
+    # Opioids and acetaminophen
+    ("Ultram", ("tramadol",), "opioid"),
+    ("Tylenol", ("acetaminophen",), "acetaminophen"),
+    ("Panadol", ("acetaminophen",), "acetaminophen"),
+    ("Percocet", ("acetaminophen", "oxycodone"), "opioid"),
+    ("Vicodin", ("acetaminophen", "hydrocodone"), "opioid"),
+    ("Norco", ("acetaminophen", "hydrocodone"), "opioid"),
+    ("Tylenol with Codeine", ("acetaminophen", "codeine"), "opioid"),
+    ("Excedrin", ("acetaminophen", "aspirin", "caffeine"), "acetaminophen"),
+    ("NyQuil", ("acetaminophen", "dextromethorphan", "doxylamine"), "acetaminophen"),
+    ("DayQuil", ("acetaminophen", "dextromethorphan", "phenylephrine"), "acetaminophen"),
+    ("OxyContin", ("oxycodone",), "opioid"),
+    ("MS Contin", ("morphine",), "opioid"),
+    ("Dilaudid", ("hydromorphone",), "opioid"),
+    ("Duragesic", ("fentanyl",), "opioid"),
+    ("Suboxone", ("buprenorphine", "naloxone"), "opioid"),
+    # Benzodiazepines, Z-drugs, gabapentinoids
+    ("Xanax", ("alprazolam",), "benzodiazepine"),
+    ("Valium", ("diazepam",), "benzodiazepine"),
+    ("Ativan", ("lorazepam",), "benzodiazepine"),
+    ("Klonopin", ("clonazepam",), "benzodiazepine"),
+    ("Restoril", ("temazepam",), "benzodiazepine"),
+    ("Ambien", ("zolpidem",), "z_drug"),
+    ("Ambien CR", ("zolpidem",), "z_drug"),
+    ("Lunesta", ("eszopiclone",), "z_drug"),
+    ("Neurontin", ("gabapentin",), "gabapentinoid"),
+    ("Lyrica", ("pregabalin",), "gabapentinoid"),
+    # Strong CYP3A4 inhibitors and HIV protease inhibitors
+    ("Sporanox", ("itraconazole",), "strong_cyp3a4_inhibitor"),
+    ("Nizoral", ("ketoconazole",), "strong_cyp3a4_inhibitor"),
+    ("Noxafil", ("posaconazole",), "strong_cyp3a4_inhibitor"),
+    ("Vfend", ("voriconazole",), "strong_cyp3a4_inhibitor"),
+    ("Biaxin", ("clarithromycin",), "strong_cyp3a4_inhibitor"),
+    ("Norvir", ("ritonavir",), "hiv_protease_inhibitor"),
+    ("Kaletra", ("lopinavir", "ritonavir"), "hiv_protease_inhibitor"),
+    ("Paxlovid", ("nirmatrelvir", "ritonavir"), "strong_cyp3a4_inhibitor"),
+    ("Prezista", ("darunavir",), "hiv_protease_inhibitor"),
+    ("Reyataz", ("atazanavir",), "hiv_protease_inhibitor"),
+    # Other simvastatin interactions
+    ("Sandimmune", ("cyclosporine",), "cyclosporine"),
+    ("Neoral", ("cyclosporine",), "cyclosporine"),
+    ("Calan", ("verapamil",), "simvastatin_limit_10"),
+    ("Calan SR", ("verapamil",), "simvastatin_limit_10"),
+    ("Isoptin", ("verapamil",), "simvastatin_limit_10"),
+    ("Cardizem", ("diltiazem",), "simvastatin_limit_10"),
+    ("Cardizem CD", ("diltiazem",), "simvastatin_limit_10"),
+    ("Multaq", ("dronedarone",), "simvastatin_limit_10"),
+    ("Cordarone", ("amiodarone",), "amiodarone"),
+    ("Pacerone", ("amiodarone",), "simvastatin_limit_20"),
+    ("Norvasc", ("amlodipine",), "simvastatin_limit_20"),
+    ("Ranexa", ("ranolazine",), "simvastatin_limit_20"),
+    # Myotoxic and other muscle-relevant drugs
+    ("Plaquenil", ("hydroxychloroquine",), "hydroxychloroquine"),
+    ("Retrovir", ("zidovudine",), "myotoxic_antiviral"),
+    ("Isentress", ("raltegravir",), "myotoxic_antiviral"),
+    ("Cubicin", ("daptomycin",), "daptomycin"),
+    ("Accutane", ("isotretinoin",), "isotretinoin"),
+    ("Arimidex", ("anastrozole",), "aromatase_inhibitor"),
+    ("Femara", ("letrozole",), "aromatase_inhibitor"),
+    ("Aromasin", ("exemestane",), "aromatase_inhibitor"),
+    ("Fosamax", ("alendronate",), "bisphosphonate"),
+    ("Actonel", ("risedronate",), "bisphosphonate"),
+    ("Boniva", ("ibandronate",), "bisphosphonate"),
+    ("Keytruda", ("pembrolizumab",), "checkpoint_inhibitor"),
+    ("Opdivo", ("nivolumab",), "checkpoint_inhibitor"),
+    ("Yervoy", ("ipilimumab",), "checkpoint_inhibitor"),
+    ("Tecentriq", ("atezolizumab",), "checkpoint_inhibitor"),
+    ("Imfinzi", ("durvalumab",), "checkpoint_inhibitor"),
+    # Diuretics, laxatives, PPIs, quinine
+    ("Lasix", ("furosemide",), "diuretic"),
+    ("Bumex", ("bumetanide",), "diuretic"),
+    ("Demadex", ("torsemide",), "diuretic"),
+    ("Microzide", ("hydrochlorothiazide",), "diuretic"),
+    ("Aldactone", ("spironolactone",), "diuretic"),
+    ("Dulcolax", ("bisacodyl",), "laxative"),
+    ("Senokot", ("senna",), "laxative"),
+    ("MiraLAX", ("polyethylene glycol",), "laxative"),
+    ("Prilosec", ("omeprazole",), "ppi"),
+    ("Nexium", ("esomeprazole",), "ppi"),
+    ("Protonix", ("pantoprazole",), "ppi"),
+    ("Prevacid", ("lansoprazole",), "ppi"),
+    ("Aciphex", ("rabeprazole",), "ppi"),
+    ("Qualaquin", ("quinine",), "quinine"),
+    # ACE inhibitors / ARBs, antipsychotics, oestrogens
+    ("Zestril", ("lisinopril",), "ace_inhibitor_or_arb"),
+    ("Prinivil", ("lisinopril",), "ace_inhibitor_or_arb"),
+    ("Cozaar", ("losartan",), "ace_inhibitor_or_arb"),
+    ("Diovan", ("valsartan",), "ace_inhibitor_or_arb"),
+    ("Seroquel", ("quetiapine",), "antipsychotic"),
+    ("Seroquel XR", ("quetiapine",), "antipsychotic"),
+    ("Zyprexa", ("olanzapine",), "antipsychotic"),
+    ("Risperdal", ("risperidone",), "antipsychotic"),
+    ("Haldol", ("haloperidol",), "antipsychotic"),
+    ("Abilify", ("aripiprazole",), "antipsychotic"),
+    ("Premarin", ("conjugated estrogens",), "oestrogen"),
+    ("Estrace", ("estradiol",), "oestrogen"),
+    ("Yaz", ("drospirenone", "ethinylestradiol"), "oestrogen"),
+    ("Yasmin", ("drospirenone", "ethinylestradiol"), "oestrogen"),
+    # Supplements
+    ("red yeast rice", ("red yeast rice",), "red_yeast_rice"),
+    ("Red Yeast Rice 600 mg", ("red yeast rice",), "red_yeast_rice"),
+    ("magnesium", ("magnesium",), "magnesium"),
+    ("magnesium oxide", ("magnesium",), "magnesium"),
+    ("vitamin d", ("vitamin d",), "vitamin_d"),
+    ("Vitamin D3", ("cholecalciferol",), "vitamin_d"),
+    ("cholecalciferol", ("cholecalciferol",), "vitamin_d"),
+    ("ergocalciferol", ("ergocalciferol",), "vitamin_d"),
+    ("niacin", ("niacin",), "niacin"),
+    ("nicotinic acid", ("niacin",), "niacin"),
+    ("quinine", ("quinine",), "quinine"),
+    # UK names
+    ("Paracetamol", ("acetaminophen",), "acetaminophen"),
+    ("Co-codamol 30/500", ("acetaminophen", "codeine"), "opioid"),
+    ("Voltarol", ("diclofenac",), "nsaid"),
+    ("Clexane", ("enoxaparin",), "anticoagulant"),
+    ("Lustral", ("sertraline",), "ssri_snri"),
+    ("Seroxat", ("paroxetine",), "ssri_snri"),
+]
+
+
+@pytest.mark.parametrize(("name", "generics", "med_class"), BRANDS)
+def test_brand_maps_to_generic_and_class(
+    name: str, generics: tuple[str, ...], med_class: MedClass
+) -> None:
+    match = _match(name)
+    assert match.generics == generics
+    assert med_class in match.classes
+    assert match.entered == name
+
+
+@pytest.mark.parametrize(
+    ("name", "generic", "dose_mg"),
+    [
+        ("zocor 40MG", "simvastatin", 40.0),
+        ("ZOCOR", "simvastatin", None),
+        ("  Lipitor ", "atorvastatin", None),
+        ("Atorvastatin Calcium 20 mg", "atorvastatin", 20.0),
+        ("Crestor(10mg)", "rosuvastatin", 10.0),
+        ("crestor10mg", "rosuvastatin", 10.0),
+        ("SIMVASTATIN  20 MG", "simvastatin", 20.0),
+        ("Lipitor (atorvastatin)", "atorvastatin", None),
+        ("Zocor® 20 mg", "simvastatin", 20.0),
+        ("Lipitor™", "atorvastatin", None),
+        ("simvastatin tablets", "simvastatin", None),
+        ("Naproxen Sodium 220mg", "naproxen", 220.0),
+        ("diclofenac potassium", "diclofenac", None),
+        ("Tramadol HCl 50 mg", "tramadol", 50.0),
+        ("metoprolol succinate; amlodipine besylate 5 mg", "amlodipine", 5.0),
+        ("zolpidem tartrate", "zolpidem", None),
+        ("Enalapril Maleate", "enalapril", None),
+        ("Oxycodone Hydrochloride 5 mg", "oxycodone", 5.0),
+        ("morphine sulfate 15 mg", "morphine", 15.0),
+        ("Ibuprofen 200 mg/5 ml suspension", "ibuprofen", 200.0),
+        ("oramorph 10mg/5ml", "morphine", 10.0),
+        ("Cardizem LA 240", "diltiazem", None),
+        ("Wellbutrin; Celexa", "citalopram", None),
+    ],
+)
+def test_tolerant_of_case_spacing_dose_and_salt(
+    name: str, generic: str, dose_mg: float | None
+) -> None:
+    match = _match(name)
+    assert generic in match.generics
+    assert match.dose_mg == dose_mg
+
+
+@pytest.mark.parametrize(
+    ("name", "generics"),
+    [
+        ("esomeprazole magnesium", ("esomeprazole",)),
+        ("Omeprazole Magnesium 20 mg", ("omeprazole",)),
+        ("pitavastatin magnesium", ("pitavastatin",)),
+        ("losartan potassium", ("losartan",)),
+        ("losartan potassium/hydrochlorothiazide", ("hydrochlorothiazide", "losartan")),
+        ("docusate sodium", ("docusate",)),
+    ],
+)
+def test_salt_words_after_a_drug_are_not_ingredients(name: str, generics: tuple[str, ...]) -> None:
+    match = _match(name)
+    assert match.generics == generics
+    assert "magnesium" not in match.classes
+
+
+@pytest.mark.parametrize(
+    ("name", "generics"),
+    [
+        ("Norco 10/325", ("acetaminophen", "hydrocodone")),
+        ("Percocet 5/325", ("acetaminophen", "oxycodone")),
+        ("Vytorin 10/40", ("ezetimibe", "simvastatin")),
+        ("Caduet", ("amlodipine", "atorvastatin")),
+        ("Excedrin Extra Strength", ("acetaminophen", "aspirin", "caffeine")),
+        ("Vimovo", ("esomeprazole", "naproxen")),
+        ("Paxlovid", ("nirmatrelvir", "ritonavir")),
+        ("Tylenol with Codeine #3", ("acetaminophen", "codeine")),
+        ("Tylenol #3", ("acetaminophen", "codeine")),
+        ("Tylenol No. 4", ("acetaminophen", "codeine")),
+        ("acetaminophen/codeine", ("acetaminophen", "codeine")),
+        ("hydrocodone bitartrate and acetaminophen", ("acetaminophen", "hydrocodone")),
+        ("oxycodone-APAP", ("acetaminophen", "oxycodone")),
+        ("Fosamax Plus D 70 mg/2800 IU", ("alendronate", "cholecalciferol")),
+    ],
+)
+def test_combination_products_give_every_ingredient(name: str, generics: tuple[str, ...]) -> None:
+    assert _match(name).generics == generics
+
+
+def test_combination_classes_are_the_union() -> None:
+    assert _match("Norco").classes == {"opioid", "acetaminophen"}
+    assert _match("Excedrin").classes == {"acetaminophen", "antiplatelet", "nsaid"}
+    assert _match("Paxlovid").classes == {"hiv_protease_inhibitor", "strong_cyp3a4_inhibitor"}
+    assert _match("Caduet").classes == {"statin", "simvastatin_limit_20"}
+    assert _match("amiodarone").classes == {"amiodarone", "simvastatin_limit_20"}
+    assert _match("diltiazem").classes == {"simvastatin_limit_10"}
+    assert _match("ritonavir").classes == {"hiv_protease_inhibitor", "strong_cyp3a4_inhibitor"}
+
+
+@pytest.mark.parametrize(
+    ("name", "dose", "route"),
+    [
+        ("Voltaren gel", None, "topical"),
+        ("Voltaren Emulgel", None, "topical"),
+        ("Pennsaid", None, "topical"),
+        ("diclofenac 1% gel", None, "topical"),
+        ("ibuprofen cream", None, "topical"),
+        ("Ibuprofen 5% Gel", None, "topical"),
+        ("Flector patch", None, "topical"),
+        ("Voltaren", "apply gel four times a day", "topical"),
+        ("Voltaren", "50 mg three times a day", "oral"),
+        ("diclofenac", None, "oral"),
+        ("Keytruda", None, "other"),
+        ("Lovenox", None, "other"),
+        ("methylprednisolone injection", None, "other"),
+        ("vitamin D", "IM injection 300,000 IU", "other"),
+    ],
+)
+def test_route(name: str, dose: str | None, route: str) -> None:
+    assert _match(name, dose).route == route
+
+
+@pytest.mark.parametrize(
+    "name", ["Voltaren gel", "diclofenac 1% gel", "ibuprofen cream", "Pennsaid", "Flector"]
+)
+def test_topical_nsaid_is_not_an_oral_nsaid(name: str) -> None:
+    classes = _match(name).classes
+    assert "topical_nsaid" in classes
+    assert "nsaid" not in classes
+
+
+@pytest.mark.parametrize(
+    ("name", "dose"),
+    [
+        ("aspirin 81 mg", None),
+        ("Aspirin", "81 mg daily"),
+        ("aspirin 75mg", None),
+        ("aspirin", "100 mg"),
+        ("baby aspirin", None),
+        ("Baby Aspirin", "1 tablet"),
+        ("low dose aspirin", None),
+        ("aspirin 81", None),
+        ("Ecotrin 81 mg", None),
+        ("Aggrenox", None),
+    ],
+)
+def test_low_dose_aspirin_is_antiplatelet_only(name: str, dose: str | None) -> None:
+    classes = _match(name, dose).classes
+    assert "antiplatelet" in classes
+    assert "nsaid" not in classes
+
+
+@pytest.mark.parametrize(
+    ("name", "dose"),
+    [("aspirin 325 mg", None), ("aspirin", "325 mg"), ("Disprin", "300 mg"), ("aspirin", None)],
+)
+def test_analgesic_aspirin_is_an_nsaid(name: str, dose: str | None) -> None:
+    assert _match(name, dose).classes == {"antiplatelet", "nsaid"}
+
+
+@pytest.mark.parametrize(
+    "name", ["Tylenol", "Tylenol 500 mg", "Tylenol 4 times a day", "Tylenol PM"]
+)
+def test_plain_tylenol_has_no_codeine(name: str) -> None:
+    match = _match(name)
+    assert "codeine" not in match.generics
+    assert "opioid" not in match.classes
+
+
+def test_low_dose_aspirin_does_not_hide_another_nsaid() -> None:
+    assert "nsaid" in _match("aspirin 81 mg + ibuprofen").classes
+
+
+@pytest.mark.parametrize(
+    ("name", "dose", "dose_mg"),
+    [
+        ("simvastatin", "40 mg daily", 40.0),
+        ("paracetamol", "1 g", 1000.0),
+        ("paracetamol", "1g four times a day", 1000.0),
+        ("acetaminophen", "1,000 mg", 1000.0),
+        ("colchicine", "0.5 mg", 0.5),
+        ("colchicine", ".5mg", 0.5),
+        ("colchicine", "0,5 mg", 0.5),
+        ("simvastatin", None, None),
+        ("simvastatin", "", None),
+        ("simvastatin", "one at night", None),
+        ("fentanyl patch", "25 mcg/hr", None),
+        ("Zocor 40mg", None, 40.0),
+        ("Zocor 40mg", "20 mg", 20.0),  # the dose argument wins over the name
+        ("Zocor 40mg", "one at night", 40.0),  # no mg in the dose text: the name's
+    ],
+)
+def test_dose_parsing(name: str, dose: str | None, dose_mg: float | None) -> None:
+    assert _match(name, dose).dose_mg == dose_mg
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Zzzfakeol", "", "   ", "statin", "Nystatinx", "vitamin", "calcium", "tablet 40 mg", "-"],
+)
+def test_unknown_names_are_not_recognised(name: str) -> None:
+    assert identify(name) is None
+
+
+@pytest.mark.parametrize("name", ["nystatin", "Nystatin oral suspension", "nystatin cream"])
+def test_nystatin_is_never_a_statin(name: str) -> None:
+    match = _match(name)
+    assert match.generics == ("nystatin",)
+    assert match.classes == frozenset()
+
+
+def test_tamoxifen_is_not_an_oestrogen() -> None:
+    assert "oestrogen" not in _match("tamoxifen 20 mg").classes
+    assert "oestrogen" not in _match("Nolvadex").classes
+
+
+def test_review_keeps_input_order_and_never_drops_a_name() -> None:
+    meds: list[tuple[str, str | None]] = [
+        ("Zzzfakeol", None),
+        ("Zocor", "40 mg"),
+        ("", None),
+        ("Norco", "1 tablet"),
+        ("   ", "5 mg"),
+        ("nystatin", None),
+        ("Wonderpill 5mg", None),
+        ("Lipitor", None),
+    ]
+    result = review(meds)
+    assert [m.entered for m in result.recognised] == ["Zocor", "Norco", "nystatin", "Lipitor"]
+    assert result.unrecognised == ("Zzzfakeol", "", "   ", "Wonderpill 5mg")
+    assert len(result.recognised) + len(result.unrecognised) == len(meds)
+    assert result.recognised[0].dose_mg == 40.0
+
+
+def test_review_accepts_any_iterable_and_empty_input() -> None:
+    assert review(iter([("Zocor", None)])).recognised[0].generics == ("simvastatin",)
+    empty = review([])
+    assert empty.recognised == ()
+    assert empty.unrecognised == ()
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Zocor® 40 mg", "zocor"),
+        ("SIMVASTATIN  20 MG", "simvastatin"),
+        ("Lipitor (atorvastatin)", "lipitor atorvastatin"),
+        ("Crestor(10mg)", "crestor"),
+        ("morphine 0.5 mg/ml", "morphine"),
+        ("diclofenac 1% gel", "diclofenac gel"),
+        ("Effexor-XR", "effexor"),
+        ("Paxil CR", "paxil"),
+        ("Ambien ER", "ambien"),
+        ("Lamictal ODT", "lamictal"),
+        ("Bactrim DS", "bactrim"),
+        ("Cardizem LA", "cardizem"),
+        ("Tylenol with Codeine #3", "tylenol with codeine no 3"),
+        ("Tylenol # 4", "tylenol no 4"),
+        ("Norco 10/325", "norco 10 325"),
+        ("Vitamin D3 1,000 IU", "vitamin d3"),
+        ("  ", ""),
+    ],
+)
+def test_normalise_name(name: str, expected: str) -> None:
+    assert normalise_name(name) == expected
+
+
+@pytest.mark.parametrize("med_class", CLASSES)
+def test_every_class_is_produced_by_a_known_name(med_class: MedClass) -> None:
+    known_names = [*sorted(GENERICS), *(name for name, _, _ in BRANDS)]
+    producers = [name for name in known_names if med_class in _match(name).classes]
+    assert producers, f"no known name gives {med_class}"
+
+
+def test_classes_are_sorted_unique_and_labelled() -> None:
+    assert list(CLASSES) == sorted(set(CLASSES))
+    assert set(CLASS_LABELS) == set(CLASSES)
+    assert all(label.strip() for label in CLASS_LABELS.values())
+    assert CLASS_LABELS["strong_cyp3a4_inhibitor"] == "strong CYP3A4 inhibitor"
+    assert CLASS_LABELS["statin"] == "statin"
+
+
+def test_every_generic_is_canonical_and_identifies_itself() -> None:
+    for generic in GENERICS:
+        assert generic == generic.lower().strip()
+        assert _match(generic).generics == (generic,)
+
+
+@pytest.mark.parametrize("name", [b for b, _, _ in BRANDS])
+def test_results_only_use_names_from_generics(name: str) -> None:
+    assert set(_match(name).generics) <= GENERICS
+
+
+# Every generic the class definitions name, and the class it must carry.
+CLASS_MEMBERS: dict[MedClass, tuple[str, ...]] = {
+    "statin": (
+        "atorvastatin",
+        "fluvastatin",
+        "lovastatin",
+        "pitavastatin",
+        "pravastatin",
+        "rosuvastatin",
+        "simvastatin",
+    ),
+    "fibrate": ("gemfibrozil", "fenofibrate"),
+    "niacin": ("niacin",),
+    "red_yeast_rice": ("red yeast rice",),
+    "colchicine": ("colchicine",),
+    "glucocorticoid": ("prednisone", "prednisolone", "methylprednisolone", "dexamethasone"),
+    "fluoroquinolone": ("ciprofloxacin", "levofloxacin", "moxifloxacin"),
+    "anticoagulant": (
+        "warfarin",
+        "apixaban",
+        "rivaroxaban",
+        "dabigatran",
+        "edoxaban",
+        "enoxaparin",
+    ),
+    "antiplatelet": ("aspirin", "clopidogrel", "ticagrelor", "prasugrel"),
+    "ssri_snri": (
+        "fluoxetine",
+        "sertraline",
+        "escitalopram",
+        "citalopram",
+        "paroxetine",
+        "duloxetine",
+        "venlafaxine",
+        "desvenlafaxine",
+        "milnacipran",
+    ),
+    "tricyclic": ("amitriptyline", "nortriptyline"),
+    "nsaid": ("aspirin", "ibuprofen", "naproxen", "diclofenac", "celecoxib", "meloxicam"),
+    "muscle_relaxant": (
+        "carisoprodol",
+        "chlorzoxazone",
+        "cyclobenzaprine",
+        "metaxalone",
+        "methocarbamol",
+        "orphenadrine",
+        "tizanidine",
+        "baclofen",
+    ),
+    "opioid": (
+        "tramadol",
+        "tapentadol",
+        "codeine",
+        "hydrocodone",
+        "oxycodone",
+        "morphine",
+        "hydromorphone",
+        "fentanyl",
+        "methadone",
+        "buprenorphine",
+    ),
+    "benzodiazepine": ("alprazolam", "diazepam", "lorazepam", "clonazepam", "temazepam"),
+    "z_drug": ("zolpidem", "eszopiclone", "zaleplon", "zopiclone"),
+    "gabapentinoid": ("gabapentin", "pregabalin"),
+    "strong_cyp3a4_inhibitor": (
+        "itraconazole",
+        "ketoconazole",
+        "posaconazole",
+        "voriconazole",
+        "clarithromycin",
+        "erythromycin",
+        "telithromycin",
+        "nefazodone",
+        "cobicistat",
+        "ritonavir",
+        "lopinavir",
+        "atazanavir",
+        "darunavir",
+        "saquinavir",
+        "indinavir",
+        "nelfinavir",
+        "fosamprenavir",
+        "tipranavir",
+    ),
+    "hiv_protease_inhibitor": (
+        "ritonavir",
+        "lopinavir",
+        "atazanavir",
+        "darunavir",
+        "saquinavir",
+        "indinavir",
+        "nelfinavir",
+        "fosamprenavir",
+        "tipranavir",
+    ),
+    "cyclosporine": ("cyclosporine",),
+    "danazol": ("danazol",),
+    "simvastatin_limit_10": ("verapamil", "diltiazem", "dronedarone"),
+    "simvastatin_limit_20": ("amiodarone", "amlodipine", "ranolazine"),
+    "hydroxychloroquine": ("hydroxychloroquine", "chloroquine"),
+    "amiodarone": ("amiodarone",),
+    "myotoxic_antiviral": ("zidovudine", "telbivudine", "raltegravir"),
+    "daptomycin": ("daptomycin",),
+    "isotretinoin": ("isotretinoin",),
+    "aromatase_inhibitor": ("anastrozole", "letrozole", "exemestane"),
+    "bisphosphonate": ("alendronate", "risedronate", "ibandronate", "zoledronic acid"),
+    "checkpoint_inhibitor": (
+        "pembrolizumab",
+        "nivolumab",
+        "ipilimumab",
+        "atezolizumab",
+        "durvalumab",
+        "avelumab",
+        "cemiplimab",
+        "dostarlimab",
+    ),
+    "diuretic": (
+        "furosemide",
+        "bumetanide",
+        "torsemide",
+        "hydrochlorothiazide",
+        "chlorthalidone",
+        "indapamide",
+        "spironolactone",
+    ),
+    "laxative": ("bisacodyl", "senna", "polyethylene glycol", "lactulose", "docusate"),
+    "ppi": ("omeprazole", "esomeprazole", "pantoprazole", "lansoprazole", "rabeprazole"),
+    "quinine": ("quinine",),
+    "acetaminophen": ("acetaminophen",),
+    "ace_inhibitor_or_arb": ("lisinopril", "ramipril", "losartan", "valsartan"),
+    "antipsychotic": ("quetiapine", "olanzapine", "risperidone", "haloperidol", "aripiprazole"),
+    "oestrogen": ("estradiol", "conjugated estrogens", "ethinylestradiol"),
+    "magnesium": ("magnesium",),
+    "vitamin_d": ("vitamin d", "cholecalciferol", "ergocalciferol"),
+}
+
+
+@pytest.mark.parametrize(
+    ("med_class", "generic"),
+    [(c, g) for c, members in CLASS_MEMBERS.items() for g in members],
+)
+def test_generics_cover_every_class_member(med_class: MedClass, generic: str) -> None:
+    assert generic in GENERICS
+    assert med_class in _match(generic).classes
+
+
+@pytest.mark.parametrize(
+    ("alias", "generic"),
+    [
+        ("paracetamol", "acetaminophen"),
+        ("APAP", "acetaminophen"),
+        ("ciclosporin", "cyclosporine"),
+        ("frusemide", "furosemide"),
+        ("ethinyl estradiol", "ethinylestradiol"),
+        ("colecalciferol", "cholecalciferol"),
+        ("nicotinic acid", "niacin"),
+        ("HCTZ", "hydrochlorothiazide"),
+        ("indometacin", "indomethacin"),
+        ("macrogol", "polyethylene glycol"),
+    ],
+)
+def test_aliases_give_the_canonical_generic(alias: str, generic: str) -> None:
+    assert _match(alias).generics == (generic,)
+    assert alias.lower() not in GENERICS
+
+
+@given(st.text())
+def test_identify_never_raises(text: str) -> None:
+    match = identify(text, dose=text)
+    if match is not None:
+        assert match.generics
+        assert set(match.generics) <= GENERICS
+        assert match.classes <= set(CLASSES)
+        assert match.route in ("oral", "topical", "other")
