@@ -123,11 +123,13 @@ def _review_medications(intake: Intake) -> MedicationReview:
 def _because(rule: Rule, facts: Facts) -> tuple[str, ...]:
     """Report a fact the condition tested only if its test was true; context facts always."""
     tested, matched = rule.reads, true_facts(rule.when, facts.get)
-    described = [
-        facts.describe(ref)
-        for ref in rule.because
-        if ref.partition(":")[0] in matched or ref.partition(":")[0] not in tested
-    ]
+    described: list[str | None] = []
+    for ref in rule.because:
+        name = ref.partition(":")[0]
+        if matched.get(name) == "unknown":
+            described.append(facts.describe_missing(name))
+        elif name in matched or name not in tested:
+            described.append(facts.describe(ref))
     return tuple(dict.fromkeys(text for text in described if text))
 
 

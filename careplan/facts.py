@@ -15,7 +15,7 @@ from typing import Final, Literal
 
 from careplan import intake as model
 from careplan.medications import CLASSES, GENERICS, MedicationReview
-from careplan.scoring import Scores
+from careplan.scoring import Scores, screens_not_done
 
 Kind = Literal["bool", "number", "enum", "set"]
 FactValue = bool | int | float | str | frozenset[str] | None
@@ -109,6 +109,8 @@ CATALOGUE: Final[dict[str, FactSpec]] = {
     "hip_girdle_pain": _b("pain in the hip girdle"),
     "spinal_pain": _b("pain in the neck or back"),
     "medication_list_taken": _b("medication list taken"),
+    "no_medication_list": _b("no medication list taken"),
+    "screens_not_done": _n("{value} screen(s) not done"),
     "medications": FactSpec("set", "taking {value}", tuple(sorted(GENERICS))),
     "medication_classes": FactSpec("set", "taking {value}", CLASSES),
     "unrecognised_medications": _n("{value} medication name(s) not recognised"),
@@ -164,6 +166,10 @@ class Facts:
 
     def with_values(self, **extra: FactValue) -> Facts:
         return Facts({**self.values, **extra}, self.medication_text)
+
+    def describe_missing(self, name: str) -> str:
+        """Words for a fact that was not asked (a rule may fire on exactly that)."""
+        return f"not asked: {words(name.removeprefix('red_flags.'))}"
 
     def describe(self, ref: str) -> str | None:
         """Words for a ``because`` reference (``fact`` or ``fact:member``); None if not true."""
@@ -270,6 +276,8 @@ def derive_facts(*, intake: model.Intake, scores: Scores, medications: Medicatio
         "spinal_pain": None if area_set is None
         else bool({"neck", "upper_back", "lower_back"} & area_set),
         "medication_list_taken": taken,
+        "no_medication_list": not taken,
+        "screens_not_done": len(screens_not_done(intake)),
         "medications": frozenset(generics) if taken else None,
         "medication_classes": frozenset(classes) if taken else None,
         "unrecognised_medications": len(medications.unrecognised) if taken else None,

@@ -365,7 +365,13 @@ class Intake(_Strict):
         born, seen = self.patient.date_of_birth, self.visit.date
         errors: list[InitErrorDetails] = []
         if seen < born:
-            errors.append(_detail(("visit", "date"), "must not be before the date of birth", seen))
+            errors.append(
+                _detail(
+                    ("patient", "date_of_birth"),
+                    f"must not be after the visit date ({seen.isoformat()})",
+                    born,
+                )
+            )
         today = _context_today(info)
         if today is not None and seen > today:
             errors.append(_detail(("visit", "date"), "must not be in the future", seen))

@@ -55,7 +55,7 @@ def problems_from(error: ValidationError) -> list[Problem]:
         if kind in ("string_too_short", "too_short") and ctx.get("min_length") == 1:
             message = "is required and must not be blank"
         elif kind in ("string_too_long", "too_long"):
-            unit = "characters" if kind == "string_too_long" else "items"
+            unit = "items" if isinstance(item.get("input"), list | tuple) else "characters"
             message = f"must be at most {ctx.get('max_length')} {unit}"
         elif kind == "literal_error":
             message = f"must be one of {ctx.get('expected')}"

@@ -41,14 +41,20 @@ def facts_read(condition: Condition) -> set[str]:
     return {args[0]}
 
 
-def true_facts(condition: Condition, get: Callable[[str], FactValue]) -> set[str]:
-    """Facts whose own test came out true (outside any negation): the real 'because'."""
+def true_facts(condition: Condition, get: Callable[[str], FactValue]) -> dict[str, str]:
+    """Facts whose own test came out true (outside any negation), with the operator used.
+
+    This is the real 'because': a fact tested but not true is not a reason.
+    """
     head = condition[0]
     if head in ("all", "any"):
-        return set().union(*(true_facts(c, get) for c in condition[1:]))
+        found: dict[str, str] = {}
+        for child in condition[1:]:
+            found.update(true_facts(child, get))
+        return found
     if head in ("not", "unless"):
-        return set()
-    return {condition[1]} if evaluate(condition, get) is True else set()
+        return {}
+    return {condition[1]: head} if evaluate(condition, get) is True else {}
 
 
 def compile_condition(raw: Any, *, where: str) -> Condition:

@@ -1,0 +1,60 @@
+"""Test factories: one intake builder, through the real model, with dotted overrides.
+
+``make_intake({"history.pain_now": 9}, unset=["history.duration_weeks"])`` starts
+from the contract's example intake, applies the changes and validates the
+result, so every test intake is a real, valid intake.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from careplan.intake import Intake
+from careplan.validation import validate_intake
+
+DATA = Path(__file__).parent / "data"
+EXAMPLE_PATH = DATA / "intake.example.json"
+TODAY = date(2026, 11, 25)
+
+
+def example_data() -> dict[str, Any]:
+    """A fresh deep copy of the contract's example intake as plain JSON data."""
+    return json.loads(EXAMPLE_PATH.read_text(encoding="utf-8"))
+
+
+def apply(
+    data: dict[str, Any], changes: Mapping[str, Any] | None = None, unset: Iterable[str] = ()
+) -> dict[str, Any]:
+    """Return a copy of ``data`` with dotted-path changes set and ``unset`` paths removed."""
+    result = copy.deepcopy(data)
+    for path, value in (changes or {}).items():
+        *parents, leaf = path.split(".")
+        node = result
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = copy.deepcopy(value)
+    for path in unset:
+        *parents, leaf = path.split(".")
+        node = result
+        for part in parents:
+            node = node[part]
+        node.pop(leaf, None)
+    return result
+
+
+def make_intake(
+    changes: Mapping[str, Any] | None = None,
+    *,
+    unset: Iterable[str] = (),
+    today: date = TODAY,
+    **overrides: Any,
+) -> Intake:
+    """A validated intake: the example plus changes (``history__pain_now=9`` also works)."""
+    merged = dict(changes or {})
+    merged.update({key.replace("__", "."): value for key, value in overrides.items()})
+    return validate_intake(apply(example_data(), merged, unset), today=today)

@@ -1,0 +1,120 @@
+"""The headless command, run as a real process exactly as the contract says."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from careplan.plan import DOMAINS
+from factories import EXAMPLE_PATH, apply, example_data
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).parent / "golden" / "plan.example.json"
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("CAREPLAN_DEBUG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "careplan", *map(str, args)],
+        capture_output=True, text=True, encoding="utf-8", env=env, cwd=ROOT, timeout=60,
+        check=False,
+    )
+
+
+def write(tmp_path: Path, data: Any, name: str = "intake.json") -> Path:
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_example_prints_a_plan_covering_all_seven_domains() -> None:
+    result = run("plan", EXAMPLE_PATH, "--today", "2026-11-25")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert {r["domain"] for r in plan["recommendations"]} == set(DOMAINS)
+    for item in plan["recommendations"] + plan["alerts"]:
+        assert item["because"], item["id"]
+        assert item["source"], item["id"]
+    assert plan["follow_up"]["review_in_weeks"] == 4
+    assert plan["rule_base"]["version"]
+
+
+def test_example_plan_matches_the_golden_file(update_golden: bool) -> None:
+    result = run("plan", EXAMPLE_PATH, "--today", "2026-11-25")
+    assert result.returncode == 0, result.stderr
+    if update_golden:
+        GOLDEN.write_text(result.stdout, encoding="utf-8")
+    assert result.stdout == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_without_today_the_plan_is_dated_today() -> None:
+    result = run("plan", EXAMPLE_PATH)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["generated_on"] >= "2026-11-25"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("{not json", "invalid JSON at line 1"),
+        (apply(example_data(), {"patient.sex": "robot"}), "patient.sex: must be one of"),
+        (apply(example_data(), {"history.pain_now": 11}),
+         "history.pain_now: must be between 0 and 10"),
+        (apply(example_data(), {"patient.date_of_birth": "2026-11-21"}),
+         "patient.date_of_birth: must not be after the visit date"),
+        (apply(example_data(), {"patient.date_of_birth": "2099-01-01"}),
+         "patient.date_of_birth: must not be in the future"),
+    ],
+    ids=["invalid-json", "unknown-enum", "pain-11", "age-below-0", "dob-future"],
+)
+def test_bad_input_exits_2_naming_the_field_and_writes_nothing(
+    tmp_path: Path, content: Any, expected: str
+) -> None:
+    intake = write(tmp_path, content)
+    out = tmp_path / "plan.json"
+    out.write_text("previous plan", encoding="utf-8")
+    result = run("plan", intake, "--json", out)
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    assert out.read_text(encoding="utf-8") == "previous plan"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["intake.json", "plan.json"]
+
+
+def test_one_line_per_problem(tmp_path: Path) -> None:
+    bad = apply(example_data(), {"history.pain_now": 11, "patient.sex": "x"})
+    result = run("plan", write(tmp_path, bad))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2
+    assert all(": " in line for line in lines)
+
+
+def test_missing_file_exits_2(tmp_path: Path) -> None:
+    result = run("plan", tmp_path / "nope.json")
+    assert result.returncode == 2
+    assert "cannot read the file" in result.stderr
+
+
+def test_json_flag_writes_the_file_whole(tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    result = run("plan", EXAMPLE_PATH, "--json", out, "--today", "2026-11-25")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert out.read_text(encoding="utf-8") == GOLDEN.read_text(encoding="utf-8")
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+
+
+def test_pdf_is_not_yet_available(tmp_path: Path) -> None:
+    result = run("plan", EXAMPLE_PATH, "--pdf", tmp_path / "plan.pdf")
+    assert result.returncode == 3
+    assert "not yet available" in result.stderr
+    assert not (tmp_path / "plan.pdf").exists()

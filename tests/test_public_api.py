@@ -1,0 +1,33 @@
+"""The public API is deliberate: sorted, importable, documented (httpx's guard)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import careplan
+
+PACKAGE = Path(careplan.__file__).parent
+
+
+def test_all_is_sorted_and_importable() -> None:
+    assert careplan.__all__ == sorted(careplan.__all__)
+    for name in careplan.__all__:
+        assert getattr(careplan, name) is not None
+
+
+def test_every_public_name_has_a_docstring() -> None:
+    for name in careplan.__all__:
+        assert (getattr(careplan, name).__doc__ or "").strip(), name
+
+
+def test_domain_package_never_imports_streamlit() -> None:
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            assert not any(n.split(".")[0] == "streamlit" for n in names), path

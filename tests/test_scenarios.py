@@ -1,0 +1,160 @@
+"""Named clinical scenarios, end to end through the real engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from careplan.engine import build_plan
+from careplan.facts import CATALOGUE
+from careplan.plan import DOMAINS, CarePlan
+from factories import TODAY, make_intake
+
+
+def plan_for(changes: dict[str, Any] | None = None, unset: tuple[str, ...] = ()) -> CarePlan:
+    return build_plan(intake=make_intake(changes, unset=unset), today=TODAY)
+
+
+def ids(plan: CarePlan) -> set[str]:
+    return {a.id for a in plan.alerts} | {r.id for r in plan.recommendations}
+
+
+def test_desk_worker_example() -> None:
+    plan = plan_for()
+    assert not plan.alerts
+    assert {r.domain for r in plan.recommendations} == set(DOMAINS)
+    assert {"REST-DESK-BREAKS", "PT-DESK-POSTURE", "MED-STATIN-SAMS", "SLEEP-CBTI",
+            "STRESS-PHQ-POSITIVE"} <= ids(plan)
+    sams = next(r for r in plan.recommendations if r.id == "MED-STATIN-SAMS")
+    assert "taking atorvastatin 40 mg daily since 2026-08-01" in sams.because
+    assert plan.scores == {
+        "pain_now": 6, "peg": 6.0, "wpi": 4, "generalized_pain": False, "sss": 6,
+        "fibromyalgia_criteria_met": False, "phq4": 6, "gad2": 4, "phq2": 2,
+        "sleep_screen": "likely_problem", "sams_ci_partial": 5,
+    }
+    assert plan.follow_up.review_in_weeks == 4
+    assert plan.screens_not_done == ()
+
+
+def test_statin_with_an_interacting_antibiotic() -> None:
+    plan = plan_for({"history.medications": [
+        {"name": "Zocor 40mg", "dose": "40 mg nightly", "started": "2026-09-01"},
+        {"name": "clarithromycin", "dose": "500 mg twice daily", "started": "2026-11-15"},
+    ]})
+    alert = next(a for a in plan.alerts if a.id == "MED-STATIN-CONTRA")
+    assert alert.severity == "urgent"
+    assert any("Zocor" in b for b in alert.because)
+    assert any("clarithromycin" in b for b in alert.because)
+    assert "MED-STATIN-SAMS" in ids(plan)
+    for item in (*plan.alerts, *plan.recommendations):
+        assert "stop taking" not in item.patient_text.lower()
+
+
+def test_older_adult_on_an_anticoagulant_with_kidney_disease() -> None:
+    plan = plan_for({
+        "patient.date_of_birth": "1946-05-02",
+        "history.conditions": ["chronic_kidney_disease", "hypertension"],
+        "history.medications": [{"name": "Eliquis", "dose": "5 mg twice daily"},
+                                {"name": "Advil", "dose": "400 mg as needed"}],
+    })
+    found = ids(plan)
+    assert {"MED-NSAID-GI", "MED-NSAID-BLEEDING", "MED-NSAID-KIDNEY", "PT-BALANCE-OLDER",
+            "NUT-FLUID-LIMIT"} <= found
+    assert "NUT-HYDRATION" not in found
+    assert "MED-STATIN-SAMS" not in found
+
+
+def test_pregnancy() -> None:
+    plan = plan_for({"risk_factors.pregnant": True, "risk_factors.pregnancy_weeks": 24,
+                     "history.medications": [{"name": "Tylenol", "dose": "500 mg"}]})
+    found = ids(plan)
+    assert {"MED-NSAID-PREGNANCY", "PT-PREGNANCY", "MED-APAP-LIMIT"} <= found
+    assert "MED-TOPICAL-NSAID" not in found
+
+
+def test_widespread_pain_meets_fibromyalgia_criteria() -> None:
+    plan = plan_for({
+        "affected_areas": ["neck", "upper_back", "lower_back", "shoulder_left", "shoulder_right",
+                           "hip_left", "hip_right", "upper_leg_left", "lower_leg_right"],
+        "symptom_severity.fatigue": 3,
+        "history.duration_weeks": 30,
+    })
+    assert plan.scores["wpi"] == 9
+    assert plan.scores["generalized_pain"] is True
+    assert plan.scores["fibromyalgia_criteria_met"] is True
+    assert {"FU-FIBROMYALGIA", "PT-REFERRAL", "PT-SUPERVISED-GROUP", "STRESS-CBT-CHRONIC"} <= ids(
+        plan
+    )
+    assert "MED-TOPICAL-NSAID" not in ids(plan)
+
+
+# Clinical-reference §2: each red-flag answer, the alert it raises and its documented urgency.
+RED_FLAG_URGENCY = [
+    ("dark_urine", {}, "RF-RHABDO", "emergency", "now"),
+    ("severe_weakness", {"history.recent_unaccustomed_exertion": True}, "RF-RHABDO",
+     "emergency", "now"),
+    ("severe_weakness", {"history.medications": []}, "RF-WEAKNESS", "urgent", "within_days"),
+    ("fever_or_chills", {}, "RF-INFECTION", "emergency", "same_day"),
+    ("unexplained_weight_loss", {}, "RF-MALIGNANCY", "urgent", "within_days"),
+    ("night_pain", {}, "RF-MALIGNANCY", "urgent", "within_days"),
+    ("history_of_cancer", {}, "RF-MALIGNANCY", "urgent", "within_days"),
+    ("new_headache_jaw_pain_or_vision_change", {}, "RF-GCA", "emergency", "same_day"),
+    ("new_headache_jaw_pain_or_vision_change", {"patient.date_of_birth": "1990-01-01"},
+     "RF-HEADACHE-VISION", "urgent", "within_days"),
+    ("one_sided_calf_swelling", {}, "RF-DVT", "emergency", "same_day"),
+    ("numbness_or_bladder_bowel_change", {}, "RF-CAUDA", "emergency", "now"),
+    ("proximal_weakness_rising_or_climbing", {}, "RF-MYOSITIS", "urgent", "within_days"),
+    ("rash", {}, "RF-MYOSITIS", "urgent", "within_days"),
+    ("pain_out_of_proportion_or_tense_swelling", {}, "RF-COMPARTMENT", "emergency", "now"),
+    ("chest_pain_or_breathlessness", {}, "RF-CARDIAC", "emergency", "now"),
+    ("thoughts_of_self_harm", {}, "RF-SELF-HARM", "emergency", "same_day"),
+]
+
+
+@pytest.mark.parametrize(
+    ("flag", "extra", "alert_id", "severity", "timeframe"),
+    RED_FLAG_URGENCY,
+    ids=[f"{row[0]}->{row[2]}" for row in RED_FLAG_URGENCY],
+)
+def test_each_red_flag_raises_its_alert_at_the_documented_urgency(
+    flag: str, extra: dict[str, Any], alert_id: str, severity: str, timeframe: str
+) -> None:
+    plan = plan_for({f"red_flags.{flag}": True, **extra})
+    alert = next(a for a in plan.alerts if a.id == alert_id)
+    assert (alert.severity, alert.timeframe) == (severity, timeframe)
+    assert CATALOGUE[f"red_flags.{flag}"].label in alert.because
+    assert plan.alerts[0].severity in ("emergency", severity)
+    if severity == "emergency":
+        rec_ids = [r.id for r in plan.recommendations]
+        assert "PT-HOLD-EXERCISE" in rec_ids
+        assert "PT-EXERCISE" not in rec_ids
+        assert "PT-EXERCISE" in {w.id for w in plan.withheld}
+
+
+def test_every_red_flag_answer_is_covered() -> None:
+    from careplan.intake import RED_FLAGS
+
+    assert {row[0] for row in RED_FLAG_URGENCY} == set(RED_FLAGS)
+
+
+def test_pmr_in_an_older_adult_with_long_morning_stiffness() -> None:
+    plan = plan_for({"patient.date_of_birth": "1955-01-01",
+                     "history.morning_stiffness_minutes": 60})
+    alert = next(a for a in plan.alerts if a.id == "RF-PMR")
+    assert alert.severity == "urgent"
+    assert "morning stiffness 60 minutes" in alert.because
+    assert "CK" in plan.follow_up.labs_to_consider
+    assert plan.follow_up.review_in_weeks == 1
+
+
+def test_rushed_visit_lists_the_screens_not_done() -> None:
+    plan = plan_for(unset=("risk_factors", "symptom_severity", "affected_areas", "red_flags",
+                           "history.medications"))
+    assert "PHQ-4 (anxiety and mood)" in plan.screens_not_done
+    assert "body map (Widespread Pain Index)" in plan.screens_not_done
+    assert "medication list" in plan.screens_not_done
+    assert any(s.startswith("red-flag checklist") for s in plan.screens_not_done)
+    assert {"MED-LIST-MISSING", "STRESS-SAFETY-QUESTION", "FU-SCREENS-NOT-DONE"} <= ids(plan)
+    assert plan.scores["phq4"] is None
+    assert not plan.alerts
