@@ -1,0 +1,60 @@
+"""Print benchmark medians with the machine named. Not a test: figures, not verdicts."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from careplan.engine import build_plan, default_rule_base
+from careplan.validation import validate_intake
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "tests" / "data" / "intake.example.json"
+TODAY = date(2026, 11, 25)
+
+
+def machine() -> str:
+    """CPU model, core count and Python, so figures can be compared honestly."""
+    model = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def median_ms(action: Callable[[], object], *, warmup: int = 200, repeats: int = 2000) -> float:
+    for _ in range(warmup):
+        action()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter_ns()
+        action()
+        samples.append(time.perf_counter_ns() - start)
+    return statistics.median(samples) / 1e6
+
+
+def main() -> None:
+    raw = EXAMPLE.read_bytes()
+    data = json.loads(raw)
+    default_rule_base()
+    intake = validate_intake(data, today=TODAY)
+    validate = median_ms(lambda: validate_intake(data, today=TODAY))
+    build = median_ms(lambda: build_plan(intake=intake, today=TODAY))
+    both = median_ms(lambda: build_plan(intake=validate_intake(raw, today=TODAY), today=TODAY))
+    print(f"machine: {machine()}")
+    print(f"validate intake (example):            median {validate:.3f} ms")
+    print(f"build plan (example):                 median {build:.3f} ms")
+    print(f"parse + validate + build (goal < 1ms): median {both:.3f} ms")
+
+
+if __name__ == "__main__":
+    main()
