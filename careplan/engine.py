@@ -2,8 +2,9 @@
 
 Order matters clinically: the alert rules run first on the intake facts; their
 outcome (any emergency or urgent alert) becomes a fact the recommendation rules
-may read, and an emergency holds back every recommendation marked
-``hold_if_emergency`` (exercise, heat, stretching) until the patient is seen.
+may read, and an emergency with a physical cause holds back every
+recommendation marked ``hold_if_emergency`` (exercise, heat, stretching) until
+the patient is seen.
 The clock is passed in (``today``) so the same intake always gives the same plan.
 """
 
@@ -69,11 +70,15 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
                                      TIMEFRAMES.index(r.timeframe or "routine")))
     emergency = any(r.severity == "emergency" for r in fired_alerts)
     urgent = any(r.severity == "urgent" for r in fired_alerts)
+    holding = [r.id for r in fired_alerts if r.holds_activity]
     weeks = review_interval_weeks(
         duration_weeks=intake.history.duration_weeks, escalated=emergency or urgent
     )
     facts = facts.with_values(
-        alert_emergency=emergency, alert_urgent=urgent, review_in_weeks=weeks
+        alert_emergency=emergency,
+        alert_urgent=urgent,
+        activity_on_hold=bool(holding),
+        review_in_weeks=weeks,
     )
 
     kept: list[Rule] = []
@@ -81,9 +86,9 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
     for rule in rules.recommendations:
         if evaluate(rule.when, facts.get) is not True:
             continue
-        if emergency and rule.hold_if_emergency:
-            ids = ", ".join(r.id for r in fired_alerts if r.severity == "emergency")
-            withheld.append(Withheld(id=rule.id, reason=f"held back until {ids} is assessed"))
+        if holding and rule.hold_if_emergency:
+            reason = f"held back until {', '.join(holding)} is assessed"
+            withheld.append(Withheld(id=rule.id, reason=reason))
             continue
         kept.append(rule)
     kept.sort(key=lambda r: (DOMAINS.index(r.domain or "follow_up"), r.priority))

@@ -120,12 +120,15 @@ CATALOGUE: Final[dict[str, FactSpec]] = {
     "sams_ci_partial": _n("SAMS-CI partial score {value}"),
     "alert_emergency": _b("an emergency alert is active"),
     "alert_urgent": _b("an urgent alert is active"),
+    "activity_on_hold": _b("an emergency alert holds back activity advice"),
     "review_in_weeks": _n("review in {value} weeks"),
     **{f"red_flags.{name}": _b(label) for name, label in _RED_FLAG_LABELS.items()},
 }
 
 # Facts the engine only knows after the red-flag stage; alert rules may not read them.
-SECOND_STAGE: Final = frozenset({"alert_emergency", "alert_urgent", "review_in_weeks"})
+SECOND_STAGE: Final = frozenset(
+    {"alert_emergency", "alert_urgent", "activity_on_hold", "review_in_weeks"}
+)
 
 _WORDS: Final[dict[str, str]] = {
     "peptic_ulcer_or_gi_bleed": "a past peptic ulcer or GI bleed",

@@ -84,6 +84,7 @@ def compute_scores(*, intake: Intake, medications: MedicationReview) -> Scores:
             little_interest=items.little_interest or 0,
             down=items.down or 0,
         )
+    # The SSS "waking unrefreshed" item alone is not a sleep screen: hours or quality must be asked.
     statin = _latest_statin(intake=intake, medications=medications)
     sams_result = None
     if statin is not None and intake.affected_areas:
@@ -103,7 +104,9 @@ def compute_scores(*, intake: Intake, medications: MedicationReview) -> Scores:
         phq4=phq4_result,
         gad2=gad2,
         phq2=phq2,
-        sleep=sleep.screen(
+        sleep=None
+        if risks.sleep_hours is None and risks.sleep_quality is None
+        else sleep.screen(
             hours=risks.sleep_hours,
             quality=risks.sleep_quality,
             waking_unrefreshed=severity.waking_unrefreshed,

@@ -125,7 +125,7 @@ def test_each_red_flag_raises_its_alert_at_the_documented_urgency(
     assert (alert.severity, alert.timeframe) == (severity, timeframe)
     assert CATALOGUE[f"red_flags.{flag}"].label in alert.because
     assert plan.alerts[0].severity in ("emergency", severity)
-    if severity == "emergency":
+    if severity == "emergency" and flag != "thoughts_of_self_harm":
         rec_ids = [r.id for r in plan.recommendations]
         assert "PT-HOLD-EXERCISE" in rec_ids
         assert "PT-EXERCISE" not in rec_ids
@@ -158,3 +158,21 @@ def test_rushed_visit_lists_the_screens_not_done() -> None:
     assert {"MED-LIST-MISSING", "STRESS-SAFETY-QUESTION", "FU-SCREENS-NOT-DONE"} <= ids(plan)
     assert plan.scores["phq4"] is None
     assert not plan.alerts
+
+
+def test_self_harm_escalates_but_keeps_activity_advice() -> None:
+    plan = plan_for({"red_flags.thoughts_of_self_harm": True})
+    assert plan.alerts[0].id == "RF-SELF-HARM"
+    rec_ids = {r.id for r in plan.recommendations}
+    assert "PT-EXERCISE" in rec_ids
+    assert "PT-HOLD-EXERCISE" not in rec_ids
+
+
+def test_calf_swelling_holds_stretching_heat_and_pacing() -> None:
+    plan = plan_for({"red_flags.one_sided_calf_swelling": True,
+                     "history.character": ["cramping"], "history.duration_weeks": 13})
+    withheld = {w.id for w in plan.withheld}
+    assert {"REST-HEAT", "REST-PACING", "REST-DESK-BREAKS", "NUT-MAGNESIUM", "FU-FLARE-PLAN",
+            "PT-EXERCISE"} <= withheld
+    assert not withheld & {r.id for r in plan.recommendations}
+    assert all("RF-DVT" in w.reason for w in plan.withheld)

@@ -80,6 +80,7 @@ class _RuleFile(BaseModel):
     priority: Annotated[int, Field(ge=1, le=3)] = 2
     labs: list[str] = []
     hold_if_emergency: bool = False
+    holds_activity: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,7 @@ class Rule:
     priority: int
     labs: tuple[str, ...]
     hold_if_emergency: bool
+    holds_activity: bool
     file: str
 
     @property
@@ -172,6 +174,7 @@ def parse_rule(raw: dict[str, Any], *, file: str) -> Rule:
         priority=spec.priority,
         labs=tuple(spec.labs),
         hold_if_emergency=spec.hold_if_emergency,
+        holds_activity=spec.severity == "emergency" and spec.holds_activity,
         file=file,
     )
 
