@@ -14,6 +14,8 @@ but meets this criterion.
 
 from dataclasses import dataclass
 
+from careplan.instruments._checks import whole
+
 NAME: str = "Fibromyalgia criteria (ACR 2016)"
 SOURCE: str = "Wolfe et al., Semin Arthritis Rheum 2016"
 
@@ -26,23 +28,11 @@ class FibroResult:
     reasons: tuple[str, ...]
 
 
-def _whole(name: str, value: int, low: int, high: int | None) -> int:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or value < low
-        or (high is not None and value > high)
-    ):
-        limit = f"{low}-{high}" if high is not None else f"{low} or more"
-        raise ValueError(f"{name} must be a whole number {limit}, got {value!r}")
-    return value
-
-
 def assess(*, wpi: int, sss: int, generalized: bool, duration_weeks: int) -> FibroResult:
     """Apply the ACR 2016 criteria; reasons cover each of the three conditions."""
-    _whole("wpi", wpi, 0, 19)
-    _whole("sss", sss, 0, 12)
-    _whole("duration_weeks", duration_weeks, 0, None)
+    whole("wpi", wpi, 0, 19)
+    whole("sss", sss, 0, 12)
+    whole("duration_weeks", duration_weeks, 0, None)
     if not isinstance(generalized, bool):
         raise ValueError(f"generalized must be True or False, got {generalized!r}")
 

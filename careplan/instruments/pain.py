@@ -8,6 +8,8 @@ important (Farrar et al., Pain 2001).
 
 from typing import Literal
 
+from careplan.instruments._checks import whole
+
 NAME: str = "Pain numeric rating scale (0-10)"
 SOURCE: str = "Common NRS bands; Farrar et al., Pain 2001"
 
@@ -18,8 +20,7 @@ PainBand = Literal["none", "mild", "moderate", "severe"]
 
 def band(value: int) -> PainBand:
     """Return the band for an NRS score 0-10."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
-        raise ValueError(f"pain score must be a whole number 0-10, got {value!r}")
+    whole("pain score", value, 0, 10)
     if value == 0:
         return "none"
     if value <= 3:

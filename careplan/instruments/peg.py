@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
+from careplan.instruments._checks import whole
+
 NAME: str = "PEG-3 (pain, enjoyment, general activity)"
 SOURCE: str = "Krebs et al., J Gen Intern Med 2009"
 
@@ -26,9 +28,7 @@ class PegResult:
 
 
 def _item(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
-        raise ValueError(f"PEG item {name!r} must be a whole number 0-10, got {value!r}")
-    return value
+    return whole(f"PEG item {name!r}", value, 0, 10)
 
 
 def _check_score(name: str, value: float) -> float:

@@ -11,6 +11,8 @@ Neither screen asks about self-harm; a separate safety item is needed.
 from dataclasses import dataclass
 from typing import Literal
 
+from careplan.instruments._checks import whole
+
 NAME: str = "PHQ-4 (anxiety and depression screen)"
 SOURCE: str = "Kroenke et al., Psychosomatics 2009"
 
@@ -30,9 +32,7 @@ class Phq4Result:
 
 
 def _item(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3:
-        raise ValueError(f"PHQ-4 item {name!r} must be a whole number 0-3, got {value!r}")
-    return value
+    return whole(f"PHQ-4 item {name!r}", value, 0, 3)
 
 
 def gad2(*, anxious: int, worry: int) -> int:

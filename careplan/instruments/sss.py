@@ -10,6 +10,8 @@ used together with the WPI in ``fibromyalgia``.
 
 from dataclasses import dataclass
 
+from careplan.instruments._checks import whole
+
 NAME: str = "Symptom Severity Scale (ACR 2016)"
 SOURCE: str = "Wolfe et al., Semin Arthritis Rheum 2016"
 
@@ -20,9 +22,7 @@ class SssResult:
 
 
 def _item(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3:
-        raise ValueError(f"SSS item {name!r} must be a whole number 0-3, got {value!r}")
-    return value
+    return whole(f"SSS item {name!r}", value, 0, 3)
 
 
 def _flag(name: str, value: bool) -> int:
