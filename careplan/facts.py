@@ -116,6 +116,9 @@ CATALOGUE: Final[dict[str, FactSpec]] = {
     "unrecognised_medications": _n("{value} medication name(s) not recognised"),
     "acetaminophen_products": _n("{value} products containing acetaminophen"),
     "simvastatin_dose_mg": _n("simvastatin {value} mg"),
+    "lovastatin_dose_mg": _n("lovastatin {value} mg"),
+    "doxepin_dose_mg": _n("doxepin {value} mg"),
+    "niacin_dose_mg": _n("niacin {value} mg"),
     "simvastatin_weeks": _n("on simvastatin for {value} weeks"),
     "sams_ci_partial": _n("SAMS-CI partial score {value}"),
     "alert_emergency": _b("an emergency alert is active"),
@@ -207,7 +210,6 @@ def derive_facts(*, intake: model.Intake, scores: Scores, medications: Medicatio
     generics: set[str] = set()
     classes: set[str] = set()
     text: dict[str, list[str]] = {}
-    simva_dose: float | None = None
     simva_weeks: float | None = None
     for match in medications.recognised:
         entry = meds_by_name.get(match.entered)
@@ -216,15 +218,13 @@ def derive_facts(*, intake: model.Intake, scores: Scores, medications: Medicatio
             line += f" {entry.dose}"
         if entry is not None and entry.started:
             line += f" since {entry.started.isoformat()}"
-        generics.update(match.generics)
+        if match.route != "local":  # a cream or eye drop is listed, but is not systemic
+            generics.update(match.generics)
         classes.update(match.classes)
         for key in (*match.generics, *match.classes):
             text.setdefault(key, []).append(line)
-        if "simvastatin" in match.generics:
-            if match.dose_mg is not None:
-                simva_dose = max(simva_dose or 0.0, match.dose_mg)
-            if entry is not None and entry.started is not None:
-                simva_weeks = _weeks(entry.started, intake.visit.date)
+        if "simvastatin" in match.generics and entry is not None and entry.started is not None:
+            simva_weeks = _weeks(entry.started, intake.visit.date)
     taken = history.medications is not None
     values: dict[str, FactValue] = {
         "age": intake.age,
@@ -287,7 +287,10 @@ def derive_facts(*, intake: model.Intake, scores: Scores, medications: Medicatio
         "acetaminophen_products": sum(
             1 for m in medications.recognised if "acetaminophen" in m.classes
         ) if taken else None,
-        "simvastatin_dose_mg": simva_dose,
+        **{
+            f"{generic}_dose_mg": _dose(medications, generic)
+            for generic in ("simvastatin", "lovastatin", "doxepin", "niacin")
+        },
         "simvastatin_weeks": simva_weeks,
         "sams_ci_partial": None if scores.sams is None or not scores.sams.applicable
         else scores.sams.partial,
@@ -297,6 +300,17 @@ def derive_facts(*, intake: model.Intake, scores: Scores, medications: Medicatio
         },
     }
     return Facts(values, {key: tuple(lines) for key, lines in text.items()})
+
+
+def _dose(medications: MedicationReview, generic: str) -> float | None:
+    """Highest daily-dose figure of one ingredient; unknown if any entry's dose is unknown.
+
+    Unknown wins on purpose: a dose-limit rule must then ask rather than assume.
+    """
+    doses = [m.dose_of(generic) for m in medications.recognised if generic in m.generics]
+    if not doses or None in doses:
+        return None
+    return max(d for d in doses if d is not None)
 
 
 def _set(values: Sequence[str] | None) -> frozenset[str] | None:

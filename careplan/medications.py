@@ -66,7 +66,15 @@ MedClass = Literal[
     "z_drug",
 ]
 
-Route = Literal["oral", "topical", "other"]
+# How a product reaches the body, as far as the rules care:
+#   "oral"        swallowed (the default when nothing says otherwise);
+#   "local"       applied where it acts, with minimal systemic exposure (gels,
+#                 creams, eye/ear drops, nasal sprays, inhalers, NSAID and
+#                 lidocaine patches); such a product keeps no systemic class;
+#   "transdermal" a patch or gel made to deliver a systemic dose (fentanyl,
+#                 buprenorphine, estradiol); keeps every class;
+#   "other"       injection, infusion, suppository, enema, vaginal; keeps every class.
+Route = Literal["oral", "local", "transdermal", "other"]
 
 CLASSES: Final[tuple[MedClass, ...]] = tuple(sorted(get_args(MedClass)))
 
@@ -153,6 +161,11 @@ _GENERIC_CLASSES: Final[dict[str, tuple[MedClass, ...]]] = {
     "prednisolone": ("glucocorticoid",),
     "prednisone": ("glucocorticoid",),
     "triamcinolone": ("glucocorticoid",),
+    # Glucocorticoids made only for local use (inhaled, nasal, skin); the
+    # route is "local" unless the entry says otherwise (see _LOCAL_ROUTE_GENERICS).
+    "beclomethasone": ("glucocorticoid",),
+    "fluticasone": ("glucocorticoid",),
+    "mometasone": ("glucocorticoid",),
     # Fluoroquinolones
     "ciprofloxacin": ("fluoroquinolone",),
     "delafloxacin": ("fluoroquinolone",),
@@ -203,7 +216,7 @@ _GENERIC_CLASSES: Final[dict[str, tuple[MedClass, ...]]] = {
     "nortriptyline": ("tricyclic",),
     "protriptyline": ("tricyclic",),
     "trimipramine": ("tricyclic",),
-    # NSAIDs (oral unless the product is topical; see identify)
+    # NSAIDs (oral unless the product is local; see identify)
     "aceclofenac": ("nsaid",),
     "celecoxib": ("nsaid",),
     "dexketoprofen": ("nsaid",),
@@ -425,6 +438,7 @@ _GENERIC_CLASSES: Final[dict[str, tuple[MedClass, ...]]] = {
     "gestodene": (),
     "lamivudine": (),
     "levonorgestrel": (),
+    "lidocaine": (),
     "medroxyprogesterone": (),
     "misoprostol": (),
     "naloxone": (),
@@ -447,6 +461,7 @@ _GENERIC_CLASSES: Final[dict[str, tuple[MedClass, ...]]] = {
 _ALIASES: Final[dict[str, str]] = {
     "alendronic acid": "alendronate",
     "apap": "acetaminophen",
+    "beclometasone": "beclomethasone",
     "bendrofluazide": "bendroflumethiazide",
     "chlortalidone": "chlorthalidone",
     "ciclosporin": "cyclosporine",
@@ -460,6 +475,7 @@ _ALIASES: Final[dict[str, str]] = {
     "hctz": "hydrochlorothiazide",
     "ibandronic acid": "ibandronate",
     "indometacin": "indomethacin",
+    "lignocaine": "lidocaine",
     "macrogol": "polyethylene glycol",
     "milk of magnesia": "magnesium hydroxide",
     "nicotinic acid": "niacin",
@@ -534,6 +550,16 @@ _BRANDS: Final[dict[str, tuple[str, ...]]] = {
     "Orapred": ("prednisolone",),
     "Rayos": ("prednisone",),
     "Solu-Medrol": ("methylprednisolone",),
+    # Glucocorticoids for local use (route set in _LOCAL_BRANDS)
+    "Flixonase": ("fluticasone",),
+    "Flixotide": ("fluticasone",),
+    "Flonase": ("fluticasone",),
+    "Flovent": ("fluticasone",),
+    "Maxidex": ("dexamethasone",),
+    "Nasonex": ("mometasone",),
+    "Pulmicort": ("budesonide",),
+    "Qvar": ("beclomethasone",),
+    "Rhinocort": ("budesonide",),
     # Fluoroquinolones
     "Avelox": ("moxifloxacin",),
     "Baxdela": ("delafloxacin",),
@@ -542,6 +568,9 @@ _BRANDS: Final[dict[str, tuple[str, ...]]] = {
     "Factive": ("gemifloxacin",),
     "Levaquin": ("levofloxacin",),
     "Tavanic": ("levofloxacin",),
+    # Fluoroquinolone eye and ear drops (route set in _LOCAL_BRANDS)
+    "Ciloxan": ("ciprofloxacin",),
+    "Ciprodex": ("ciprofloxacin", "dexamethasone"),
     # Anticoagulants
     "Arixtra": ("fondaparinux",),
     "Clexane": ("enoxaparin",),
@@ -632,13 +661,16 @@ _BRANDS: Final[dict[str, tuple[str, ...]]] = {
     "Voltarol": ("diclofenac",),
     "Zipsor": ("diclofenac",),
     "Zorvolex": ("diclofenac",),
-    # NSAIDs (topical products; route set in _TOPICAL_BRANDS)
+    # NSAIDs (local products; route set in _LOCAL_BRANDS)
     "Flector": ("diclofenac",),
     "Ibuleve": ("ibuprofen",),
     "Pennsaid": ("diclofenac",),
     "Voltaren Emulgel": ("diclofenac",),
     "Voltaren gel": ("diclofenac",),
     "Voltarol Emulgel": ("diclofenac",),
+    # Lidocaine plasters (local)
+    "Lidoderm": ("lidocaine",),
+    "Versatis": ("lidocaine",),
     # Skeletal muscle relaxants
     "Amrix": ("cyclobenzaprine",),
     "Fexmid": ("cyclobenzaprine",),
@@ -959,8 +991,34 @@ _BRANDS: Final[dict[str, tuple[str, ...]]] = {
     "Fultium": ("cholecalciferol",),
 }
 
-# Products that are always topical (gels, creams, patches, topical solutions).
-_TOPICAL_BRANDS: Final[frozenset[str]] = frozenset(
+# Products that are always local (see Route): NSAID gels and plasters,
+# lidocaine plasters, steroid inhalers and nasal sprays, eye and ear drops.
+_LOCAL_BRANDS: Final[frozenset[str]] = frozenset(
+    {
+        "Ciloxan",
+        "Ciprodex",
+        "Flector",
+        "Flixonase",
+        "Flixotide",
+        "Flonase",
+        "Flovent",
+        "Ibuleve",
+        "Lidoderm",
+        "Maxidex",
+        "Nasonex",
+        "Pennsaid",
+        "Pulmicort",
+        "Qvar",
+        "Rhinocort",
+        "Versatis",
+        "Voltaren Emulgel",
+        "Voltaren gel",
+        "Voltarol Emulgel",
+    }
+)
+
+# Patches and gels made to give a systemic dose.
+_TRANSDERMAL_BRANDS: Final[frozenset[str]] = frozenset(
     {
         "Butrans",
         "Climara",
@@ -968,13 +1026,7 @@ _TOPICAL_BRANDS: Final[frozenset[str]] = frozenset(
         "Duragesic",
         "Estrogel",
         "Evorel",
-        "Flector",
-        "Ibuleve",
-        "Pennsaid",
         "Vivelle-Dot",
-        "Voltaren Emulgel",
-        "Voltaren gel",
-        "Voltarol Emulgel",
         "Xulane",
     }
 )
@@ -1015,55 +1067,154 @@ _OTHER_ROUTE_GENERICS: Final[frozenset[str]] = frozenset(
         "zoledronic acid",
     }
 )
-
-# Words in the name or dose text that settle the route.
-_TOPICAL_WORDS: Final[frozenset[str]] = frozenset(
-    {
-        "cream",
-        "emulgel",
-        "foam",
-        "gel",
-        "liniment",
-        "lotion",
-        "ointment",
-        "patch",
-        "patches",
-        "plaster",
-        "plasters",
-        "shampoo",
-        "topical",
-        "transdermal",
-    }
+# Generics that exist only as local products (inhaled, nasal, skin).
+_LOCAL_ROUTE_GENERICS: Final[frozenset[str]] = frozenset(
+    {"beclomethasone", "fluticasone", "mometasone"}
 )
+
+# Words in the name or dose text that settle the route. Checked in this
+# order: other, patch, skin, mucosal (so "rectal foam" is "other").
 _OTHER_ROUTE_WORDS: Final[frozenset[str]] = frozenset(
     {
         "enema",
-        "eye",
         "infusion",
-        "inhalation",
-        "inhaler",
         "inj",
         "injection",
+        "injections",
         "injectable",
         "intramuscular",
         "intrathecal",
         "intravenous",
         "iv",
         "im",
-        "nasal",
-        "nebuliser",
-        "nebulizer",
-        "ophthalmic",
-        "otic",
+        "pessaries",
         "pessary",
         "rectal",
         "sc",
         "subcut",
         "subcutaneous",
+        "suppositories",
         "suppository",
         "vaginal",
     }
 )
+# Patches: systemic ("transdermal") unless every ingredient is in
+# _LOCAL_PATCH_GENERICS (NSAID and lidocaine plasters act where applied).
+_PATCH_WORDS: Final[frozenset[str]] = frozenset(
+    {"patch", "patches", "plaster", "plasters", "transdermal"}
+)
+_SKIN_WORDS: Final[frozenset[str]] = frozenset(
+    {
+        "cream",
+        "creams",
+        "emulgel",
+        "foam",
+        "gel",
+        "gels",
+        "liniment",
+        "lotion",
+        "ointment",
+        "shampoo",
+        "topical",
+    }
+)
+# Eye, ear, nose, airways and mouth.
+_MUCOSAL_WORDS: Final[frozenset[str]] = frozenset(
+    {
+        "accuhaler",
+        "diskus",
+        "ear",
+        "evohaler",
+        "eye",
+        "inhalation",
+        "inhaled",
+        "inhaler",
+        "inhalers",
+        "intranasal",
+        "mdi",
+        "mouthwash",
+        "nasal",
+        "nebules",
+        "nebulised",
+        "nebuliser",
+        "nebulized",
+        "nebulizer",
+        "ophthalmic",
+        "otic",
+        "puffer",
+        "puffs",
+        "spray",
+        "sprays",
+        "turbohaler",
+    }
+)
+# Classes whose drugs are systemic by any skin or mucosal route (fentanyl or
+# midazolam nasal sprays, estradiol gels): such a product is never "local".
+_SYSTEMIC_ANY_ROUTE_CLASSES: Final[frozenset[MedClass]] = frozenset(
+    {"benzodiazepine", "oestrogen", "opioid", "z_drug"}
+)
+# NSAIDs sprayed into the nose (ketorolac nasal spray) are systemic too.
+_SYSTEMIC_NSAID_WORDS: Final[frozenset[str]] = frozenset(
+    {"inhalation", "inhaled", "inhaler", "intranasal", "nasal", "spray", "sprays"}
+)
+
+_LOCAL_PATCH_GENERICS: Final[frozenset[str]] = frozenset(
+    {g for g, classes in _GENERIC_CLASSES.items() if "nsaid" in classes} | {"lidocaine"}
+)
+
+# Combination products whose strengths are written in a conventional order
+# ("Vytorin 10/40" is ezetimibe 10 mg with simvastatin 40 mg). Each tuple
+# holds every ingredient of the brand, in the order its strengths are written.
+_STRENGTH_ORDER: Final[dict[str, tuple[str, ...]]] = {
+    "Advicor": ("niacin", "lovastatin"),
+    "Arthrotec": ("diclofenac", "misoprostol"),
+    "Azor": ("amlodipine", "olmesartan"),
+    "Caduet": ("amlodipine", "atorvastatin"),
+    "Co-codamol": ("codeine", "acetaminophen"),
+    "Co-dydramol": ("dihydrocodeine", "acetaminophen"),
+    "Cocodamol": ("codeine", "acetaminophen"),
+    "Duexis": ("ibuprofen", "famotidine"),
+    "Endocet": ("oxycodone", "acetaminophen"),
+    "Excedrin": ("acetaminophen", "aspirin", "caffeine"),
+    "Exforge": ("amlodipine", "valsartan"),
+    "Fosamax Plus D": ("alendronate", "cholecalciferol"),
+    "Inegy": ("ezetimibe", "simvastatin"),
+    "Kaletra": ("lopinavir", "ritonavir"),
+    "Lorcet": ("hydrocodone", "acetaminophen"),
+    "Lortab": ("hydrocodone", "acetaminophen"),
+    "Lotrel": ("amlodipine", "benazepril"),
+    "Norco": ("hydrocodone", "acetaminophen"),
+    "Nurofen Plus": ("ibuprofen", "codeine"),
+    "Paxlovid": ("nirmatrelvir", "ritonavir"),
+    "Percocet": ("oxycodone", "acetaminophen"),
+    "Percodan": ("oxycodone", "aspirin"),
+    "Roxicet": ("oxycodone", "acetaminophen"),
+    "Simcor": ("niacin", "simvastatin"),
+    "Suboxone": ("buprenorphine", "naloxone"),
+    "Targinact": ("oxycodone", "naloxone"),
+    "Treximet": ("sumatriptan", "naproxen"),
+    "Twynsta": ("telmisartan", "amlodipine"),
+    "Tylenol No 3": ("acetaminophen", "codeine"),
+    "Tylenol No 4": ("acetaminophen", "codeine"),
+    "Tylenol with Codeine": ("acetaminophen", "codeine"),
+    "Ultracet": ("tramadol", "acetaminophen"),
+    "Vicodin": ("hydrocodone", "acetaminophen"),
+    "Vimovo": ("naproxen", "esomeprazole"),
+    "Vytorin": ("ezetimibe", "simvastatin"),
+    "Zubsolv": ("buprenorphine", "naloxone"),
+}
+
+# A strength written without a unit is in milligrams, except for these
+# ingredients: misoprostol is always written in micrograms ("Arthrotec
+# 50/200"), and a bare vitamin D or ethinylestradiol figure may be IU,
+# micrograms or milligrams, so it stays unknown.
+_BARE_STRENGTH_UNIT: Final[dict[str, str | None]] = {
+    "misoprostol": "mcg",
+    "cholecalciferol": None,
+    "ergocalciferol": None,
+    "ethinylestradiol": None,
+    "vitamin d": None,
+}
 
 # Aspirin at or below this dose is an antiplatelet dose, not an analgesic one.
 _LOW_DOSE_ASPIRIN_MAX_MG: Final[float] = 162.0
@@ -1160,20 +1311,84 @@ def normalise_name(name: str) -> str:
     return " ".join(word for word in text.split() if word not in _RELEASE_SUFFIXES)
 
 
+def _to_number(text: str) -> float | None:
+    """A number as written: "1,000" is a thousand, "0,5" is a half."""
+    text = text.replace(",", "" if _THOUSANDS_RE.fullmatch(text) else ".")
+    try:
+        return float(text)
+    except ValueError:  # pragma: no cover - the patterns only admit numbers
+        return None
+
+
+def _to_mg(value: float | None, unit: str | None) -> float | None:
+    """``value`` in ``unit`` as milligrams; ``None`` for a non-mass unit (IU, ml, %)."""
+    if value is None or unit is None:
+        return None
+    if unit in ("mg", "milligram", "milligrams"):
+        return value
+    if unit in ("g", "gm", "gram", "grams"):
+        return value * 1000.0
+    if unit in ("mcg", "µg", "μg", "ug", "microgram", "micrograms"):
+        return value / 1000.0
+    return None
+
+
 def _parse_dose_mg(text: str) -> float | None:
     match = _DOSE_MG_RE.search(unicodedata.normalize("NFC", text).lower())
     if match is None:
         return None
     number, unit = match.groups()
-    if _THOUSANDS_RE.fullmatch(number):
-        number = number.replace(",", "")
-    else:
-        number = number.replace(",", ".")
-    try:
-        value = float(number)
-    except ValueError:  # pragma: no cover - the pattern only admits numbers
-        return None
-    return value if unit.startswith("m") else value * 1000.0
+    return _to_mg(_to_number(number), "mg" if unit.startswith("m") else "g")
+
+
+# One strength in a slash-separated list: a number and perhaps its own unit.
+_PART = rf"(?:{_NUMBER})(?:\s*{_UNIT}(?![^\W_]))?"
+_PART_RE: Final[re.Pattern[str]] = re.compile(rf"\s*({_NUMBER})(?:\s*({_UNIT}))?\s*")
+# "10/40 mg", "10 mg/40 mg", "10mg / 40mg", "250/250/65". "5-325" is not read.
+_SLASH_GROUP_RE: Final[re.Pattern[str]] = re.compile(
+    rf"(?<![\w.,/]){_PART}(?:\s*/\s*{_PART})+(?!\w)"
+)
+_MASS_AMOUNT_RE: Final[re.Pattern[str]] = re.compile(
+    rf"(?<![\d.,])(?:{_NUMBER})\s*(?:mg|mcg|µg|μg|ug|micrograms?|milligrams?|grams?|gm|g)"
+    r"(?![^\W\d_])"
+)
+_FRACTION_MAX: Final[float] = 4.0
+
+_Strength = tuple[float | None, str | None]
+
+
+def _slash_strengths(text: str, *, need_unit: bool) -> list[_Strength] | None:
+    """The first slash-separated list of strengths in ``text``, as (number, unit).
+
+    A list with no unit at all is skipped when ``need_unit`` (in free dose
+    text "3/2020" is more likely a date), and so is a fraction such as
+    "1/2" (half a tablet).
+    """
+    normalised = unicodedata.normalize("NFC", text).lower()
+    for group in _SLASH_GROUP_RE.finditer(normalised):
+        strengths: list[_Strength] = []
+        for part in group.group(0).split("/"):
+            match = _PART_RE.fullmatch(part)
+            if match is None:  # pragma: no cover - the group pattern admits only parts
+                break
+            strengths.append((_to_number(match.group(1)), match.group(2)))
+        else:
+            units = [unit for _, unit in strengths]
+            if need_unit and all(unit is None for unit in units):
+                continue
+            if _is_fraction(strengths):
+                continue
+            return strengths
+    return None
+
+
+def _is_fraction(strengths: list[_Strength]) -> bool:
+    if len(strengths) != 2 or any(unit is not None for _, unit in strengths):
+        return False
+    (top, _), (bottom, _) = strengths
+    if top is None or bottom is None:
+        return False
+    return top.is_integer() and bottom.is_integer() and 0 < top < bottom <= _FRACTION_MAX
 
 
 # --------------------------------------------------------------------------
@@ -1186,6 +1401,28 @@ class _Entry:
     generics: tuple[str, ...]
     route: Route | None = None
     low_dose_aspirin: bool = False
+    brand: bool = False
+    strength_order: tuple[str, ...] | None = None
+
+
+def _brand_route(brand: str, generics: tuple[str, ...]) -> Route | None:
+    if brand in _LOCAL_BRANDS:
+        return "local"
+    if brand in _TRANSDERMAL_BRANDS:
+        return "transdermal"
+    if brand in _OTHER_ROUTE_BRANDS or all(g in _OTHER_ROUTE_GENERICS for g in generics):
+        return "other"
+    if all(g in _LOCAL_ROUTE_GENERICS for g in generics):
+        return "local"
+    return None
+
+
+def _generic_route(generic: str) -> Route | None:
+    if generic in _OTHER_ROUTE_GENERICS:
+        return "other"
+    if generic in _LOCAL_ROUTE_GENERICS:
+        return "local"
+    return None
 
 
 def _build_lookup() -> dict[tuple[str, ...], _Entry]:
@@ -1204,21 +1441,42 @@ def _build_lookup() -> dict[tuple[str, ...], _Entry]:
         lookup[words] = entry
 
     for generic in _GENERIC_CLASSES:
-        route: Route | None = "other" if generic in _OTHER_ROUTE_GENERICS else None
-        add(generic, _Entry((generic,), route))
+        add(generic, _Entry((generic,), _generic_route(generic)))
     for alias, generic in _ALIASES.items():
-        add(alias, _Entry((generic,)))
+        add(alias, _Entry((generic,), _generic_route(generic)))
     for brand, generics in _BRANDS.items():
-        route = None
-        if brand in _TOPICAL_BRANDS:
-            route = "topical"
-        elif brand in _OTHER_ROUTE_BRANDS or all(g in _OTHER_ROUTE_GENERICS for g in generics):
-            route = "other"
-        add(brand, _Entry(tuple(sorted(generics)), route, brand in _LOW_DOSE_ASPIRIN_BRANDS))
-    for names in (_TOPICAL_BRANDS, _OTHER_ROUTE_BRANDS, _LOW_DOSE_ASPIRIN_BRANDS):
+        order = _STRENGTH_ORDER.get(brand)
+        if order is not None and sorted(order) != sorted(set(generics)):
+            raise ValueError(f"strength order of {brand!r} does not match its ingredients")
+        add(
+            brand,
+            _Entry(
+                generics=tuple(sorted(generics)),
+                route=_brand_route(brand, generics),
+                low_dose_aspirin=brand in _LOW_DOSE_ASPIRIN_BRANDS,
+                brand=True,
+                strength_order=order,
+            ),
+        )
+    brand_sets = (
+        _LOCAL_BRANDS,
+        _TRANSDERMAL_BRANDS,
+        _OTHER_ROUTE_BRANDS,
+        _LOW_DOSE_ASPIRIN_BRANDS,
+        frozenset(_STRENGTH_ORDER),
+    )
+    for names in brand_sets:
         for brand in names:
             if brand not in _BRANDS:
                 raise ValueError(f"{brand!r} is not in _BRANDS")
+    route_sets = (_LOCAL_BRANDS, _TRANSDERMAL_BRANDS, _OTHER_ROUTE_BRANDS)
+    for i, first in enumerate(route_sets):
+        for second in route_sets[i + 1 :]:
+            if first & second:
+                raise ValueError(f"{sorted(first & second)} have two default routes")
+    for generic in (*_LOCAL_ROUTE_GENERICS, *_OTHER_ROUTE_GENERICS, *_BARE_STRENGTH_UNIT):
+        if generic not in _GENERIC_CLASSES:
+            raise ValueError(f"{generic!r} is not in _GENERIC_CLASSES")
     return lookup
 
 
@@ -1234,13 +1492,29 @@ GENERICS: Final[frozenset[str]] = frozenset(_GENERIC_CLASSES)
 
 @dataclass(frozen=True, slots=True)
 class MedicationMatch:
-    """One recognised medication: its ingredients, their classes, dose and route."""
+    """One recognised medication: its ingredients, their classes, dose and route.
+
+    ``dose_mg`` is the strength in milligrams of a single-ingredient product.
+    For a combination product it is ``None`` unless exactly one ingredient's
+    strength is known ("Fosamax Plus D 70 mg/2800 IU": 70), because one
+    figure cannot stand for several ingredients. Per-ingredient strengths
+    are in ``ingredient_doses`` (sorted by generic; ``None`` where unknown):
+    use ``dose_of``.
+    """
 
     entered: str
     generics: tuple[str, ...]
     classes: frozenset[MedClass]
     dose_mg: float | None
     route: Route
+    ingredient_doses: tuple[tuple[str, float | None], ...] = ()
+
+    def dose_of(self, generic: str) -> float | None:
+        """Strength in mg of one ingredient; ``None`` if unknown or not an ingredient."""
+        for name, dose in self.ingredient_doses:
+            if name == generic:
+                return dose
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -1282,15 +1556,41 @@ def _has_phrase(words: list[str], phrase: tuple[str, ...]) -> bool:
     return any(tuple(words[i : i + size]) == phrase for i in range(len(words) - size + 1))
 
 
-def _route(entries: list[_Entry], words: list[str]) -> Route:
-    if any(word in _OTHER_ROUTE_WORDS for word in words):
+def _route(entries: list[_Entry], generics: tuple[str, ...], words: list[str]) -> Route:
+    """Route from the words of the name and dose text, else the products' defaults.
+
+    A product is "local" only when nothing suggests systemic exposure: opioids,
+    benzodiazepines, Z-drugs and oestrogens are systemic through skin or
+    mucosa (fentanyl nasal spray, estradiol gel), as are NSAIDs in the nose.
+    """
+    present = set(words)
+    classes = {c for g in generics for c in _GENERIC_CLASSES[g]}
+    systemic = bool(classes & _SYSTEMIC_ANY_ROUTE_CLASSES)
+    if present & _OTHER_ROUTE_WORDS:
         return "other"
-    if any(word in _TOPICAL_WORDS for word in words):
-        return "topical"
-    default_routes: tuple[Route, ...] = ("topical", "other")
-    for route in default_routes:
-        if any(entry.route == route for entry in entries):
-            return route
+    if present & _PATCH_WORDS:
+        return "local" if all(g in _LOCAL_PATCH_GENERICS for g in generics) else "transdermal"
+    if present & _SKIN_WORDS:
+        return "transdermal" if systemic else "local"
+    if present & _MUCOSAL_WORDS:
+        if systemic or ("nsaid" in classes and present & _SYSTEMIC_NSAID_WORDS):
+            return "other"
+        return "local"
+    # Defaults. A plain generic that repeats a routed product's ingredient
+    # ("Pulmicort (budesonide)") does not count; any other unrouted product
+    # does, and then the most systemic route wins.
+    routed = {g for entry in entries if entry.route is not None for g in entry.generics}
+    defaults = {
+        entry.route
+        for entry in entries
+        if entry.route is not None or not set(entry.generics) <= routed
+    }
+    if "other" in defaults:
+        return "other"
+    if "transdermal" in defaults:
+        return "transdermal"
+    if defaults == {"local"}:
+        return "local"
     return "oral"
 
 
@@ -1313,11 +1613,59 @@ def _is_low_dose_aspirin(
     return any(word in _LOW_DOSE_ASPIRIN_STRENGTHS for word in name_words)
 
 
+def _strength_order(entries: list[_Entry], generics: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The order in which a combination's strengths are written, or ``None``.
+
+    Either the conventional order of the one brand named ("Vytorin"), or the
+    order in which the ingredients are typed ("ezetimibe/simvastatin"). If
+    both are given and disagree, or several brands are named, it is unknown.
+    """
+    brands = [entry for entry in entries if entry.brand]
+    candidates: set[tuple[str, ...]] = set()
+    if len(brands) > 1:
+        return None
+    if brands:
+        order = brands[0].strength_order
+        if order is None or set(order) != set(generics):
+            return None
+        candidates.add(order)
+    typed = tuple(dict.fromkeys(g for entry in entries if not entry.brand for g in entry.generics))
+    if set(typed) == set(generics) and len(typed) == len(generics):
+        candidates.add(typed)
+    return candidates.pop() if len(candidates) == 1 else None
+
+
+def _combination_doses(
+    entries: list[_Entry], generics: tuple[str, ...], name: str, dose: str | None
+) -> dict[str, float | None]:
+    """Strength in mg of each ingredient of a combination product (``None``: unknown).
+
+    Dose text with a strength in it wins over the name, as for ``dose_mg``;
+    a count that does not match the ingredients leaves every strength unknown.
+    """
+    doses: dict[str, float | None] = dict.fromkeys(generics)
+    order = _strength_order(entries, generics)
+    if order is None:
+        return doses
+    strengths = _slash_strengths(dose, need_unit=True) if dose else None
+    if strengths is None:
+        if dose and _MASS_AMOUNT_RE.search(unicodedata.normalize("NFC", dose).lower()):
+            return doses  # the dose text gives a strength, but not one per ingredient
+        strengths = _slash_strengths(name, need_unit=False)
+    if strengths is None or len(strengths) != len(order):
+        return doses
+    for generic, (value, unit) in zip(order, strengths, strict=True):
+        if unit is None:
+            unit = _BARE_STRENGTH_UNIT.get(generic, "mg")
+        doses[generic] = _to_mg(value, unit)
+    return doses
+
+
 def identify(name: str, *, dose: str | None = None) -> MedicationMatch | None:
     """The ingredients and classes of one medication name, or ``None`` if unknown.
 
-    ``dose`` is free text ("40 mg daily", "1 g"); its first milligram or gram
-    amount wins over one written in the name.
+    ``dose`` is free text ("40 mg daily", "1 g", "10/40 mg"); a strength in it
+    wins over one written in the name.
     """
     name_words = normalise_name(name).split()
     entries = _scan(name_words)
@@ -1325,25 +1673,37 @@ def identify(name: str, *, dose: str | None = None) -> MedicationMatch | None:
         return None
     generics = tuple(sorted({g for entry in entries for g in entry.generics}))
     dose_words = normalise_name(dose).split() if dose else []
-    dose_mg = _parse_dose_mg(dose) if dose else None
-    if dose_mg is None:
-        dose_mg = _parse_dose_mg(name)
-    route = _route(entries, name_words + dose_words)
+    single_dose_mg = _parse_dose_mg(dose) if dose else None
+    if single_dose_mg is None:
+        single_dose_mg = _parse_dose_mg(name)
+    if len(generics) == 1:
+        ingredient_doses: dict[str, float | None] = {generics[0]: single_dose_mg}
+        dose_mg = single_dose_mg
+    else:
+        ingredient_doses = _combination_doses(entries, generics, name, dose)
+        known = [d for d in ingredient_doses.values() if d is not None]
+        dose_mg = known[0] if len(known) == 1 else None
+    route = _route(entries, generics, name_words + dose_words)
     classes: set[MedClass] = {c for g in generics for c in _GENERIC_CLASSES[g]}
-    if "nsaid" in classes:
-        if route == "topical":
+    if route == "local":
+        # The systemic rules (tendon rupture with fluoroquinolones, steroid
+        # myopathy, CYP3A4 interactions, bleeding with NSAIDs) rest on
+        # systemic exposure, which local products barely give. Keep only
+        # "topical_nsaid"; the generics still show the drug to the clinician.
+        classes = {"topical_nsaid"} if "nsaid" in classes else set()
+    elif "nsaid" in classes and _is_low_dose_aspirin(
+        entries, generics, name_words, name_words + dose_words, single_dose_mg
+    ):
+        other_nsaids = any("nsaid" in _GENERIC_CLASSES[g] for g in generics if g != "aspirin")
+        if not other_nsaids:
             classes.discard("nsaid")
-            classes.add("topical_nsaid")
-        elif _is_low_dose_aspirin(entries, generics, name_words, name_words + dose_words, dose_mg):
-            other_nsaids = any("nsaid" in _GENERIC_CLASSES[g] for g in generics if g != "aspirin")
-            if not other_nsaids:
-                classes.discard("nsaid")
     return MedicationMatch(
         entered=name,
         generics=generics,
         classes=frozenset(classes),
         dose_mg=dose_mg,
         route=route,
+        ingredient_doses=tuple(sorted(ingredient_doses.items())),
     )
 
 

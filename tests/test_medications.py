@@ -315,20 +315,63 @@ def test_combination_classes_are_the_union() -> None:
 @pytest.mark.parametrize(
     ("name", "dose", "route"),
     [
-        ("Voltaren gel", None, "topical"),
-        ("Voltaren Emulgel", None, "topical"),
-        ("Pennsaid", None, "topical"),
-        ("diclofenac 1% gel", None, "topical"),
-        ("ibuprofen cream", None, "topical"),
-        ("Ibuprofen 5% Gel", None, "topical"),
-        ("Flector patch", None, "topical"),
-        ("Voltaren", "apply gel four times a day", "topical"),
+        # Local: acts where applied
+        ("Voltaren gel", None, "local"),
+        ("Voltaren Emulgel", None, "local"),
+        ("Pennsaid", None, "local"),
+        ("diclofenac 1% gel", None, "local"),
+        ("ibuprofen cream", None, "local"),
+        ("Ibuprofen 5% Gel", None, "local"),
+        ("Flector patch", None, "local"),
+        ("Flector", None, "local"),
+        ("diclofenac patch", None, "local"),
+        ("lidocaine 5% patch", None, "local"),
+        ("Lidoderm", None, "local"),
+        ("Voltaren", "apply gel four times a day", "local"),
+        ("ciprofloxacin eye drops", None, "local"),
+        ("ofloxacin ear drops", None, "local"),
+        ("ciprofloxacin ophthalmic solution", None, "local"),
+        ("Ciloxan", None, "local"),
+        ("Ciprodex", None, "local"),
+        ("hydrocortisone 1% cream", None, "local"),
+        ("ketoconazole 2% cream", None, "local"),
+        ("Nizoral shampoo", None, "local"),
+        ("Flonase", None, "local"),
+        ("fluticasone", None, "local"),
+        ("Flovent HFA", "2 puffs twice daily", "local"),
+        ("Pulmicort", None, "local"),
+        ("Pulmicort (budesonide)", None, "local"),
+        ("budesonide inhaler", None, "local"),
+        ("budesonide", "nebulised 0.5 mg twice daily", "local"),
+        ("beclometasone nasal spray", None, "local"),
+        # Transdermal: a patch or gel made for a systemic dose
+        ("Duragesic 25 mcg/hr", None, "transdermal"),
+        ("fentanyl patch", "25 mcg/hr", "transdermal"),
+        ("Butrans", None, "transdermal"),
+        ("buprenorphine", "1 patch weekly", "transdermal"),
+        ("estradiol patch", None, "transdermal"),
+        ("estradiol gel", None, "transdermal"),
+        ("Divigel", None, "transdermal"),
+        ("Climara", None, "transdermal"),
+        # Oral
         ("Voltaren", "50 mg three times a day", "oral"),
         ("diclofenac", None, "oral"),
+        ("Cipro 500 mg", None, "oral"),
+        ("Nizoral", None, "oral"),
+        ("budesonide 9 mg", None, "oral"),
+        ("Pulmicort and prednisone", None, "oral"),
+        # Other: injection, infusion, suppository, rectal, vaginal; systemic
+        # drugs that only look local (fentanyl or ketorolac nasal spray)
         ("Keytruda", None, "other"),
         ("Lovenox", None, "other"),
         ("methylprednisolone injection", None, "other"),
         ("vitamin D", "IM injection 300,000 IU", "other"),
+        ("diclofenac suppository", None, "other"),
+        ("hydrocortisone rectal foam", None, "other"),
+        ("Vagifem", None, "other"),
+        ("fentanyl nasal spray", None, "other"),
+        ("midazolam nasal spray", None, "other"),
+        ("ketorolac nasal spray", None, "other"),
     ],
 )
 def test_route(name: str, dose: str | None, route: str) -> None:
@@ -336,12 +379,97 @@ def test_route(name: str, dose: str | None, route: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["Voltaren gel", "diclofenac 1% gel", "ibuprofen cream", "Pennsaid", "Flector"]
+    ("name", "dose", "generics"),
+    [
+        ("ciprofloxacin eye drops", None, ("ciprofloxacin",)),
+        ("Ciloxan", None, ("ciprofloxacin",)),
+        ("Ciprodex", None, ("ciprofloxacin", "dexamethasone")),
+        ("hydrocortisone 1% cream", None, ("hydrocortisone",)),
+        ("Flonase", None, ("fluticasone",)),
+        ("Flixonase", None, ("fluticasone",)),
+        ("Flovent", None, ("fluticasone",)),
+        ("Pulmicort", None, ("budesonide",)),
+        ("Rhinocort", None, ("budesonide",)),
+        ("Nasonex", None, ("mometasone",)),
+        ("Qvar", None, ("beclomethasone",)),
+        ("Maxidex", None, ("dexamethasone",)),
+        ("budesonide inhaler", None, ("budesonide",)),
+        ("Nizoral shampoo", None, ("ketoconazole",)),
+        ("ketoconazole 2% cream", None, ("ketoconazole",)),
+        ("dexamethasone eye drops", None, ("dexamethasone",)),
+        ("erythromycin ointment", None, ("erythromycin",)),
+        ("lidocaine patch", None, ("lidocaine",)),
+    ],
+)
+def test_local_products_keep_no_systemic_class(
+    name: str, dose: str | None, generics: tuple[str, ...]
+) -> None:
+    match = _match(name, dose)
+    assert match.generics == generics  # still shown to the clinician
+    assert match.classes == frozenset()
+    assert match.route == "local"
+
+
+@pytest.mark.parametrize(
+    ("name", "dose", "med_class", "route"),
+    [
+        ("Cipro 500 mg", None, "fluoroquinolone", "oral"),
+        ("ciprofloxacin", "500 mg twice daily", "fluoroquinolone", "oral"),
+        ("levofloxacin infusion", None, "fluoroquinolone", "other"),
+        ("prednisone 10 mg", None, "glucocorticoid", "oral"),
+        ("hydrocortisone 20 mg", None, "glucocorticoid", "oral"),
+        ("budesonide 9 mg", None, "glucocorticoid", "oral"),
+        ("Entocort", None, "glucocorticoid", "oral"),
+        ("triamcinolone injection", None, "glucocorticoid", "other"),
+        ("hydrocortisone suppository", None, "glucocorticoid", "other"),
+        ("ketoconazole 200 mg", None, "strong_cyp3a4_inhibitor", "oral"),
+        ("Nizoral", None, "strong_cyp3a4_inhibitor", "oral"),
+        ("Duragesic 25 mcg/hr", None, "opioid", "transdermal"),
+        ("Butrans 10 mcg/hr", None, "opioid", "transdermal"),
+        ("fentanyl nasal spray", None, "opioid", "other"),
+        ("estradiol patch", None, "oestrogen", "transdermal"),
+        ("Estrogel", None, "oestrogen", "transdermal"),
+        ("Xulane", None, "oestrogen", "transdermal"),
+        ("estradiol vaginal cream", None, "oestrogen", "other"),
+        ("ketorolac nasal spray", None, "nsaid", "other"),
+    ],
+)
+def test_systemic_products_keep_their_classes(
+    name: str, dose: str | None, med_class: MedClass, route: str
+) -> None:
+    match = _match(name, dose)
+    assert med_class in match.classes
+    assert match.route == route
+
+
+def test_local_and_systemic_forms_of_one_drug() -> None:
+    assert "glucocorticoid" not in _match("hydrocortisone 1% cream").classes
+    assert "glucocorticoid" in _match("prednisone 10 mg").classes
+    assert "glucocorticoid" not in _match("Flonase").classes
+    assert "strong_cyp3a4_inhibitor" not in _match("Nizoral shampoo").classes
+    assert "strong_cyp3a4_inhibitor" in _match("ketoconazole 200 mg").classes
+    assert "fluoroquinolone" not in _match("ciprofloxacin eye drops").classes
+    assert "fluoroquinolone" in _match("Cipro 500 mg").classes
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Voltaren gel",
+        "diclofenac 1% gel",
+        "ibuprofen cream",
+        "Pennsaid",
+        "Flector",
+        "Flector patch",
+        "diclofenac patch",
+        "Ibuleve",
+        "ketoprofen gel",
+    ],
 )
 def test_topical_nsaid_is_not_an_oral_nsaid(name: str) -> None:
-    classes = _match(name).classes
-    assert "topical_nsaid" in classes
-    assert "nsaid" not in classes
+    match = _match(name)
+    assert match.classes == {"topical_nsaid"}
+    assert match.route == "local"
 
 
 @pytest.mark.parametrize(
@@ -679,4 +807,124 @@ def test_identify_never_raises(text: str) -> None:
         assert match.generics
         assert set(match.generics) <= GENERICS
         assert match.classes <= set(CLASSES)
-        assert match.route in ("oral", "topical", "other")
+        assert match.route in ("oral", "local", "transdermal", "other")
+        assert tuple(g for g, _ in match.ingredient_doses) == match.generics
+        if match.route == "local":
+            assert match.classes <= {"topical_nsaid"}
+
+
+@given(st.sampled_from(["Vytorin", "Norco", "Excedrin", "Zocor", "Arthrotec"]), st.text())
+def test_identify_never_raises_on_any_dose_text(name: str, dose: str) -> None:
+    match = _match(name, dose)
+    assert tuple(g for g, _ in match.ingredient_doses) == match.generics
+    for generic in match.generics:
+        dose_mg = match.dose_of(generic)
+        assert dose_mg is None or dose_mg >= 0
+
+
+# --------------------------------------------------------------------------
+# Per-ingredient doses
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "dose", "expected"),
+    [
+        ("Vytorin", "10/40 mg", {"ezetimibe": 10.0, "simvastatin": 40.0}),
+        ("Vytorin 10 mg/40 mg", None, {"ezetimibe": 10.0, "simvastatin": 40.0}),
+        ("Vytorin 10mg / 40mg", None, {"ezetimibe": 10.0, "simvastatin": 40.0}),
+        ("Vytorin 10/40", None, {"ezetimibe": 10.0, "simvastatin": 40.0}),
+        ("Vytorin 10/20", "one at night", {"ezetimibe": 10.0, "simvastatin": 20.0}),
+        ("Vytorin 10/20", "1/2 tablet", {"ezetimibe": 10.0, "simvastatin": 20.0}),
+        ("Vytorin 10/20", "10/40 mg", {"ezetimibe": 10.0, "simvastatin": 40.0}),
+        ("Vytorin", "10/40 mg/day", {"ezetimibe": 10.0, "simvastatin": 40.0}),
+        ("Inegy", "10/80 mg", {"ezetimibe": 10.0, "simvastatin": 80.0}),
+        ("Simcor", "500 mg/20 mg", {"niacin": 500.0, "simvastatin": 20.0}),
+        ("Simcor 1000/40", None, {"niacin": 1000.0, "simvastatin": 40.0}),
+        ("Advicor 500/20", None, {"lovastatin": 20.0, "niacin": 500.0}),
+        ("Caduet 5/10", None, {"amlodipine": 5.0, "atorvastatin": 10.0}),
+        ("Percocet 5/325", None, {"acetaminophen": 325.0, "oxycodone": 5.0}),
+        ("Norco 10/325", None, {"acetaminophen": 325.0, "hydrocodone": 10.0}),
+        ("Vicodin", "5/325 mg", {"acetaminophen": 325.0, "hydrocodone": 5.0}),
+        ("Tylenol with Codeine", "300/30 mg", {"acetaminophen": 300.0, "codeine": 30.0}),
+        ("Tylenol #3 300/30", None, {"acetaminophen": 300.0, "codeine": 30.0}),
+        ("Co-codamol 30/500", None, {"acetaminophen": 500.0, "codeine": 30.0}),
+        ("Vimovo 500/20", None, {"esomeprazole": 20.0, "naproxen": 500.0}),
+        ("Arthrotec", "50/200 mcg", {"diclofenac": 50.0, "misoprostol": 0.2}),
+        ("Arthrotec 75/200", None, {"diclofenac": 75.0, "misoprostol": 0.2}),
+        ("Arthrotec 50 mg/200 mcg", None, {"diclofenac": 50.0, "misoprostol": 0.2}),
+        ("Excedrin", "250/250/65 mg", {"acetaminophen": 250.0, "aspirin": 250.0, "caffeine": 65.0}),
+        ("Paxlovid 300/100", None, {"nirmatrelvir": 300.0, "ritonavir": 100.0}),
+        # Typed ingredient order counts as an order
+        ("ezetimibe/simvastatin 10/40 mg", None, {"ezetimibe": 10.0, "simvastatin": 40.0}),
+        ("simvastatin/ezetimibe 40/10 mg", None, {"ezetimibe": 10.0, "simvastatin": 40.0}),
+        ("Vytorin (ezetimibe/simvastatin) 10/40", None, {"ezetimibe": 10.0, "simvastatin": 40.0}),
+        # Unknown: the count does not match, or there is no order
+        ("Vytorin", "40 mg", {"ezetimibe": None, "simvastatin": None}),
+        ("Vytorin 10/40", "40 mg", {"ezetimibe": None, "simvastatin": None}),
+        ("Vytorin", None, {"ezetimibe": None, "simvastatin": None}),
+        ("Vytorin 40", None, {"ezetimibe": None, "simvastatin": None}),
+        ("Vytorin 5-40", None, {"ezetimibe": None, "simvastatin": None}),
+        ("Vytorin", "1/2 tablet", {"ezetimibe": None, "simvastatin": None}),
+        ("Vytorin", "since 3/2020", {"ezetimibe": None, "simvastatin": None}),
+        ("Vytorin", "10/40/80 mg", {"ezetimibe": None, "simvastatin": None}),
+        ("Simcor", "20 mg/5 ml", {"niacin": 20.0, "simvastatin": None}),
+        ("Excedrin 250/250", None, {"acetaminophen": None, "aspirin": None, "caffeine": None}),
+        ("simvastatin/ezetimibe (Vytorin) 40/10", None, {"ezetimibe": None, "simvastatin": None}),
+        ("Norco + Tylenol 5/325", None, {"acetaminophen": None, "hydrocodone": None}),
+        ("Benicar HCT 20/12.5", None, {"hydrochlorothiazide": None, "olmesartan": None}),
+    ],
+)
+def test_combination_ingredient_doses(
+    name: str, dose: str | None, expected: dict[str, float | None]
+) -> None:
+    match = _match(name, dose)
+    assert dict(match.ingredient_doses) == expected
+    assert [g for g, _ in match.ingredient_doses] == sorted(expected)
+    for generic, dose_mg in expected.items():
+        assert match.dose_of(generic) == dose_mg
+
+
+@pytest.mark.parametrize(
+    ("name", "dose", "dose_mg"),
+    [
+        ("Vytorin", "10/40 mg", None),
+        ("Vytorin 10 mg/40 mg", None, None),
+        ("Norco 10/325", None, None),
+        ("Vytorin", "40 mg", None),
+        ("aspirin 81 mg + ibuprofen", None, None),
+        # Only one ingredient's strength is known: that one
+        ("Fosamax Plus D 70 mg/2800 IU", None, 70.0),
+    ],
+)
+def test_combination_dose_mg(name: str, dose: str | None, dose_mg: float | None) -> None:
+    assert _match(name, dose).dose_mg == dose_mg
+
+
+@pytest.mark.parametrize(
+    ("name", "dose", "generic", "dose_mg"),
+    [
+        ("Zocor", "40 mg", "simvastatin", 40.0),
+        ("Zocor 20 mg", None, "simvastatin", 20.0),
+        ("Zocor", None, "simvastatin", None),
+        ("paracetamol", "1 g", "acetaminophen", 1000.0),
+        ("Lipitor (atorvastatin) 20 mg", None, "atorvastatin", 20.0),
+    ],
+)
+def test_single_ingredient_dose_of_is_dose_mg(
+    name: str, dose: str | None, generic: str, dose_mg: float | None
+) -> None:
+    match = _match(name, dose)
+    assert match.dose_of(generic) == dose_mg == match.dose_mg
+    assert match.ingredient_doses == ((generic, dose_mg),)
+
+
+def test_dose_of_an_absent_generic_is_none() -> None:
+    assert _match("Zocor", "40 mg").dose_of("atorvastatin") is None
+    assert _match("Vytorin", "10/40 mg").dose_of("niacin") is None
+    assert _match("Vytorin", "10/40 mg").dose_of("") is None
+
+
+def test_review_gives_per_ingredient_doses() -> None:
+    result = review([("Vytorin", "10/40 mg"), ("Zocor", "20 mg")])
+    assert [m.dose_of("simvastatin") for m in result.recognised] == [40.0, 20.0]
