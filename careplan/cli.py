@@ -20,11 +20,11 @@ from pathlib import Path
 from careplan.engine import build_plan
 from careplan.errors import IntakeError
 from careplan.plan import CarePlan
+from careplan.report import Clinic
 from careplan.validation import validate_intake
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
-EXIT_UNAVAILABLE = 3
 
 
 def plan_json(plan: CarePlan) -> str:
@@ -37,6 +37,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     path = path.resolve()
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(handle, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()
@@ -47,6 +48,12 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m careplan", description="Inomyalgia Care: intake to care plan."
@@ -55,7 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     plan = commands.add_parser("plan", help="build the care plan for one intake JSON file")
     plan.add_argument("intake", type=Path, help="intake JSON (see shared/contract)")
     plan.add_argument("--json", type=Path, dest="json_out", help="write the plan JSON here")
-    plan.add_argument("--pdf", type=Path, dest="pdf_out", help="write the patient handout here")
+    plan.add_argument("--pdf", type=Path, dest="pdf_out", help="write the PDF here")
+    plan.add_argument(
+        "--audience",
+        choices=("patient", "clinician"),
+        default="patient",
+        help="whose PDF: the patient handout (default) or the clinician summary",
+    )
+    plan.add_argument(
+        "--large-print", action="store_true", help="patient handout with 14 pt body text"
+    )
     plan.add_argument(
         "--today",
         type=date.fromisoformat,
@@ -66,9 +82,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _plan_command(args: argparse.Namespace) -> int:
-    if args.pdf_out is not None:
-        print("careplan: --pdf is not yet available in this version", file=sys.stderr)
-        return EXIT_UNAVAILABLE
     today = args.today or date.today()
     try:
         raw = args.intake.read_bytes()
@@ -81,12 +94,32 @@ def _plan_command(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return EXIT_BAD_INPUT
-    text = plan_json(build_plan(intake=intake, today=today))
+    plan = build_plan(intake=intake, today=today)
+    text = plan_json(plan)
+    if args.pdf_out is not None:
+        from careplan.pdf import clinician_pdf, patient_pdf  # reportlab only when asked
+
+        pdf = (
+            clinician_pdf(plan)
+            if args.audience == "clinician"
+            else patient_pdf(plan, clinic=clinic_from_env(), large_print=args.large_print)
+        )
+        write_atomically(args.pdf_out, pdf)
     if args.json_out is None:
         sys.stdout.write(text)
     else:
         write_atomically(args.json_out, text.encode("utf-8"))
     return EXIT_OK
+
+
+def clinic_from_env() -> Clinic:
+    """Clinic contact for the handout, set per deployment (CAREPLAN_CLINIC_NAME/PHONE/HOURS)."""
+    default = Clinic()
+    return Clinic(
+        name=os.environ.get("CAREPLAN_CLINIC_NAME", default.name),
+        phone=os.environ.get("CAREPLAN_CLINIC_PHONE", default.phone),
+        hours=os.environ.get("CAREPLAN_CLINIC_HOURS", default.hours),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

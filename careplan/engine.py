@@ -104,7 +104,10 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
             preferred_language=intake.patient.preferred_language,
         ),
         visit=VisitSummary(
-            date=intake.visit.date, clinician=intake.visit.clinician, reason=intake.visit.reason
+            date=intake.visit.date,
+            clinician=intake.visit.clinician,
+            reason=intake.visit.reason,
+            notes=intake.history.notes,
         ),
         generated_on=today,
         rule_base=RuleBaseStamp(version=rules.version, digest=rules.digest),
@@ -115,6 +118,7 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
         withheld=tuple(withheld),
         medications=_medication_lines(intake, meds),
         screens_not_done=screens_not_done(intake),
+        affected_areas=tuple(intake.affected_areas or ()),
         follow_up=FollowUp(
             review_in_weeks=weeks, labs_to_consider=tuple(lab for lab in LABS if lab in labs)
         ),

@@ -207,7 +207,7 @@ ConditionList = Annotated[list[Condition], _MAX_ITEMS, _NO_REPEATS]
 AreaList = Annotated[list[Area], _MAX_ITEMS, _NO_REPEATS]
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
     """Common configuration: strict types, no unknown fields, immutable."""
 
     model_config = ConfigDict(
@@ -219,7 +219,7 @@ class _Strict(BaseModel):
     )
 
 
-class Patient(_Strict):
+class Patient(StrictModel):
     name: Line
     date_of_birth: IsoDate
     sex: Sex | None = None
@@ -238,7 +238,7 @@ class Patient(_Strict):
         return self
 
 
-class Visit(_Strict):
+class Visit(StrictModel):
     date: IsoDate
     clinician: Line | None = None
     reason: Annotated[
@@ -246,19 +246,19 @@ class Visit(_Strict):
     ] | None = None
 
 
-class Peg(_Strict):
+class Peg(StrictModel):
     pain: Rating10 | None = None
     enjoyment: Rating10 | None = None
     activity: Rating10 | None = None
 
 
-class Medication(_Strict):
+class Medication(StrictModel):
     name: Line
     dose: ShortLine | None = None
     started: IsoDate | None = None
 
 
-class History(_Strict):
+class History(StrictModel):
     onset: Onset | None = None
     duration_weeks: Annotated[int, _between(0, 5200)] | None = None
     pattern: Pattern | None = None
@@ -285,7 +285,7 @@ class History(_Strict):
         return self
 
 
-class SymptomSeverity(_Strict):
+class SymptomSeverity(StrictModel):
     fatigue: Item3 | None = None
     waking_unrefreshed: Item3 | None = None
     cognitive_symptoms: Item3 | None = None
@@ -294,14 +294,14 @@ class SymptomSeverity(_Strict):
     depression: bool | None = None
 
 
-class Phq4(_Strict):
+class Phq4(StrictModel):
     anxious: Item3 | None = None
     worry: Item3 | None = None
     little_interest: Item3 | None = None
     down: Item3 | None = None
 
 
-class RiskFactors(_Strict):
+class RiskFactors(StrictModel):
     sedentary: bool | None = None
     desk_hours_per_day: Hours | None = None
     repetitive_tasks: bool | None = None
@@ -329,7 +329,7 @@ class RiskFactors(_Strict):
         return self
 
 
-class RedFlags(_Strict):
+class RedFlags(StrictModel):
     dark_urine: bool | None = None
     severe_weakness: bool | None = None
     fever_or_chills: bool | None = None
@@ -349,7 +349,7 @@ class RedFlags(_Strict):
 RED_FLAGS: Final[tuple[str, ...]] = tuple(RedFlags.model_fields)
 
 
-class Intake(_Strict):
+class Intake(StrictModel):
     """One clinician intake. Only patient name, date of birth and visit date are required."""
 
     patient: Patient

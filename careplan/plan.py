@@ -106,6 +106,7 @@ class VisitSummary(_Frozen):
     date: date
     clinician: str | None
     reason: str | None
+    notes: str | None = None
 
 
 class RuleBase(_Frozen):
@@ -127,6 +128,7 @@ class CarePlan(_Frozen):
     withheld: tuple[Withheld, ...]
     medications: tuple[MedicationLine, ...]
     screens_not_done: tuple[str, ...]
+    affected_areas: tuple[str, ...] = ()
     follow_up: FollowUp
     disclaimer: str = DISCLAIMER
 

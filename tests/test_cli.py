@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 
 from careplan.plan import DOMAINS
 from factories import EXAMPLE_PATH, apply, example_data
@@ -113,8 +115,39 @@ def test_json_flag_writes_the_file_whole(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
 
 
-def test_pdf_is_not_yet_available(tmp_path: Path) -> None:
-    result = run("plan", EXAMPLE_PATH, "--pdf", tmp_path / "plan.pdf")
-    assert result.returncode == 3
-    assert "not yet available" in result.stderr
-    assert not (tmp_path / "plan.pdf").exists()
+def test_pdf_flag_writes_the_patient_handout_and_still_prints_the_plan(tmp_path: Path) -> None:
+    out = tmp_path / "plan.pdf"
+    result = run("plan", EXAMPLE_PATH, "--pdf", out, "--today", "2026-11-25")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["patient"]["name"] == "Zoë Nguyễn"
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    assert "Your care plan for muscle pain" in pdf_text(data)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~current_umask()
+
+
+def test_clinician_audience_and_large_print(tmp_path: Path) -> None:
+    summary, large, normal = (tmp_path / f"{n}.pdf" for n in ("summary", "large", "normal"))
+    assert run("plan", EXAMPLE_PATH, "--pdf", summary, "--audience", "clinician").returncode == 0
+    assert "Clinician summary" in pdf_text(summary.read_bytes())
+    assert run("plan", EXAMPLE_PATH, "--pdf", large, "--large-print").returncode == 0
+    assert run("plan", EXAMPLE_PATH, "--pdf", normal).returncode == 0
+    assert len(PdfReader(large).pages) > len(PdfReader(normal).pages)
+
+
+def test_bad_input_creates_no_pdf(tmp_path: Path) -> None:
+    bad = write(tmp_path, apply(example_data(), {"history.pain_now": 11}))
+    out = tmp_path / "plan.pdf"
+    result = run("plan", bad, "--pdf", out)
+    assert result.returncode == 2
+    assert not out.exists()
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
