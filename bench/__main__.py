@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from careplan.engine import build_plan, default_rule_base
+from careplan.pdf import clinician_pdf, patient_pdf
 from careplan.validation import validate_intake
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +55,16 @@ def main() -> None:
     print(f"validate intake (example):            median {validate:.3f} ms")
     print(f"build plan (example):                 median {build:.3f} ms")
     print(f"parse + validate + build (goal < 1ms): median {both:.3f} ms")
+    plan = build_plan(intake=intake, today=TODAY)
+    handout = median_ms(lambda: patient_pdf(plan), warmup=5, repeats=60)
+    summary = median_ms(lambda: clinician_pdf(plan), warmup=5, repeats=60)
+    large = median_ms(lambda: patient_pdf(plan, large_print=True), warmup=5, repeats=60)
+    print(f"patient handout PDF (goal < 40 ms):   median {handout:.1f} ms, "
+          f"{len(patient_pdf(plan)) / 1024:.0f} KB (goal < 150 KB)")
+    print(f"large-print handout PDF:              median {large:.1f} ms, "
+          f"{len(patient_pdf(plan, large_print=True)) / 1024:.0f} KB")
+    print(f"clinician summary PDF:                median {summary:.1f} ms, "
+          f"{len(clinician_pdf(plan)) / 1024:.0f} KB")
 
 
 if __name__ == "__main__":

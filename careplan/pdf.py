@@ -199,12 +199,24 @@ def _canvas_for(footer: str, size: float) -> type[_NumberedCanvas]:
     return type("_Canvas", (_NumberedCanvas,), {"footer": footer, "font_size": size})
 
 
+def _table_style(commands: list[tuple[Any, ...]]) -> TableStyle:
+    """Every table cell in our font: reportlab would set Helvetica for non-paragraph cells."""
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), *commands])
+
+
 def _p(text: str, style: ParagraphStyle) -> RLParagraph:
     return RLParagraph(markup(text), style)
 
 
+def _drawing(width: float, height: float) -> Drawing:
+    """A Drawing whose initial font is ours (reportlab would declare Helvetica)."""
+    drawing = Drawing(width, height)
+    drawing.initialFontName = FONT  # type: ignore[attr-defined]  # read by reportlab's renderer
+    return drawing
+
+
 def _tick_box(size: float) -> Drawing:
-    box = Drawing(size * 1.3, size)
+    box = _drawing(size * 1.3, size)
     square = Rect(0, -size * 0.05, size * 0.95, size * 0.95)
     square.strokeColor, square.strokeWidth, square.fillColor = INK, 1, colors.white
     box.add(square)
@@ -237,27 +249,31 @@ def _table(block: Table, st: _Styles, width: float) -> RLTable:
     for index in block.section_rows:
         row = index + len(head)
         commands += [("SPAN", (0, row), (-1, row)), ("BACKGROUND", (0, row), (-1, row), SHADE)]
-    table.setStyle(TableStyle(commands))
+    table.setStyle(_table_style(commands))
     return table
 
 
 def _help_box(block: HelpBox, st: _Styles, width: float) -> RLTable:
     inner: list[Flowable] = [_p(block.title, st.h1)]
-    for warning in block.own_warnings:
-        inner.append(_p(warning, st.strong))
+    if block.own_warnings:
+        inner.append(_p("Because of what you told us today:", st.strong))
+        inner.append(_bullets(block.own_warnings, st))
     inner.append(_p("Call 911 or go to the emergency room now if you have:", st.strong))
     inner.append(_bullets(block.emergency, st))
     inner.append(_p("Call us or see a doctor the same day if you have:", st.strong))
     inner.append(_bullets(block.same_day, st))
     inner.append(_p(block.numbers, st.strong))
-    box = RLTable([[inner]], colWidths=[width], hAlign="LEFT")
-    box.setStyle(TableStyle([
+    # One row per part, so a box with many warnings can continue on the next page.
+    box = RLTable([[part] for part in inner], colWidths=[width], hAlign="LEFT")
+    box.setStyle(_table_style([
         ("BOX", (0, 0), (-1, -1), 2.5, INK),
         ("BACKGROUND", (0, 0), (-1, -1), SHADE),
         ("LEFTPADDING", (0, 0), (-1, -1), 10),
         ("RIGHTPADDING", (0, 0), (-1, -1), 10),
-        ("TOPPADDING", (0, 0), (-1, -1), 4),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+        ("TOPPADDING", (0, 0), (-1, -1), 1),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+        ("TOPPADDING", (0, 0), (-1, 0), 4),
+        ("BOTTOMPADDING", (0, -1), (-1, -1), 8),
     ]))
     return box
 
@@ -274,7 +290,7 @@ def _checklist(items: Iterable[str], st: _Styles, width: float) -> RLTable:
     rows = [[_tick_box(st.size), _p(item, st.body)] for item in items]
     table = RLTable(rows, colWidths=[st.size * 1.8, width - st.size * 1.8], hAlign="LEFT",
                     splitInRow=1)
-    table.setStyle(TableStyle([
+    table.setStyle(_table_style([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
         ("TOPPADDING", (0, 0), (-1, -1), 2),
@@ -290,7 +306,7 @@ def body_map_drawing(selected: Iterable[str], *, height: float, font_size: float
     scale = height / bodymap.HEIGHT
     caption_room = font_size * 1.8
     total_width = (2 * bodymap.WIDTH + gap) * scale
-    drawing = Drawing(total_width, height + caption_room + font_size * 1.5)
+    drawing = _drawing(total_width, height + caption_room + font_size * 1.5)
     for view in bodymap.VIEWS:
         dx = bodymap.view_offset(view, gap=gap)
 
@@ -348,7 +364,9 @@ def _flowables(document: Document, st: _Styles, width: float) -> list[Flowable]:
         elif isinstance(block, WriteLines):
             lines = RLTable([[""]] * block.count, colWidths=[width],
                             rowHeights=[st.size * 2.2] * block.count)
-            lines.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.6, RULE)]))
+            lines.setStyle(_table_style([
+                ("LINEBELOW", (0, 0), (-1, -1), 0.6, RULE),
+            ]))
             story.append(lines)
     return story
 
@@ -366,6 +384,7 @@ def render(document: Document, *, large_print: bool = False) -> bytes:
         author=drawable(document.author), subject=drawable(document.subject),
         creator="Inomyalgia Care", producer="Inomyalgia Care", lang=document.lang,
         invariant=1, keywords=["care plan", "muscle pain", "decision support"],
+        initialFontName=FONT,  # else Helvetica is declared on every page
     )
     story = _flowables(document, st, doc.width)
     doc.build(story, canvasmaker=_canvas_for(document.footer, max(8.0, size * 0.75)))

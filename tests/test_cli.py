@@ -121,7 +121,8 @@ def test_pdf_flag_writes_the_patient_handout_and_still_prints_the_plan(tmp_path:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["patient"]["name"] == "Zoë Nguyễn"
     data = out.read_bytes()
-    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    assert data.startswith(b"%PDF-")
+    assert data.rstrip().endswith(b"%%EOF")
     assert "Your care plan for muscle pain" in pdf_text(data)
     assert out.stat().st_mode & 0o777 == 0o666 & ~current_umask()
 

@@ -1,0 +1,44 @@
+"""Read PDFs back as a patient or a tester would: text, pages, fonts, sizes."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from typing import Any
+
+from pypdf import PdfReader
+
+
+def reader(data: bytes) -> PdfReader:
+    return PdfReader(io.BytesIO(data))
+
+
+def text_of(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in reader(data).pages)
+
+
+def flat(text: str) -> str:
+    """Text with line wrapping undone, for phrase checks across line breaks."""
+    return " ".join(text.split())
+
+
+def font_names(data: bytes) -> set[str]:
+    names: set[str] = set()
+    for page in reader(data).pages:
+        fonts: Any = page["/Resources"].get_object().get("/Font", {})
+        for ref in fonts.values():
+            names.add(str(ref.get_object()["/BaseFont"]))
+    return names
+
+
+def body_font_size(data: bytes) -> float:
+    """The most used effective font size (points) over all text runs."""
+    sizes: Counter[float] = Counter()
+
+    def visit(text: str, cm: Any, tm: Any, font: Any, size: float) -> None:
+        if text.strip():
+            sizes[round(size * abs(tm[3]) * abs(cm[3]), 1)] += len(text.strip())
+
+    for page in reader(data).pages:
+        page.extract_text(visitor_text=visit)
+    return sizes.most_common(1)[0][0]

@@ -1,0 +1,198 @@
+"""The printed plan: content, safety with hostile text, scripts, layout and determinism."""
+
+from __future__ import annotations
+
+import builtins
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from reportlab import rl_config
+
+from careplan.engine import build_plan
+from careplan.intake import RED_FLAGS
+from careplan.pdf import PLACEHOLDER, clinician_pdf, drawable, markup, patient_pdf
+from careplan.plan import CarePlan
+from careplan.review import AddedRecommendation, Decision, Review
+from factories import TODAY, make_intake
+from pdf_helpers import body_font_size, flat, font_names, reader, text_of
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def plan_for(changes: dict[str, Any] | None = None) -> CarePlan:
+    return build_plan(intake=make_intake(changes), today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def example_plan() -> CarePlan:
+    return plan_for()
+
+
+@pytest.mark.parametrize("audience", ["patient", "clinician"])
+def test_golden_text(example_plan: CarePlan, audience: str, update_golden: bool) -> None:
+    data = patient_pdf(example_plan) if audience == "patient" else clinician_pdf(example_plan)
+    path = GOLDEN / f"{audience}.example.txt"
+    if update_golden:
+        path.write_text(text_of(data), encoding="utf-8")
+    assert text_of(data) == path.read_text(encoding="utf-8")
+
+
+def test_handout_pages_and_sections(example_plan: CarePlan) -> None:
+    data = patient_pdf(example_plan)
+    pages = reader(data).pages
+    assert 2 <= len(pages) <= 4
+    text = flat(text_of(data))
+    order = ["Zoë Nguyễn", "Get help now if", "The most important things", "Where you hurt",
+             "Rest and activity", "Exercise and physical therapy", "Your medicines", "Sleep",
+             "Food, drink and smoking", "Stress and mood", "Next steps", "Your scores today",
+             "Track your pain at home", "If your pain flares up", "Your questions"]
+    positions = [text.index(heading) for heading in order]
+    assert positions == sorted(positions)
+    assert "Do not stop a prescribed medicine without asking us first." in text
+    assert "call 911" in text.lower()
+    assert "988" in text
+    for number, page in enumerate(pages, start=1):
+        page_text = flat(page.extract_text())
+        assert f"Page {number} of {len(pages)}" in page_text
+        assert "Plan of 20 November 2026" in page_text
+        assert "DRAFT" in page_text
+
+
+def test_clinician_summary_is_short_and_complete(example_plan: CarePlan) -> None:
+    data = clinician_pdf(example_plan)
+    assert 1 <= len(reader(data).pages) <= 2
+    text = flat(text_of(data))
+    for rec in example_plan.recommendations:
+        assert rec.id in text
+    assert "Krebs et al., J Gen Intern Med 2009" in text
+    assert "Labs to consider (not ordered): CK, TSH" in text
+
+
+def test_output_is_deterministic(example_plan: CarePlan) -> None:
+    assert patient_pdf(example_plan) == patient_pdf(example_plan)
+    assert clinician_pdf(example_plan) == clinician_pdf(example_plan)
+
+
+def test_metadata_and_embedded_subset_fonts(example_plan: CarePlan) -> None:
+    data = patient_pdf(example_plan)
+    meta = reader(data).metadata
+    assert meta is not None
+    assert meta.title == "Your care plan for muscle pain"
+    assert meta.author == "Dr. A. Rivera"
+    assert meta.subject == "Care plan for Zoë Nguyễn"
+    assert reader(data).trailer["/Root"]["/Lang"] == "en"
+    fonts = font_names(data)
+    assert fonts, "no fonts found"
+    assert all("DejaVuSans" in name for name in fonts)
+    assert all("+" in name for name in fonts), "fonts must be embedded as subsets"
+
+
+def test_large_print_body_is_14_points_or_more(example_plan: CarePlan) -> None:
+    assert body_font_size(patient_pdf(example_plan)) < 14
+    assert body_font_size(patient_pdf(example_plan, large_print=True)) >= 14
+
+
+HOSTILE = [
+    "<b>Ann</b> & Co",
+    '<img src="/etc/passwd"/>',
+    "<img src=x onerror=alert(1)>",
+    '<font color="[[[__import__(\'os\').system(\'touch /tmp/pwned\')]]]">x</font>',
+    "0.1 < A < 0.9",
+    'O\'Brien "the" <link href="file:///etc/passwd">x</link>',
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_names_print_literally(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[str] = []
+    real_open = builtins.open
+
+    def spy(file: Any, *args: Any, **kwargs: Any) -> Any:
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    plan = plan_for({"patient.name": name, "history.notes": name, "visit.clinician": name})
+    monkeypatch.setattr(builtins, "open", spy)
+    handout, summary = patient_pdf(plan), clinician_pdf(plan)
+    monkeypatch.undo()
+    assert "/etc/passwd" not in opened
+    assert not Path("/tmp/pwned").exists()
+    assert name in flat(text_of(handout))
+    assert name in flat(text_of(summary))
+
+
+def test_reportlab_may_fetch_nothing() -> None:
+    assert rl_config.trustedHosts is None
+    assert rl_config.trustedSchemes == []
+    assert rl_config.invariant
+
+
+def test_markup_escapes_before_line_breaks() -> None:
+    assert markup('<b>a</b> & "q"\nnext') == "&lt;b&gt;a&lt;/b&gt; &amp; &quot;q&quot;<br/>next"
+
+
+def test_long_note_flows_across_pages() -> None:
+    note = ("Patient describes the pain in detail. " * 263)[:9_980] + " END-OF-NOTE"
+    plan = plan_for({"history.notes": note})
+    data = clinician_pdf(plan)
+    assert len(reader(data).pages) >= 3
+    assert "END-OF-NOTE" in text_of(data)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Nguyễn Thị Phương", "Zażółć Gęślą-Jaźń", "Ελένη Παπαδοπούλου", "Иван Петрович Сидоров",
+     "Ærøskøbing Ðorđević Ōtsuka"],
+)
+def test_scripts_render(name: str) -> None:
+    plan = plan_for({"patient.name": name})
+    assert name in flat(text_of(patient_pdf(plan)))
+    assert name in flat(text_of(clinician_pdf(plan)))
+
+
+def test_missing_glyphs_become_a_visible_placeholder() -> None:
+    assert drawable("李雷 Ann") == f"{PLACEHOLDER}{PLACEHOLDER} Ann"
+    plan = plan_for({"patient.name": "李雷 Ann 🦜"})
+    text = flat(text_of(patient_pdf(plan)))
+    assert f"{PLACEHOLDER}{PLACEHOLDER} Ann" in text
+
+
+def test_every_red_flag_at_once() -> None:
+    plan = plan_for({f"red_flags.{flag}": True for flag in RED_FLAGS})
+    data = patient_pdf(plan)
+    text = flat(text_of(data))
+    assert len(reader(data).pages) <= 6
+    for alert in plan.alerts:
+        assert alert.patient_text[:40] in text
+    assert text.index("Get help now if") < text.index("The most important things")
+    assert "Some advice is on hold until a doctor checks you" in text
+    summary = flat(text_of(clinician_pdf(plan)))
+    for alert in plan.alerts:
+        assert alert.id in summary
+
+
+def test_signed_review_shows_only_accepted_items(example_plan: CarePlan) -> None:
+    rejected = "REST-HEAT"
+    decisions = [Decision(item_id=r.id, action="accept") for r in example_plan.recommendations
+                 if r.id not in (rejected, "SLEEP-ROUTINE")]
+    decisions.append(Decision(item_id=rejected, action="reject", reason="Has numb skin"))
+    review = Review(
+        decisions=tuple(decisions),
+        added=(AddedRecommendation(domain="rest", title="Desk set-up",
+                                   patient_text="Raise your screen to eye level.",
+                                   reason="Neck flexion at work"),),
+        signed_by="Dr. A. Rivera", signed_on=date(2026, 11, 20),
+    )
+    text = flat(text_of(patient_pdf(example_plan, review=review)))
+    heat = next(r for r in example_plan.recommendations if r.id == rejected).patient_text
+    routine = next(r for r in example_plan.recommendations if r.id == "SLEEP-ROUTINE")
+    assert heat[:30] not in text
+    assert routine.patient_text[:30] not in text
+    assert "Raise your screen to eye level." in text
+    assert "DRAFT" not in text
+    assert "Reviewed by Dr. A. Rivera" in text
+    summary = flat(text_of(clinician_pdf(example_plan, review=review)))
+    assert "REST-HEAT rejected: Has numb skin" in summary
+    assert "signed by Dr. A. Rivera on 2026-11-20" in summary
