@@ -188,11 +188,22 @@ class _NumberedCanvas(canvas.Canvas):
         self.setFont(FONT, self.font_size)
         self.setFillColor(MUTED)
         self.setStrokeColor(RULE)
-        self.line(0.75 * inch, 0.62 * inch, width - 0.75 * inch, 0.62 * inch)
-        self.drawString(0.75 * inch, 0.45 * inch, drawable(self.footer)[:140])
-        self.drawRightString(width - 0.75 * inch, 0.45 * inch,
-                             f"Page {self.getPageNumber()} of {total}")
+        left, right = 0.75 * inch, width - 0.75 * inch
+        self.line(left, 0.62 * inch, right, 0.62 * inch)
+        label = f"Page {self.getPageNumber()} of {total}"
+        self.drawRightString(right, 0.45 * inch, label)
+        room = right - left - pdfmetrics.stringWidth(label, FONT, self.font_size) - 12
+        self.drawString(left, 0.45 * inch, _fit(drawable(self.footer), room, self.font_size))
         self.restoreState()
+
+
+def _fit(text: str, width: float, size: float) -> str:
+    """Shorten ``text`` with an ellipsis so it fits ``width`` points (footers never overlap)."""
+    if pdfmetrics.stringWidth(text, FONT, size) <= width:
+        return text
+    while text and pdfmetrics.stringWidth(text + "…", FONT, size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def _canvas_for(footer: str, size: float) -> type[_NumberedCanvas]:

@@ -257,7 +257,7 @@ def patient_handout(
         Paragraph("Write down what you want to ask at your next visit."),
         WriteLines(4),
     ]
-    status = "DRAFT: not yet reviewed by your clinician" if draft else (
+    status = "DRAFT, not yet reviewed by your clinician" if draft else (
         f"Reviewed by {review.signed_by}" if review and review.signed_by else "Reviewed"
     )
     return Document(
@@ -267,7 +267,7 @@ def patient_handout(
         author=plan.visit.clinician or clinic.name,
         lang=plan.patient.preferred_language,
         blocks=tuple(blocks),
-        footer=f"{plan.patient.name} · Plan of {_date(plan.visit.date)} · {status}",
+        footer=f"{status} · {plan.patient.name} · Plan of {_date(plan.visit.date)}",
         draft=draft,
     )
 

@@ -196,3 +196,13 @@ def test_signed_review_shows_only_accepted_items(example_plan: CarePlan) -> None
     summary = flat(text_of(clinician_pdf(example_plan, review=review)))
     assert "REST-HEAT rejected: Has numb skin" in summary
     assert "signed by Dr. A. Rivera on 2026-11-20" in summary
+
+
+def test_a_very_long_name_keeps_the_footer_readable() -> None:
+    name = "Maria " + "de la Santísima Trinidad " * 7
+    data = patient_pdf(plan_for({"patient.name": name.strip()}))
+    for number, page in enumerate(reader(data).pages, start=1):
+        footer = flat(page.extract_text())
+        assert footer.count("DRAFT") >= 1
+        assert f"Page {number} of" in footer
+        assert "…" in footer
