@@ -22,7 +22,7 @@ from typing import Any, Final
 from xml.sax.saxutils import escape
 
 from reportlab import rl_config
-from reportlab.graphics.shapes import Drawing, Line, Polygon, Rect, String
+from reportlab.graphics.shapes import Drawing, Line, Polygon, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import LETTER
@@ -226,12 +226,21 @@ def _drawing(width: float, height: float) -> Drawing:
     return drawing
 
 
-def _tick_box(size: float) -> Drawing:
-    box = _drawing(size * 1.3, size)
-    square = Rect(0, -size * 0.05, size * 0.95, size * 0.95)
-    square.strokeColor, square.strokeWidth, square.fillColor = INK, 1, colors.white
-    box.add(square)
-    return box
+class _TickBox(Flowable):
+    """An empty square to tick by hand; drawn directly (a Drawing costs ~1 ms each)."""
+
+    def __init__(self, size: float) -> None:
+        super().__init__()
+        self.size = size
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.size * 1.3, self.size
+
+    def draw(self) -> None:
+        side = self.size * 0.95
+        self.canv.setStrokeColor(INK)
+        self.canv.setLineWidth(1)
+        self.canv.rect(0, -self.size * 0.05, side, side, stroke=1, fill=0)
 
 
 def _table(block: Table, st: _Styles, width: float) -> RLTable:
@@ -298,7 +307,7 @@ def _bullets(items: Iterable[str], st: _Styles, *, numbered: bool = False) -> Li
 
 
 def _checklist(items: Iterable[str], st: _Styles, width: float) -> RLTable:
-    rows = [[_tick_box(st.size), _p(item, st.body)] for item in items]
+    rows = [[_TickBox(st.size), _p(item, st.body)] for item in items]
     table = RLTable(rows, colWidths=[st.size * 1.8, width - st.size * 1.8], hAlign="LEFT",
                     splitInRow=1)
     table.setStyle(_table_style([
