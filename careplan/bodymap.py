@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 from xml.sax.saxutils import escape, quoteattr
 
+from careplan.instruments.wpi import painful_areas
 from careplan.intake import AREAS
 
 __all__ = [
@@ -401,16 +402,6 @@ def _view_svg(view: View, offset: float, chosen: frozenset[str]) -> str:
     return "".join(parts)
 
 
-def _chosen(selected: Iterable[str]) -> frozenset[str]:
-    if isinstance(selected, str):
-        raise TypeError("selected must be a collection of area ids, not a single string")
-    chosen = frozenset(selected)
-    unknown = sorted(chosen.difference(AREAS))
-    if unknown:
-        raise ValueError(f"unknown body area(s): {', '.join(map(repr, unknown))}")
-    return chosen
-
-
 def to_svg(
     *,
     selected: Iterable[str] = (),
@@ -424,7 +415,7 @@ def to_svg(
     region element carries ``id="{view}-{area}"`` and ``data-region="{area}"`` so
     a page can hit-test or style it; ``title`` is escaped (it may hold user text).
     """
-    chosen = _chosen(selected)
+    chosen = painful_areas(selected)
     if not (isinstance(scale, int | float) and math.isfinite(scale) and scale > 0):
         raise ValueError(f"scale must be a finite number > 0, got {scale!r}")
     views: tuple[View, ...] = VIEWS if view is None else (_check_view(view),)

@@ -233,8 +233,8 @@ def patient_handout(
             BodyMap(
                 title="Where you hurt",
                 selected=areas,
-                caption="The dark areas are where you told us you have pain. "
-                "Left and right mean your left and your right.",
+                caption=f"You told us you have pain in your {area_labels(areas)}. These areas "
+                "are dark in the picture. Left and right mean your left and your right.",
             ),
         ]
     for domain, heading in PATIENT_HEADINGS.items():
@@ -457,5 +457,6 @@ def _sentence(text: str) -> str:
 
 
 def area_labels(areas: tuple[str, ...]) -> str:
-    """'left shoulder, neck' for a caption or alt text."""
-    return ", ".join(LABELS[a].lower() for a in areas)
+    """'neck, left shoulder and upper back' for a caption or alt text."""
+    names = [LABELS[a].lower() for a in areas]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
