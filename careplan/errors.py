@@ -2,12 +2,20 @@
 
     CareplanError
      ├── IntakeError        the intake is invalid; carries one Problem per field
-     └── RuleBaseError      the rule files break the rule schema (found at load time)
+     ├── RuleBaseError      the rule files break the rule schema (found at load time)
+     └── StorageError       the database could not do it (message says what next)
+          ├── NotFoundError
+          ├── ConflictError       someone else saved first (who, when, their data)
+          ├── SignedPlanError     signed plans are immutable
+          ├── DatabaseBusyError   locked past the busy timeout: retry
+          ├── StorageFullError    disk full: rolled back, still usable
+          └── ConnectionLostError connection dropped: retry with the same request id
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,3 +43,47 @@ class IntakeError(CareplanError):
 
 class RuleBaseError(CareplanError):
     """A rule file is malformed: an unknown fact, operator, value or missing source."""
+
+
+class StorageError(CareplanError):
+    """The database could not do what was asked; the message says what to do next."""
+
+
+class NotFoundError(StorageError):
+    """The patient, visit or plan asked for does not exist."""
+
+
+class ConflictError(StorageError):
+    """Someone else saved this record first; nothing was overwritten and nothing is lost.
+
+    ``changed_by`` and ``changed_at`` say who and when; ``current`` holds their
+    version of the data so the page can show both and let the clinician merge.
+    """
+
+    def __init__(
+        self, *, what: str, changed_by: str, changed_at: datetime, version: int, current: object
+    ) -> None:
+        self.changed_by, self.changed_at, self.version, self.current = (
+            changed_by, changed_at, version, current,
+        )
+        when = changed_at.strftime("%Y-%m-%d %H:%M UTC")
+        super().__init__(
+            f"{what} was changed by {changed_by} at {when}; your changes were not saved over "
+            "theirs and are kept. Review both, then save again."
+        )
+
+
+class SignedPlanError(StorageError):
+    """A signed plan is immutable: a change makes a new version instead."""
+
+
+class DatabaseBusyError(StorageError):
+    """The database stayed locked past the busy timeout; retrying later is safe."""
+
+
+class StorageFullError(StorageError):
+    """The disk or the database is full; the change was rolled back."""
+
+
+class ConnectionLostError(StorageError):
+    """The connection to the database dropped; retrying with the same request id is safe."""
