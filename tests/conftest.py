@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+from sqlalchemy import Engine
 
 from careplan.engine import default_rule_base
 from careplan.intake import Intake
 from careplan.rules import RuleBase
+from careplan.storage import create_schema, make_engine
 from factories import make_intake
 
 
@@ -31,3 +36,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh, empty schema on each backend: SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+        create_schema(eng)
+        yield eng
+        eng.dispose()
+        return
+    import pg
+
+    url = pg.create_database(pg.require_server())
+    eng = make_engine(url)
+    try:
+        create_schema(eng)
+        yield eng
+    finally:
+        eng.dispose()
+        pg.drop_database(url)

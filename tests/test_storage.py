@@ -1,0 +1,239 @@
+"""Storage on SQLite and PostgreSQL alike: nothing typed is lost, nothing is duplicated."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from careplan import storage as db
+from careplan.engine import build_plan
+from careplan.errors import ConflictError, IntakeError, SignedPlanError, StorageError
+from careplan.review import Decision, Review
+from factories import TODAY, apply, example_data, make_intake
+
+BORN = date(1968, 3, 14)
+VISIT = date(2026, 11, 20)
+
+
+def new_patient(engine: Engine, name: str = "Zoë Nguyễn", mrn: str | None = "A-100234") -> int:
+    with db.transaction(engine) as s:
+        return db.create_patient(session=s, name=name, date_of_birth=BORN, mrn=mrn, by="dr.a")
+
+
+def new_visit(engine: Engine, patient: int, when: date = VISIT, data: Any = None) -> int:
+    with db.transaction(engine) as s:
+        visit = db.start_visit(session=s, patient_id=patient, visit_date=when,
+                               clinician="Dr. A. Rivera", by="dr.a")
+        if data is not None:
+            db.save_draft(session=s, visit_id=visit, data=data, expected_version=1, by="dr.a")
+        return visit
+
+
+def test_search_by_name_prefix_any_case_and_nfc(engine: Engine) -> None:
+    zoe = new_patient(engine)
+    new_patient(engine, "Zoltan Kovacs", None)
+    new_patient(engine, "Anna Zoë", None)
+    with db.transaction(engine, readonly=True) as s:
+        assert [p.id for p in db.find_patients(session=s, query="ZOE\u0308 ng")] == [zoe]
+        assert {p.name for p in db.find_patients(session=s, query="zo")} == {
+            "Zoë Nguyễn", "Zoltan Kovacs"}
+        assert [p.id for p in db.find_patients(session=s, query="A-100234")] == [zoe]
+        assert db.find_patients(session=s, query="   ") == []
+
+
+@pytest.mark.parametrize("name", ["50% Smith", "A_B Jones", "Back\\slash", "O'Brien",
+                                  "x'); DROP TABLE patients;--"])
+def test_search_text_is_literal(engine: Engine, name: str) -> None:
+    new_patient(engine, name, None)
+    new_patient(engine, "Other Person", None)
+    with db.transaction(engine, readonly=True) as s:
+        assert [p.name for p in db.find_patients(session=s, query=name[:3])] == [name]
+        assert db.find_patients(session=s, query="%") == ([] if name[0] != "%" else [])
+        assert db.count_patients(session=s) == 2
+
+
+def test_duplicate_mrn_is_refused_and_idempotent_create_makes_one(engine: Engine) -> None:
+    with db.transaction(engine) as s:
+        first = db.create_patient(session=s, name="Ann", date_of_birth=BORN, mrn="M1", by="a",
+                                  request_id="req-1")
+    with db.transaction(engine) as s:
+        again = db.create_patient(session=s, name="Ann", date_of_birth=BORN, mrn="M1", by="a",
+                                  request_id="req-1")
+    assert again == first
+    with pytest.raises(StorageError, match="MRN M1 already exists"), db.transaction(engine) as s:
+        db.create_patient(session=s, name="Bob", date_of_birth=BORN, mrn="M1", by="a")
+    with db.transaction(engine, readonly=True) as s:
+        assert db.count_patients(session=s) == 1
+
+
+def test_drafts_save_whole_or_by_field_even_when_invalid(engine: Engine) -> None:
+    visit = new_visit(engine, new_patient(engine))
+    with db.transaction(engine) as s:
+        version = db.save_draft(session=s, visit_id=visit, data=example_data(),
+                                expected_version=1, by="dr.a")
+        version = db.save_draft_field(session=s, visit_id=visit, path="history.pain_now",
+                                      value=11, expected_version=version, by="dr.a")
+        version = db.save_draft_field(session=s, visit_id=visit, path="history.notes",
+                                      value="Typed in a rush", expected_version=version, by="dr.a")
+    with db.transaction(engine, readonly=True) as s:
+        draft = db.get_draft(session=s, visit_id=visit)
+    assert draft.version == version == 4
+    assert draft.data["history"]["pain_now"] == 11  # the bad value is kept for the field message
+    assert draft.data["history"]["notes"] == "Typed in a rush"
+    assert draft.data["history"]["peg"] == example_data()["history"]["peg"]
+    with db.transaction(engine) as s:
+        db.save_draft_field(session=s, visit_id=visit, path="history.pain_now", value=None,
+                            expected_version=version, by="dr.a")
+        assert "pain_now" not in db.get_draft(session=s, visit_id=visit).data["history"]
+
+
+def test_second_save_conflicts_naming_who_and_when_and_loses_nothing(engine: Engine) -> None:
+    visit = new_visit(engine, new_patient(engine), data=example_data())
+    with db.transaction(engine) as s:
+        db.save_draft_field(session=s, visit_id=visit, path="history.pain_now", value=3,
+                            expected_version=2, by="Dr. Lee")
+    mine = apply(example_data(), {"history.pain_now": 9})
+    with pytest.raises(ConflictError) as caught, db.transaction(engine) as s:
+        db.save_draft(session=s, visit_id=visit, data=mine, expected_version=2, by="Dr. Rivera")
+    error = caught.value
+    assert error.changed_by == "Dr. Lee"
+    assert "changed by Dr. Lee" in str(error)
+    assert error.current["history"]["pain_now"] == 3  # type: ignore[index]
+    assert mine["history"]["pain_now"] == 9
+    with db.transaction(engine, readonly=True) as s:
+        assert db.get_draft(session=s, visit_id=visit).data["history"]["pain_now"] == 3
+
+
+def test_returning_patient_starts_prefilled_and_says_from_where(engine: Engine) -> None:
+    patient = new_patient(engine)
+    first = new_visit(engine, patient, date(2026, 10, 1),
+                      apply(example_data(), {"visit.date": "2026-10-01"}))
+    second = new_visit(engine, patient, VISIT)
+    with db.transaction(engine, readonly=True) as s:
+        draft = db.get_draft(session=s, visit_id=second)
+    assert draft.data["history"]["medications"] == example_data()["history"]["medications"]
+    assert draft.data["history"]["allergies"] == []
+    assert "pain_now" not in draft.data.get("history", {})
+    assert draft.data["visit"]["date"] == "2026-11-20"
+    assert draft.carried_over["history.medications"] == f"visit of 2026-10-01 (#{first})"
+    assert set(draft.carried_over) == {
+        "history.conditions", "history.medications", "history.allergies",
+        "history.prior_treatments", "patient.sex", "patient.preferred_language"}
+
+
+def test_plan_versions_sign_once_and_stay_immutable(engine: Engine) -> None:
+    visit = new_visit(engine, new_patient(engine), data=example_data())
+    with db.transaction(engine) as s:
+        plan_id = db.save_plan(session=s, visit_id=visit, today=TODAY, by="dr.a", request_id="p")
+        assert db.save_plan(session=s, visit_id=visit, today=TODAY, by="dr.a",
+                            request_id="p") == plan_id
+    review = Review(decisions=(Decision(item_id="REST-HEAT", action="reject", reason="numb"),))
+    with db.transaction(engine) as s:
+        version = db.save_review(session=s, plan_id=plan_id, review=review, expected_version=1,
+                                 by="dr.a")
+    for _ in range(2):  # a double-clicked Sign
+        with db.transaction(engine) as s:
+            db.sign_plan(session=s, plan_id=plan_id, expected_version=version, by="dr.a",
+                         request_id="sign-1")
+    with db.transaction(engine, readonly=True) as s:
+        stored = db.get_plan(session=s, plan_id=plan_id)
+    assert stored.status == "signed"
+    assert stored.review is not None
+    assert stored.review.signed_by == "dr.a"
+    assert stored.review.decision_for("REST-HEAT") is not None
+    assert stored.plan == build_plan(intake=make_intake(), today=TODAY)
+    with pytest.raises(SignedPlanError), db.transaction(engine) as s:
+        db.save_review(session=s, plan_id=plan_id, review=Review(), expected_version=version + 1,
+                       by="dr.a")
+    with pytest.raises(SignedPlanError), db.transaction(engine) as s:
+        row = s.get(db.PlanVersion, plan_id)
+        assert row is not None
+        row.review = "{}"
+        s.flush()
+    with db.transaction(engine) as s:
+        revised = db.revise_plan(session=s, plan_id=plan_id, by="dr.a")
+        plans = db.plans_of_visit(session=s, visit_id=visit)
+    assert [(p.number, p.status) for p in plans] == [(1, "signed"), (2, "draft")]
+    assert plans[1].id == revised
+    assert plans[1].review == review
+
+
+def test_a_plan_needs_a_valid_intake(engine: Engine) -> None:
+    visit = new_visit(engine, new_patient(engine),
+                      data=apply(example_data(), {"history.pain_now": 11}))
+    with pytest.raises(IntakeError, match="history.pain_now"), db.transaction(engine) as s:
+        db.save_plan(session=s, visit_id=visit, today=TODAY, by="dr.a")
+
+
+def test_history_frame_for_charts(engine: Engine) -> None:
+    patient = new_patient(engine)
+    for month, pain in ((9, 8), (10, 6), (11, 4)):
+        visit = new_visit(engine, patient, date(2026, month, 1),
+                          apply(example_data(), {"history.pain_now": pain,
+                                                 "visit.date": f"2026-{month:02d}-01"}))
+    with db.transaction(engine) as s:
+        db.save_plan(session=s, visit_id=visit, today=TODAY, by="dr.a")
+    new_visit(engine, patient, date(2026, 11, 24))  # started, nothing scored yet
+    with db.transaction(engine, readonly=True) as s:
+        frame = db.patient_history(session=s, patient_id=patient)
+    assert list(frame.columns) == list(db.HISTORY_COLUMNS)
+    assert frame["pain_now"].tolist()[:3] == [8.0, 6.0, 4.0]
+    assert frame["pain_now"].isna().tolist() == [False, False, False, True]
+    assert frame["plans"].tolist() == [0, 0, 1, 0]
+    assert frame["visit_date"].is_monotonic_increasing
+    assert frame["peg"].dtype == "Float64"
+
+
+HARD_TEXT = ["emoji 😀🦜 and ZWJ 👩\u200d⚕️", "x" * 10_000, "NUL \x00 inside", "Ελένη Иван 李雷"]
+
+
+@pytest.mark.parametrize("value", HARD_TEXT, ids=["emoji", "10k", "nul", "scripts"])
+def test_hard_text_round_trips_identically_in_drafts(engine: Engine, value: str) -> None:
+    visit = new_visit(engine, new_patient(engine))
+    with db.transaction(engine) as s:
+        db.save_draft_field(session=s, visit_id=visit, path="history.notes", value=value,
+                            expected_version=1, by="dr.a")
+    with db.transaction(engine, readonly=True) as s:
+        assert db.get_draft(session=s, visit_id=visit).data["history"]["notes"] == value
+
+
+def test_nul_in_a_name_is_refused_the_same_way(engine: Engine) -> None:
+    with pytest.raises(StorageError, match="NUL"), db.transaction(engine) as s:
+        db.create_patient(session=s, name="Ann\x00", date_of_birth=BORN, by="a")
+    emoji = "Ana 😀 Zoë"
+    patient = new_patient(engine, emoji, None)
+    with db.transaction(engine, readonly=True) as s:
+        assert db.get_patient(session=s, patient_id=patient).name == emoji
+
+
+def test_updating_a_patient_checks_the_version(engine: Engine) -> None:
+    patient = new_patient(engine)
+    with db.transaction(engine) as s:
+        version = db.update_patient(session=s, patient_id=patient, expected_version=1,
+                                    by="Dr. Lee", name="Zoë Nguyen")
+    assert version == 2
+    with pytest.raises(ConflictError, match="Dr. Lee"), db.transaction(engine) as s:
+        db.update_patient(session=s, patient_id=patient, expected_version=1, by="x", mrn="Z")
+
+
+def test_timestamps_are_utc_on_both_backends(engine: Engine) -> None:
+    visit = new_visit(engine, new_patient(engine))
+    with db.transaction(engine, readonly=True) as s:
+        draft = db.get_draft(session=s, visit_id=visit)
+    assert draft.updated_at.utcoffset() is not None
+    assert draft.updated_at.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+    assert json.loads(json.dumps(draft.data)) == draft.data
+
+
+def test_sqlite_runs_with_durable_settings(tmp_path: Any) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'x.db'}", busy_timeout_ms=7000)
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 7000
+    engine.dispose()
