@@ -23,6 +23,7 @@ $(DEV): requirements.txt requirements-dev.txt $(RUNTIME)
 	touch $@
 
 run: $(RUNTIME)
+	$(BIN)/python -m careplan demo-data --if-empty
 	$(BIN)/python -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
 
 lint: $(DEV)

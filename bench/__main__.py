@@ -16,7 +16,7 @@ from careplan.pdf import clinician_pdf, patient_pdf
 from careplan.validation import validate_intake
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "tests" / "data" / "intake.example.json"
+EXAMPLE = ROOT / "careplan" / "example_intake.json"
 TODAY = date(2026, 11, 25)
 
 

@@ -78,7 +78,29 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="date the plan is made (YYYY-MM-DD); defaults to today",
     )
+    demo = commands.add_parser("demo-data", help="add fictional demo patients to the database")
+    demo.add_argument("--database-url", default=None, help="defaults to DATABASE_URL or SQLite")
+    demo.add_argument("--if-empty", action="store_true", help="only when there are no patients")
     return parser
+
+
+def _demo_command(args: argparse.Namespace) -> int:
+    from careplan import demo, storage  # the database only when asked
+
+    url = args.database_url or storage.database_url()
+    storage.upgrade(url)
+    engine = storage.make_engine(url)
+    try:
+        with storage.transaction(engine, readonly=True) as session:
+            existing = storage.count_patients(session=session)
+        if existing and args.if_empty:
+            print(f"The database already has {existing} patient(s); no demo data added.")
+            return EXIT_OK
+        patients, visits = demo.seed(engine, today=date.today())
+    finally:
+        engine.dispose()
+    print(f"Added {patients} demo patients with {visits} visits.")
+    return EXIT_OK
 
 
 def _plan_command(args: argparse.Namespace) -> int:
@@ -126,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code instead of raising (no tracebacks for users)."""
     args = _parser().parse_args(argv)
     try:
+        if args.command == "demo-data":
+            return _demo_command(args)
         return _plan_command(args)
     except KeyboardInterrupt:
         return 130

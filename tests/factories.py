@@ -17,8 +17,8 @@ from typing import Any
 from careplan.intake import Intake
 from careplan.validation import validate_intake
 
-DATA = Path(__file__).parent / "data"
-EXAMPLE_PATH = DATA / "intake.example.json"
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_PATH = ROOT / "careplan" / "example_intake.json"  # the contract example, shipped
 TODAY = date(2026, 11, 25)
 
 

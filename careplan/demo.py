@@ -1,0 +1,120 @@
+"""Fictional demo patients with several visits each, so the app has something to show.
+
+Why through the real API: the demo data then exercises validation, the engine,
+reviews and signatures exactly as a clinician's work would. All names, MRNs
+and numbers are invented; MRNs start with DEMO-.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date, timedelta
+from importlib import resources
+from typing import Any, Final
+
+from sqlalchemy.engine import Engine
+
+from careplan import storage
+from careplan.review import Decision, Review
+
+CLINICIAN: Final = "Dr. A. Rivera (demo)"
+
+
+def _example() -> dict[str, Any]:
+    text = resources.files("careplan").joinpath("example_intake.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def _with(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    result = copy.deepcopy(data)
+    for path, value in changes.items():
+        *parents, leaf = path.split(".")
+        node = result
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return result
+
+
+# name, date of birth, MRN, [(days before today, changes to the example intake)]
+PATIENTS: Final[tuple[tuple[str, date, str, tuple[tuple[int, dict[str, Any]], ...]], ...]] = (
+    ("Maria Demo-Santos", date(1979, 6, 2), "DEMO-0001", (
+        (120, {"history.pain_now": 7, "history.peg": {"pain": 7, "enjoyment": 7, "activity": 8},
+               "history.duration_weeks": 6, "history.medications": []}),
+        (70, {"history.pain_now": 5, "history.peg": {"pain": 5, "enjoyment": 5, "activity": 6},
+              "history.duration_weeks": 13, "history.medications": []}),
+        (14, {"history.pain_now": 3, "history.peg": {"pain": 3, "enjoyment": 2, "activity": 3},
+              "history.duration_weeks": 21, "history.medications": [],
+              "risk_factors.sleep_quality": "fair", "risk_factors.sleep_hours": 7}),
+    )),
+    ("Peter Demo-Novak", date(1947, 9, 30), "DEMO-0002", (
+        (90, {"patient.sex": "male", "history.conditions": ["chronic_kidney_disease"],
+              "history.medications": [{"name": "Eliquis", "dose": "5 mg twice daily"},
+                                      {"name": "Advil", "dose": "400 mg as needed"}],
+              "affected_areas": ["lower_back", "hip_left"], "history.pain_now": 6}),
+        (30, {"patient.sex": "male", "history.conditions": ["chronic_kidney_disease"],
+              "history.medications": [{"name": "Eliquis", "dose": "5 mg twice daily"}],
+              "affected_areas": ["lower_back"], "history.pain_now": 4}),
+    )),
+    ("Aiko Demo-Tanaka", date(1985, 1, 17), "DEMO-0003", (
+        (150, {"affected_areas": ["neck", "upper_back", "lower_back", "shoulder_left",
+                                  "shoulder_right", "hip_left", "hip_right", "upper_leg_left",
+                                  "upper_leg_right"],
+               "symptom_severity.fatigue": 3, "history.duration_weeks": 40,
+               "history.pain_now": 8, "history.medications": []}),
+        (75, {"affected_areas": ["neck", "upper_back", "lower_back", "shoulder_left",
+                                 "shoulder_right", "hip_left", "hip_right"],
+              "symptom_severity.fatigue": 2, "history.duration_weeks": 51,
+              "history.pain_now": 6, "history.medications": []}),
+        (7, {"affected_areas": ["neck", "upper_back", "shoulder_left", "shoulder_right"],
+             "symptom_severity.fatigue": 2, "history.duration_weeks": 62,
+             "history.pain_now": 5, "history.medications": []}),
+    )),
+    ("Samuel Demo-Okafor", date(1961, 11, 5), "DEMO-0004", (
+        (45, {"patient.sex": "male",
+              "history.medications": [{"name": "Zocor", "dose": "40 mg nightly",
+                                       "started": "2025-01-10"}]}),
+        (3, {"patient.sex": "male",
+             "history.medications": [
+                 {"name": "Zocor", "dose": "40 mg nightly", "started": "2025-01-10"},
+                 {"name": "clarithromycin", "dose": "500 mg twice daily"}]}),
+    )),
+)
+
+
+def seed(engine: Engine, *, today: date) -> tuple[int, int]:
+    """Create the demo patients and their visits; returns (patients, visits)."""
+    example = _example()
+    visits = 0
+    for name, born, mrn, history in PATIENTS:
+        with storage.transaction(engine) as session:
+            patient = storage.create_patient(session=session, name=name, date_of_birth=born,
+                                             mrn=mrn, by=CLINICIAN, request_id=f"demo-{mrn}")
+        for number, (days_ago, changes) in enumerate(history, start=1):
+            when = today - timedelta(days=days_ago)
+            data = _with(example, {"patient.name": name, "patient.date_of_birth": born.isoformat(),
+                                   "patient.mrn": mrn, "visit.date": when.isoformat(),
+                                   "visit.clinician": CLINICIAN, **changes})
+            with storage.transaction(engine) as session:
+                visit = storage.start_visit(session=session, patient_id=patient, visit_date=when,
+                                            clinician=CLINICIAN, by=CLINICIAN,
+                                            request_id=f"demo-{mrn}-visit-{number}")
+                version = storage.get_draft(session=session, visit_id=visit).version
+                storage.save_draft(session=session, visit_id=visit, data=data,
+                                   expected_version=version, by=CLINICIAN)
+                plan_id = storage.save_plan(session=session, visit_id=visit, today=when,
+                                            by=CLINICIAN, request_id=f"demo-{mrn}-plan-{number}")
+                if number < len(history):  # earlier visits were reviewed and signed
+                    stored = storage.get_plan(session=session, plan_id=plan_id)
+                    review = Review(decisions=tuple(
+                        Decision(item_id=r.id, action="accept")
+                        for r in stored.plan.recommendations
+                    ))
+                    version = storage.save_review(session=session, plan_id=plan_id, review=review,
+                                                  expected_version=stored.version, by=CLINICIAN)
+                    storage.sign_plan(session=session, plan_id=plan_id, expected_version=version,
+                                      by=CLINICIAN, request_id=f"demo-{mrn}-sign-{number}")
+            visits += 1
+    return len(PATIENTS), visits
