@@ -15,6 +15,8 @@ from careplan.engine import build_plan, default_rule_base
 from careplan.pdf import clinician_pdf, patient_pdf
 from careplan.validation import validate_intake
 
+from bench import storage as storage_bench
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "careplan" / "example_intake.json"
 TODAY = date(2026, 11, 25)
@@ -65,6 +67,8 @@ def main() -> None:
           f"{len(patient_pdf(plan, large_print=True)) / 1024:.0f} KB")
     print(f"clinician summary PDF:                median {summary:.1f} ms, "
           f"{len(clinician_pdf(plan)) / 1024:.0f} KB")
+    for line in storage_bench.run(median_ms):
+        print(line)
 
 
 if __name__ == "__main__":
