@@ -11,11 +11,10 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from bench import storage as storage_bench
 from careplan.engine import build_plan, default_rule_base
 from careplan.pdf import clinician_pdf, patient_pdf
 from careplan.validation import validate_intake
-
-from bench import storage as storage_bench
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "careplan" / "example_intake.json"
