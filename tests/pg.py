@@ -327,7 +327,9 @@ class FaultProxy:
         if thread.is_alive():
             raise RuntimeError("FaultProxy thread did not stop")
         assert self._wake_w is not None
+        assert self._wake_r is not None
         self._wake_w.close()
+        self._wake_r.close()  # closed here, not by the thread, so _wake() never breaks
         self._thread = None
 
     def url_for(self, db_url: str) -> str:
@@ -362,7 +364,8 @@ class FaultProxy:
 
     def _wake(self) -> None:
         assert self._wake_w is not None
-        with contextlib.suppress(BlockingIOError):
+        # BlockingIOError: a wake-up is already pending; OSError: stopped meanwhile.
+        with contextlib.suppress(OSError):
             self._wake_w.send(b"x")
 
     def _call(self, fn: Callable[[], _T]) -> _T:
@@ -416,7 +419,6 @@ class FaultProxy:
             self._drop_all()
             sel.close()
             self._listener.close()
-            self._wake_r.close()
             with self._lock:  # nobody waits forever on a command that came too late
                 for _fn, done, result in self._commands:
                     result.append(RuntimeError("FaultProxy stopped"))
