@@ -532,6 +532,8 @@ def save_draft(
     When the draft is a valid intake its scores are stored too, for the trends.
     """
     visit: Visit = _lock(session, Visit, visit_id)
+    if _already_saved(visit, _json(dict(data)), by):
+        return visit.version  # a repeated request (double click, retry): nothing to do
     _check_version(visit, expected_version, f"The intake of visit {visit_id}",
                    json.loads(visit.draft))
     _apply_draft(visit, dict(data), by)
@@ -545,14 +547,25 @@ def save_draft_field(
     """Store one answer at a dotted ``path`` (``None`` removes it: 'not asked')."""
     visit: Visit = _lock(session, Visit, visit_id)
     current = json.loads(visit.draft)
+    if visit.version != expected_version and _get_path(current, path) == value and (
+        visit.updated_by == by
+    ):
+        return visit.version  # the same answer saved twice by the same person
     _check_version(visit, expected_version, f"The intake of visit {visit_id}", current)
     if value is None:
         _del_path(current, path)
     else:
         _set_path(current, path, value)
+    if _already_saved(visit, _json(current), by):
+        return visit.version
     _apply_draft(visit, current, by)
     session.flush()
     return visit.version
+
+
+def _already_saved(visit: Visit, encoded: str, by: str) -> bool:
+    """The stored draft is already exactly this, saved by the same person."""
+    return visit.draft == encoded and visit.updated_by == by
 
 
 def _apply_draft(visit: Visit, data: dict[str, Any], by: str) -> None:

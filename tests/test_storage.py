@@ -243,3 +243,21 @@ def test_sqlite_runs_with_durable_settings(tmp_path: Any) -> None:
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 7000
     engine.dispose()
+
+
+def test_saving_the_same_draft_twice_is_one_save(engine: Engine) -> None:
+    visit = new_visit(engine, new_patient(engine))
+    data = apply(example_data(), {"history.pain_now": 5})
+    versions = []
+    for _ in range(2):  # a double-clicked Save sends the same version twice
+        with db.transaction(engine) as s:
+            versions.append(db.save_draft(session=s, visit_id=visit, data=data,
+                                          expected_version=1, by="dr.a"))
+    for _ in range(2):
+        with db.transaction(engine) as s:
+            versions.append(db.save_draft_field(session=s, visit_id=visit, path="history.pain_now",
+                                                value=6, expected_version=2, by="dr.a"))
+    assert versions == [2, 2, 3, 3]
+    with pytest.raises(ConflictError), db.transaction(engine) as s:  # someone else: a conflict
+        db.save_draft_field(session=s, visit_id=visit, path="history.pain_now", value=6,
+                            expected_version=2, by="dr.b")
