@@ -1,46 +1,38 @@
-"""Inomyalgia Care: entry page.
-
-The full dashboard (patients, intake, care plan, export, history) arrives with
-the dashboard issue; until then this page builds a plan from an intake JSON
-file so the engine can be tried in the browser. Thin: all logic is in careplan.
-"""
+"""Inomyalgia Care: page set-up, navigation, and the current patient in the sidebar."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
-from careplan.engine import build_plan
-from careplan.errors import IntakeError
-from careplan.validation import validate_intake
+import ui
+from careplan import storage
+from careplan.errors import StorageError
 
 st.set_page_config(page_title="Inomyalgia Care", page_icon="🩺", layout="wide")
-st.title("Inomyalgia Care")
-st.caption("Care plans for persistent muscle pain. Decision support for a clinician, "
-           "not a prescription.")
 
-upload = st.file_uploader("Intake JSON (shared contract format)", type=["json"])
-if upload is None:
-    st.info("Upload an intake file to see the care plan the rules propose.")
-    st.stop()
+pages = [
+    st.Page(ui.PAGES["patients"], title="Patients", icon="👥", default=True),
+    st.Page(ui.PAGES["intake"], title="Intake", icon="📝"),
+    st.Page(ui.PAGES["care_plan"], title="Care plan", icon="📋"),
+    st.Page(ui.PAGES["export"], title="Export", icon="📄"),
+    st.Page(ui.PAGES["history"], title="History", icon="📈"),
+]
+navigation = st.navigation(pages)
+
+patient_id, visit_id = ui.selection()
+with st.sidebar:
+    st.caption("Decision support for a clinician, not a prescription.")
+    if patient_id is not None:
+        try:
+            with ui.db(readonly=True) as session:
+                patient = storage.get_patient(session=session, patient_id=patient_id)
+            st.markdown(f"**{ui.md(patient.name)}**")
+            st.caption(f"Born {patient.date_of_birth.isoformat()} · MRN {ui.md(patient.mrn or '—')}"
+                       + (f" · visit #{visit_id}" if visit_id else ""))
+        except StorageError:
+            ui.choose(patient=None, visit=None)
 
 try:
-    intake = validate_intake(upload.getvalue(), today=date.today())
-except IntakeError as exc:
-    st.error("The intake has problems. Nothing was changed.")
-    for problem in exc.problems:
-        st.write(f"- {problem}")
-    st.stop()
-
-plan = build_plan(intake=intake, today=date.today())
-st.subheader(f"{plan.patient.name}, {plan.patient.age}, visit {plan.visit.date.isoformat()}")
-for alert in plan.alerts:
-    show = st.error if alert.severity == "emergency" else st.warning
-    show(f"{alert.severity.upper()}: {alert.title}. {alert.action}")
-for rec in plan.recommendations:
-    with st.expander(f"{rec.domain.replace('_', ' ')}: {rec.title}"):
-        st.write(rec.patient_text)
-        st.caption(f"{rec.id} · because: {'; '.join(rec.because)} · source: {rec.source}")
-if plan.screens_not_done:
-    st.caption("Screens not done: " + "; ".join(plan.screens_not_done))
+    navigation.run()
+except StorageError as error:
+    st.error(f"{error}")

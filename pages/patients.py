@@ -1,0 +1,85 @@
+"""Patients: find by name or MRN, open, or create; returning patients start pre-filled."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+import ui
+from careplan import storage
+from careplan.errors import StorageError
+
+st.title("Patients")
+query = st.text_input("Find a patient by name or MRN", key="patient-search",
+                      placeholder="Type the start of a name, or an MRN")
+with ui.db(readonly=True) as session:
+    found = storage.find_patients(session=session, query=query) if query.strip() else []
+    total = storage.count_patients(session=session)
+
+if query.strip() and not found:
+    st.info("No patient matches. Check the spelling, or create the patient below.")
+for row in found:
+    left, right = st.columns([4, 1])
+    last = row.last_visit.isoformat() if row.last_visit else "no visits yet"
+    left.markdown(f"**{ui.md(row.name)}** · born {row.date_of_birth.isoformat()} · "
+                  f"MRN {ui.md(row.mrn or '—')} · last visit {last}")
+    if right.button("Open", key=f"open-{row.id}"):
+        ui.choose(patient=row.id, visit=None)
+        st.rerun()
+
+patient_id, visit_id = ui.selection()
+if patient_id is not None:
+    st.divider()
+    with ui.db(readonly=True) as session:
+        patient = storage.get_patient(session=session, patient_id=patient_id)
+        history = storage.patient_history(session=session, patient_id=patient_id)
+    st.subheader(patient.name)
+    open_visits = history[~history["signed"]]
+    if not open_visits.empty:
+        latest = int(open_visits.iloc[-1]["visit_id"])
+        when = open_visits.iloc[-1]["visit_date"].date().isoformat()
+        if st.button(f"Continue the visit of {when}", type="primary", key="continue-visit"):
+            ui.choose(patient=patient_id, visit=latest)
+            ui.go("intake")
+    label = "Start a new visit (pre-filled from the last one)" if len(history) else "Start a visit"
+    if st.button(label, key="start-visit"):
+        try:
+            with ui.db() as session:
+                visit = storage.start_visit(session=session, patient_id=patient_id,
+                                            visit_date=ui.today(), clinician=ui.user(),
+                                            by=ui.user(), request_id=ui.request_id("start"))
+            ui.done("start")
+            ui.choose(patient=patient_id, visit=visit)
+            ui.go("intake")
+        except StorageError as error:
+            ui.show_storage_error(error)
+
+st.divider()
+st.subheader("New patient")
+if total == 0:
+    st.caption("There are no patients yet. Create the first one here.")
+with st.form("new-patient", clear_on_submit=False):
+    name = st.text_input("Full name *")
+    born = st.date_input("Date of birth *", value=None, min_value=date(1900, 1, 1),
+                         max_value=ui.today(), format="YYYY-MM-DD")
+    mrn = st.text_input("MRN (optional)")
+    created = st.form_submit_button("Create patient and start a visit", type="primary")
+if created:
+    if not name.strip() or born is None:
+        st.error("Full name and date of birth are required.")
+    else:
+        try:
+            with ui.db() as session:
+                new_id = storage.create_patient(session=session, name=name, date_of_birth=born,
+                                                mrn=mrn.strip() or None, by=ui.user(),
+                                                request_id=ui.request_id("create"))
+                visit = storage.start_visit(session=session, patient_id=new_id,
+                                            visit_date=ui.today(), clinician=ui.user(),
+                                            by=ui.user(), request_id=ui.request_id("first"))
+            ui.done("create")
+            ui.done("first")
+            ui.choose(patient=new_id, visit=visit)
+            ui.go("intake")
+        except StorageError as error:
+            ui.show_storage_error(error)

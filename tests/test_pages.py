@@ -1,0 +1,192 @@
+"""Every page through Streamlit's AppTest: it renders, its main path works, bad input shows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from careplan import storage
+from factories import example_data
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'pages.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+def app(page: str | None = None, **params: int) -> AppTest:
+    test = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in params.items():
+        test.query_params[key] = str(value)
+    if page:
+        test.switch_page(f"pages/{page}.py")
+    return test.run()
+
+
+def no_trouble(test: AppTest) -> None:
+    assert not test.exception, [e.value for e in test.exception]
+
+
+def create_patient(name: str = "Zoë Nguyễn") -> AppTest:
+    test = app()
+    test.text_input[1].input(name)
+    test.date_input[0].set_value(date(1968, 3, 14))
+    test.button(key="FormSubmitter:new-patient-Create patient and start a visit").click()
+    return test.run()
+
+
+def flat(data: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            yield from flat(value, f"{path}.")
+        else:
+            yield path, value
+
+
+def fill(test: AppTest, data: dict[str, Any]) -> AppTest:
+    """Answer every example field through its widget, as a clinician would."""
+    medications = data["history"].pop("medications")
+    for path, value in flat(data):
+        key = f"f:{path}"
+        if path == "patient.preferred_language":  # not on the form: English by default
+            continue
+        if isinstance(value, bool):
+            test.segmented_control(key=key).set_value("Yes" if value else "No").run()
+        elif path in ("patient.date_of_birth", "visit.date"):
+            test.date_input(key=key).set_value(date.fromisoformat(value)).run()
+        elif isinstance(value, list) and path in ("history.allergies",
+                                                  "history.prior_treatments"):
+            test.text_area(key=key).input("\n".join(value)).run()
+        elif isinstance(value, list):
+            test.multiselect(key=key).set_value(value).run()
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            test.number_input(key=key).set_value(value).run()
+        elif path in ("patient.sex", "history.onset", "history.pattern",
+                      "risk_factors.sleep_quality"):
+            test.selectbox(key=key).set_value(value).run()
+        elif path in ("visit.reason", "history.notes"):
+            test.text_area(key=key).input(value).run()
+        else:
+            test.text_input(key=key).input(value).run()
+        no_trouble(test)
+    for med in medications:
+        form_inputs = [t for t in test.text_input if t.label in ("Medicine name", "Dose")]
+        form_inputs[0].input(med["name"])
+        form_inputs[1].input(med.get("dose", ""))
+        if "started" in med:
+            started = next(d for d in test.date_input if d.label == "Started (optional)")
+            started.set_value(date.fromisoformat(med["started"]))
+        test.button(key="FormSubmitter:add-medication-Add medicine").click().run()
+        no_trouble(test)
+    return test
+
+
+def test_patients_page_renders_empty_and_creates_a_patient(database: str) -> None:
+    test = app()
+    no_trouble(test)
+    assert test.title[0].value == "Patients"
+    assert any("no patients yet" in c.value for c in test.caption)
+    test = create_patient()
+    no_trouble(test)
+    assert test.title[0].value == "Intake"
+    assert test.query_params["patient"] == ["1"] or test.query_params["patient"] == "1"
+
+
+def test_new_patient_needs_name_and_birth_date(database: str) -> None:
+    test = app()
+    test.text_input[1].input("   ")
+    test.button(key="FormSubmitter:new-patient-Create patient and start a visit").click().run()
+    assert "Full name and date of birth are required." in [e.value for e in test.error]
+
+
+def test_search_finds_and_opens_a_patient(database: str) -> None:
+    create_patient("O'Brien <b>Ann</b>")
+    test = app()
+    test.text_input(key="patient-search").input("o'b").run()
+    no_trouble(test)
+    assert any("O'Brien \\<b\\>Ann\\</b\\>" in m.value for m in test.markdown)
+    test.button(key="open-1").click().run()
+    assert test.button(key="continue-visit") is not None
+
+
+def test_intake_saves_each_answer_and_shows_scores_and_alerts(database: str) -> None:
+    create_patient()
+    test = app("intake", patient=1, visit=1)
+    no_trouble(test)
+    test.number_input(key="f:history.pain_now").set_value(6).run()
+    test.segmented_control(key="f:red_flags.dark_urine").set_value("Yes").run()
+    assert any("Possible rhabdomyolysis" in e.value for e in test.error)
+    assert next(m.value for m in test.metric) == "6"
+    engine = storage.make_engine(database)
+    with storage.transaction(engine, readonly=True) as session:
+        draft = storage.get_draft(session=session, visit_id=1).data
+    engine.dispose()
+    assert draft["history"]["pain_now"] == 6
+    assert draft["red_flags"]["dark_urine"] is True
+    fresh = app("intake", patient=1, visit=1)  # a refresh is a new session
+    assert fresh.number_input(key="f:history.pain_now").value == 6
+
+
+def test_intake_bad_value_shows_at_the_field_and_keeps_the_rest(database: str) -> None:
+    create_patient()
+    test = app("intake", patient=1, visit=1)
+    test.number_input(key="f:history.pain_now").set_value(4).run()
+    test.date_input(key="f:patient.date_of_birth").set_value(date(2099, 1, 1)).run()
+    no_trouble(test)
+    assert any("must not be in the future" in e.value for e in test.error)
+    assert test.number_input(key="f:history.pain_now").value == 4
+
+
+def test_full_path_to_a_signed_plan_and_exports(database: str) -> None:
+    create_patient()
+    test = fill(app("intake", patient=1, visit=1), example_data())
+    assert not [e.value for e in test.error], [e.value for e in test.error]
+    test.button(key="to-plan").click().run()
+    no_trouble(test)
+    assert test.title[0].value == "Care plan"
+    test.switch_page("pages/care_plan.py")  # AppTest stays on a page switched to by the script
+    test.button(key="build-plan").click().run()
+    no_trouble(test)
+    reject = test.radio(key="dec:1:REST-HEAT")
+    reject.set_value("Reject").run()
+    assert "Give a reason for this decision." in [e.value for e in test.error]
+    test.text_input(key="why:1:REST-HEAT").input("Numb skin over the shoulder").run()
+    no_trouble(test)
+    test.button(key="sign").click().run()
+    no_trouble(test)
+    assert any("signed by" in s.value for s in test.success)
+    test.button(key="to-export").click().run()
+    no_trouble(test)
+    assert test.title[0].value == "Export"
+    test.switch_page("pages/export.py").run()
+    assert len(test.get("download_button")) == 4
+
+
+def test_history_page_shows_visits(database: str) -> None:
+    engine = storage.make_engine(database)
+    storage.upgrade(database)
+    from careplan import demo
+
+    demo.seed(engine, today=date(2026, 11, 25))
+    engine.dispose()
+    test = app("history", patient=1)
+    no_trouble(test)
+    assert test.title[0].value == "History"
+    assert test.button(key="open-plan-1") is not None
+
+
+def test_pages_without_a_selection_point_to_patients(database: str) -> None:
+    for page in ("intake", "care_plan", "export", "history"):
+        test = app(page)
+        no_trouble(test)
+        assert any("Choose a patient" in i.value for i in test.info)

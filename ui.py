@@ -1,0 +1,294 @@
+"""Streamlit widgets and state shared by the pages; all clinical logic stays in careplan.
+
+Why these pieces live together:
+- the current patient and visit live in the session and in the URL, so a refresh,
+  a closed tab or a server restart comes back to the same place;
+- every intake widget is bound to one draft path and saves that answer to the
+  database the moment it changes, so nothing typed is lost;
+- user text shown through Markdown is escaped first (Markdown could fetch an image).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from typing import Any, Final
+
+import streamlit as st
+from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy.orm import Session
+
+from careplan import bodymap, storage
+from careplan.errors import ConflictError, StorageError
+
+PAGES: Final = {
+    "patients": "pages/patients.py",
+    "intake": "pages/intake.py",
+    "care_plan": "pages/care_plan.py",
+    "export": "pages/export.py",
+    "history": "pages/history.py",
+}
+MAP_SCALE: Final = 2.0
+MAP_GAP: Final = bodymap.DEFAULT_GAP
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$])")
+
+
+def engine() -> Any:
+    """The engine for ``DATABASE_URL``: the only cached resource (never patient data)."""
+    return _engine(storage.database_url())
+
+
+@st.cache_resource
+def _engine(url: str) -> Any:
+    storage.upgrade(url)
+    return storage.make_engine(url)
+
+
+def today() -> date:
+    return date.today()
+
+
+def user() -> str:
+    """Who is acting; sign-in arrives with the accounts issue."""
+    return str(st.session_state.get("user", "Clinician"))
+
+
+def md(text: str) -> str:
+    """Escape user text for Markdown, so it shows literally."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+@contextmanager
+def db(*, readonly: bool = False) -> Iterator[Session]:
+    with storage.transaction(engine(), readonly=readonly) as session:
+        yield session
+
+
+# ---------------------------------------------------------------- selection
+
+
+def selection() -> tuple[int | None, int | None]:
+    """The current patient and visit, restored from the URL after a refresh."""
+    for key in ("patient", "visit"):
+        if key not in st.session_state and st.query_params.get(key, "").isdigit():
+            st.session_state[key] = int(st.query_params[key])
+        if key in st.session_state:
+            st.query_params[key] = str(st.session_state[key])
+    return st.session_state.get("patient"), st.session_state.get("visit")
+
+
+def choose(*, patient: int | None, visit: int | None) -> None:
+    for key, value in (("patient", patient), ("visit", visit)):
+        if value is None:
+            st.session_state.pop(key, None)
+            st.query_params.pop(key, None)
+        else:
+            st.session_state[key] = value
+    st.session_state.pop("loaded_visit", None)
+
+
+def go(page: str) -> None:
+    """Switch page and keep the selection in the URL."""
+    params = {k: str(st.session_state[k]) for k in ("patient", "visit") if k in st.session_state}
+    st.switch_page(PAGES[page], query_params=params)
+
+
+def request_id(name: str) -> str:
+    """One id per intended action, so a double click or a retry is one record."""
+    key = f"request:{name}"
+    if key not in st.session_state:
+        st.session_state[key] = uuid.uuid4().hex
+    return str(st.session_state[key])
+
+
+def done(name: str) -> None:
+    st.session_state.pop(f"request:{name}", None)
+
+
+def need_visit() -> tuple[int, int]:
+    patient, visit = selection()
+    if patient is None or visit is None:
+        st.info("Choose a patient and a visit first.")
+        if st.button("Go to patients"):
+            go("patients")
+        st.stop()
+    return patient, visit
+
+
+def show_storage_error(error: StorageError) -> None:
+    st.error(f"{error}")
+
+
+# ---------------------------------------------------------------- draft fields
+
+
+def load_draft(visit: int) -> storage.Draft:
+    """Read the draft; on a new visit (or after a refresh) fill every widget from it."""
+    with db(readonly=True) as session:
+        draft = storage.get_draft(session=session, visit_id=visit)
+    if st.session_state.get("loaded_visit") != visit:
+        for key in [k for k in st.session_state if str(k).startswith("f:")]:
+            del st.session_state[key]
+        st.session_state["loaded_visit"] = visit
+        st.session_state["draft_version"] = draft.version
+        st.session_state["draft_data"] = draft.data
+    return draft
+
+
+def _get(data: Any, path: str) -> Any:
+    node = data
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _to_widget(kind: str, value: Any) -> Any:
+    if value is None:
+        return [] if kind in ("multi",) else ("" if kind in ("text", "lines") else None)
+    if kind == "date":
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            return None
+    if kind == "yesno":
+        return {True: "Yes", False: "No"}.get(value)
+    if kind == "lines":
+        return "\n".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    return value
+
+
+def _to_draft(kind: str, value: Any) -> Any:
+    if kind in ("text",):
+        return value if value and value.strip() else None
+    if kind == "lines":
+        items = [line.strip() for line in str(value or "").splitlines() if line.strip()]
+        return items
+    if kind == "date":
+        return None if value is None else value.isoformat()
+    if kind == "yesno":
+        return {"Yes": True, "No": False}.get(value)
+    if kind == "int" and isinstance(value, float):
+        return int(value)
+    return value
+
+
+def save_answer(path: str, value: Any) -> None:
+    """Save one answer now; a conflict keeps what was typed and says who changed it."""
+    visit = st.session_state.get("visit")
+    if visit is None:
+        return
+    try:
+        with db() as session:
+            st.session_state["draft_version"] = storage.save_draft_field(
+                session=session, visit_id=visit, path=path, value=value,
+                expected_version=st.session_state.get("draft_version", 1), by=user())
+        st.session_state.pop("conflict", None)
+        st.session_state.pop("save_error", None)
+    except ConflictError as error:
+        st.session_state["conflict"] = (path, value, str(error), error.version)
+    except StorageError as error:
+        st.session_state["save_error"] = str(error)
+
+
+def _changed(path: str, key: str, kind: str) -> None:
+    save_answer(path, _to_draft(kind, st.session_state[key]))
+
+
+def field(
+    kind: str, path: str, label: str, *, problems: dict[str, str], carried: dict[str, str],
+    options: Sequence[Any] = (), fmt: Callable[[Any], str] = str, **kwargs: Any,
+) -> None:
+    """One intake answer bound to its draft path, with its message right below it."""
+    key = f"f:{path}"
+    kwargs.pop("value", None)  # the value comes from the draft through session state
+    kwargs.pop("index", None)
+    if key not in st.session_state:
+        st.session_state[key] = _to_widget(kind, _get(st.session_state.get("draft_data"), path))
+    common: dict[str, Any] = {"key": key, "on_change": _changed, "args": (path, key, kind)}
+    if kind == "text":
+        st.text_input(label, **common, **kwargs)
+    elif kind == "textarea" or kind == "lines":
+        st.text_area(label, **common, **kwargs)
+    elif kind in ("int", "float"):
+        st.number_input(label, step=1 if kind == "int" else 0.5, **common, **kwargs)
+    elif kind == "date":
+        st.date_input(label, min_value=date(1900, 1, 1), max_value=date(2100, 1, 1),
+                      format="YYYY-MM-DD", **common, **kwargs)
+    elif kind == "choice":
+        st.selectbox(label, options, format_func=fmt, placeholder="Not asked", **common,
+                     **kwargs)
+    elif kind == "multi":
+        st.multiselect(label, options, format_func=fmt, placeholder="Not asked", **common,
+                       **kwargs)
+    elif kind == "yesno":
+        st.segmented_control(label, ["Yes", "No"], **common, **kwargs)
+    if path in carried:
+        st.caption(f"Carried over from the {carried[path]}")
+    problem = next((m for p, m in problems.items() if p == path or p.startswith(f"{path}[")),
+                   None)
+    if problem:
+        st.error(f"{label.rstrip(' *')}: {problem}", icon="⚠️")
+
+
+def conflict_notice() -> None:
+    """Show a save conflict with both choices; nothing typed is discarded."""
+    conflict = st.session_state.get("conflict")
+    if conflict:
+        path, value, message, version = conflict
+        st.warning(f"Not saved: {md(message)}")
+        left, right = st.columns(2)
+        if left.button("Keep my answer", key="conflict-mine"):
+            st.session_state["draft_version"] = version
+            save_answer(path, value)
+            st.rerun()
+        if right.button("Load their version", key="conflict-theirs"):
+            st.session_state.pop("loaded_visit", None)
+            st.session_state.pop("conflict", None)
+            st.rerun()
+    if st.session_state.get("save_error"):
+        st.error(f"Not saved yet: {st.session_state['save_error']} Your answers are kept here.")
+
+
+# ---------------------------------------------------------------- body map picture
+
+
+def body_map_image(selected: Sequence[str], *, scale: float = MAP_SCALE) -> Image.Image:
+    """Front and back figure as a picture to click; selected regions dark."""
+    width = int((2 * bodymap.WIDTH + MAP_GAP) * scale)
+    height = int((bodymap.HEIGHT + bodymap.CAPTION_HEIGHT) * scale)
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=int(8 * scale))
+    chosen = set(selected)
+    for view in bodymap.VIEWS:
+        dx = bodymap.view_offset(view, gap=MAP_GAP)
+
+        def xy(polygon: bodymap.Polygon, dx: float = dx) -> list[tuple[float, float]]:
+            return [((x + dx) * scale, y * scale) for x, y in polygon]
+
+        for polygon in bodymap.DECOR[view]:
+            draw.polygon(xy(polygon), fill="white", outline=bodymap.OUTLINE)
+        for region in bodymap.regions_in(view):
+            fill = bodymap.SELECTED_FILL if region.id in chosen else bodymap.UNSELECTED_FILL
+            for polygon in region.polygons:
+                draw.polygon(xy(polygon), fill=fill, outline=bodymap.OUTLINE)
+        for text, x, y in bodymap.side_labels(view):
+            draw.text(((x + dx) * scale, y * scale), text, fill="black", font=font, anchor="mm")
+        draw.text(((bodymap.WIDTH / 2 + dx) * scale, (bodymap.HEIGHT + 9) * scale),
+                  view.capitalize(), fill="black", font=font, anchor="mm")
+    return image
+
+
+def region_at_click(click: dict[str, Any] | None, *, natural_width: int) -> str | None:
+    """The body region under a click on the displayed picture (any display size)."""
+    if not click:
+        return None
+    shown = float(click.get("width") or natural_width)
+    factor = natural_width / shown / MAP_SCALE
+    return bodymap.region_at_combined(x=float(click["x"]) * factor,
+                                      y=float(click["y"]) * factor, gap=MAP_GAP)
