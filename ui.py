@@ -25,11 +25,18 @@ from careplan import bodymap, storage
 from careplan.errors import ConflictError, StorageError
 
 PAGES: Final = {
-    "patients": "pages/patients.py",
-    "intake": "pages/intake.py",
-    "care_plan": "pages/care_plan.py",
-    "export": "pages/export.py",
-    "history": "pages/history.py",
+    "patients": "pages/1_Patients.py",
+    "intake": "pages/2_Intake.py",
+    "care_plan": "pages/3_Care_plan.py",
+    "export": "pages/4_Export.py",
+    "history": "pages/5_History.py",
+}
+NAVIGATION: Final = {
+    "patients": ("Patients", ":material/group:"),
+    "intake": ("Intake", ":material/edit_note:"),
+    "care_plan": ("Care plan", ":material/assignment:"),
+    "export": ("Export", ":material/download:"),
+    "history": ("History", ":material/monitoring:"),
 }
 MAP_SCALE: Final = 2.0
 MAP_GAP: Final = bodymap.DEFAULT_GAP
@@ -45,6 +52,31 @@ def engine() -> Any:
 def _engine(url: str) -> Any:
     storage.upgrade(url)
     return storage.make_engine(url)
+
+
+def page(title: str) -> None:
+    """Every page starts here: config, the current patient in the sidebar, the selection."""
+    st.set_page_config(page_title=f"{title} · Inomyalgia Care", page_icon=":material/healing:",
+                       layout="wide")
+    patient_id, visit_id = selection()
+    params = {k: str(v) for k, v in (("patient", patient_id), ("visit", visit_id)) if v}
+    with st.sidebar:
+        st.page_link("app.py", label="Home", icon=":material/home:", query_params=params)
+        for key, (label, icon) in NAVIGATION.items():
+            st.page_link(PAGES[key], label=label, icon=icon, query_params=params)
+        st.divider()
+        st.caption("Decision support for a clinician, not a prescription.")
+        if patient_id is None:
+            return
+        try:
+            with db(readonly=True) as session:
+                patient = storage.get_patient(session=session, patient_id=patient_id)
+        except StorageError:
+            choose(patient=None, visit=None)
+            return
+        st.markdown(f"**{md(patient.name)}**")
+        st.caption(f"Born {patient.date_of_birth.isoformat()} · MRN {md(patient.mrn or '—')}"
+                   + (f" · visit #{visit_id}" if visit_id else ""))
 
 
 def today() -> date:
@@ -232,7 +264,7 @@ def field(
     problem = next((m for p, m in problems.items() if p == path or p.startswith(f"{path}[")),
                    None)
     if problem:
-        st.error(f"{label.rstrip(' *')}: {problem}", icon="⚠️")
+        st.error(f"{label.rstrip(' *')}: {problem}", icon=":material/error:")
 
 
 def conflict_notice() -> None:

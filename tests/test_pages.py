@@ -14,6 +14,8 @@ from careplan import storage
 from factories import example_data
 
 ROOT = Path(__file__).resolve().parent.parent
+PAGE_FILES = {"patients": "1_Patients", "intake": "2_Intake", "care_plan": "3_Care_plan",
+              "export": "4_Export", "history": "5_History"}
 
 
 @pytest.fixture
@@ -28,7 +30,7 @@ def app(page: str | None = None, **params: int) -> AppTest:
     for key, value in params.items():
         test.query_params[key] = str(value)
     if page:
-        test.switch_page(f"pages/{page}.py")
+        test.switch_page(f"pages/{PAGE_FILES[page]}.py")
     return test.run()
 
 
@@ -37,7 +39,7 @@ def no_trouble(test: AppTest) -> None:
 
 
 def create_patient(name: str = "Zoë Nguyễn") -> AppTest:
-    test = app()
+    test = app("patients")
     test.text_input[1].input(name)
     test.date_input[0].set_value(date(1968, 3, 14))
     test.button(key="FormSubmitter:new-patient-Create patient and start a visit").click()
@@ -91,8 +93,14 @@ def fill(test: AppTest, data: dict[str, Any]) -> AppTest:
     return test
 
 
-def test_patients_page_renders_empty_and_creates_a_patient(database: str) -> None:
+def test_home_page_renders(database: str) -> None:
     test = app()
+    no_trouble(test)
+    assert test.title[0].value == "Inomyalgia Care"
+
+
+def test_patients_page_renders_empty_and_creates_a_patient(database: str) -> None:
+    test = app("patients")
     no_trouble(test)
     assert test.title[0].value == "Patients"
     assert any("no patients yet" in c.value for c in test.caption)
@@ -103,7 +111,7 @@ def test_patients_page_renders_empty_and_creates_a_patient(database: str) -> Non
 
 
 def test_new_patient_needs_name_and_birth_date(database: str) -> None:
-    test = app()
+    test = app("patients")
     test.text_input[1].input("   ")
     test.button(key="FormSubmitter:new-patient-Create patient and start a visit").click().run()
     assert "Full name and date of birth are required." in [e.value for e in test.error]
@@ -111,7 +119,7 @@ def test_new_patient_needs_name_and_birth_date(database: str) -> None:
 
 def test_search_finds_and_opens_a_patient(database: str) -> None:
     create_patient("O'Brien <b>Ann</b>")
-    test = app()
+    test = app("patients")
     test.text_input(key="patient-search").input("o'b").run()
     no_trouble(test)
     assert any("O'Brien \\<b\\>Ann\\</b\\>" in m.value for m in test.markdown)
@@ -154,7 +162,7 @@ def test_full_path_to_a_signed_plan_and_exports(database: str) -> None:
     test.button(key="to-plan").click().run()
     no_trouble(test)
     assert test.title[0].value == "Care plan"
-    test.switch_page("pages/care_plan.py")  # AppTest stays on a page switched to by the script
+    test.switch_page("pages/3_Care_plan.py")  # AppTest stays on a page switched to by the script
     test.button(key="build-plan").click().run()
     no_trouble(test)
     reject = test.radio(key="dec:1:REST-HEAT")
@@ -168,7 +176,7 @@ def test_full_path_to_a_signed_plan_and_exports(database: str) -> None:
     test.button(key="to-export").click().run()
     no_trouble(test)
     assert test.title[0].value == "Export"
-    test.switch_page("pages/export.py").run()
+    test.switch_page("pages/4_Export.py").run()
     assert len(test.get("download_button")) == 4
 
 

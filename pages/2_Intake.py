@@ -11,6 +11,8 @@ from careplan.bodymap import LABELS
 from careplan.drafts import preview
 from careplan.facts import words
 
+ui.page("Intake")
+
 _, visit = ui.need_visit()
 draft = ui.load_draft(visit)
 result = preview(draft.data, today=ui.today())
@@ -21,7 +23,9 @@ ui.conflict_notice()
 if result.plan is not None:
     for alert in result.plan.alerts:
         show = st.error if alert.severity == "emergency" else st.warning
-        show(f"**{alert.severity.upper()}: {alert.title}.** {alert.action}", icon="🚨")
+        show(f"**{alert.severity.upper()} ({alert.timeframe.replace('_', ' ')}): {alert.title}.** "
+             f"Because: {ui.md('; '.join(alert.because))}. The care plan says what to do.",
+             icon=":material/emergency:")
     scores = result.plan.scores
     cells = st.columns(6)
     for cell, (label, value) in zip(cells, [

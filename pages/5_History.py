@@ -8,6 +8,8 @@ import streamlit as st
 import ui
 from careplan import storage
 
+ui.page("History")
+
 patient, _ = ui.selection()
 st.title("History")
 if patient is None:

@@ -8,6 +8,8 @@ import ui
 from careplan import storage
 from careplan.pdf import clinician_pdf, patient_pdf
 
+ui.page("Export")
+
 _, visit = ui.need_visit()
 st.title("Export")
 with ui.db(readonly=True) as session:

@@ -12,6 +12,8 @@ from careplan.plan import DOMAINS, Recommendation
 from careplan.report import CLINICIAN_HEADINGS
 from careplan.review import AddedRecommendation, Decision, Review
 
+ui.page("Care plan")
+
 _, visit = ui.need_visit()
 st.title("Care plan")
 with ui.db(readonly=True) as session:
@@ -63,7 +65,7 @@ for alert in plan.alerts:
     show = {"emergency": st.error, "urgent": st.warning}.get(alert.severity, st.info)
     show(f"**{alert.severity.upper()} ({alert.timeframe.replace('_', ' ')}): {alert.title}.** "
          f"{alert.action}  \nBecause: {ui.md('; '.join(alert.because))}  \n"
-         f"Source: {alert.source} · `{alert.id}`", icon="🚨")
+         f"Source: {alert.source} · `{alert.id}`", icon=":material/emergency:")
 if plan.screens_not_done:
     st.caption("Screens not done: " + ui.md("; ".join(plan.screens_not_done)))
 

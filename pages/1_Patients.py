@@ -10,6 +10,8 @@ import ui
 from careplan import storage
 from careplan.errors import StorageError
 
+ui.page("Patients")
+
 st.title("Patients")
 query = st.text_input("Find a patient by name or MRN", key="patient-search",
                       placeholder="Type the start of a name, or an MRN")
