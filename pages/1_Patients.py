@@ -62,10 +62,10 @@ st.subheader("New patient")
 if total == 0:
     st.caption("There are no patients yet. Create the first one here.")
 with st.form("new-patient", clear_on_submit=False):
-    name = st.text_input("Full name *")
+    name = st.text_input("Full name *", key="new-name")
     born = st.date_input("Date of birth *", value=None, min_value=date(1900, 1, 1),
-                         max_value=ui.today(), format="YYYY-MM-DD")
-    mrn = st.text_input("MRN (optional)")
+                         max_value=ui.today(), format="YYYY-MM-DD", key="new-born")
+    mrn = st.text_input("MRN (optional)", key="new-mrn")
     created = st.form_submit_button("Create patient and start a visit", type="primary")
 if created:
     if not name.strip() or born is None:

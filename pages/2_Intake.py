@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 from streamlit_image_coordinates import streamlit_image_coordinates
 
@@ -176,9 +178,11 @@ with tabs[5]:
             st.error(f"{problem_path}: {message}")
     with st.form("add-medication", clear_on_submit=True):
         cols = st.columns(3)
-        name = cols[0].text_input("Medicine name")
-        dose = cols[1].text_input("Dose")
-        started = cols[2].date_input("Started (optional)", value=None, format="YYYY-MM-DD")
+        name = cols[0].text_input("Medicine name", key="med-name")
+        dose = cols[1].text_input("Dose", key="med-dose")
+        started = cols[2].date_input("Started (optional)", value=None, format="YYYY-MM-DD",
+                                     min_value=date(1900, 1, 1), max_value=ui.today(),
+                                     key="med-started")
         if st.form_submit_button("Add medicine") and name.strip():
             entry = {"name": name.strip(), **({"dose": dose.strip()} if dose.strip() else {}),
                      **({"started": started.isoformat()} if started else {})}

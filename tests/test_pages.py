@@ -40,8 +40,8 @@ def no_trouble(test: AppTest) -> None:
 
 def create_patient(name: str = "Zoë Nguyễn") -> AppTest:
     test = app("patients")
-    test.text_input[1].input(name)
-    test.date_input[0].set_value(date(1968, 3, 14))
+    test.text_input(key="new-name").input(name)
+    test.date_input(key="new-born").set_value(date(1968, 3, 14))
     test.button(key="FormSubmitter:new-patient-Create patient and start a visit").click()
     return test.run()
 
@@ -82,12 +82,10 @@ def fill(test: AppTest, data: dict[str, Any]) -> AppTest:
             test.text_input(key=key).input(value).run()
         no_trouble(test)
     for med in medications:
-        form_inputs = [t for t in test.text_input if t.label in ("Medicine name", "Dose")]
-        form_inputs[0].input(med["name"])
-        form_inputs[1].input(med.get("dose", ""))
+        test.text_input(key="med-name").input(med["name"])
+        test.text_input(key="med-dose").input(med.get("dose", ""))
         if "started" in med:
-            started = next(d for d in test.date_input if d.label == "Started (optional)")
-            started.set_value(date.fromisoformat(med["started"]))
+            test.date_input(key="med-started").set_value(date.fromisoformat(med["started"]))
         test.button(key="FormSubmitter:add-medication-Add medicine").click().run()
         no_trouble(test)
     return test
@@ -112,7 +110,7 @@ def test_patients_page_renders_empty_and_creates_a_patient(database: str) -> Non
 
 def test_new_patient_needs_name_and_birth_date(database: str) -> None:
     test = app("patients")
-    test.text_input[1].input("   ")
+    test.text_input(key="new-name").input("   ")
     test.button(key="FormSubmitter:new-patient-Create patient and start a visit").click().run()
     assert "Full name and date of birth are required." in [e.value for e in test.error]
 

@@ -1,0 +1,210 @@
+"""The clinician's path in a real browser (Debian Chromium): nothing typed is ever lost.
+
+(a) empty patient list -> the example intake typed through the UI (one body-map region
+    clicked) -> plan reviewed, one item rejected with a reason -> signed -> handout
+    downloaded and read back;
+(b) a reload half-way through an intake keeps every answer;
+(c) a server restart half-way through keeps every answer.
+Screenshots at 1280x800 and 768x1024 are written to artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Locator, Page
+from pypdf import PdfReader
+
+import browser
+from careplan import bodymap
+from factories import example_data
+
+pytest_plugins = ["browser"]
+
+SELECTS = {"patient.sex", "history.onset", "history.pattern", "risk_factors.sleep_quality"}
+TEXT_AREAS = {"visit.reason", "history.notes", "history.allergies", "history.prior_treatments"}
+TAB_OF = {"affected_areas": "Body map", "symptom_severity": "Symptoms",
+          "risk_factors": "Risk factors and screens", "red_flags": "Red flags",
+          "history.allergies": "Medicines", "history.prior_treatments": "Medicines"}
+
+
+def widget(page: Page, key: str) -> Locator:
+    """A widget by its Streamlit key (Streamlit adds the class st-key-<key>)."""
+    return page.locator(f".st-key-{key.replace(':', '-').replace('.', '-')}")
+
+
+def settle(page: Page) -> None:
+    browser.wait_for_app(page)
+
+
+def open_tab(page: Page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+    settle(page)
+
+
+def answer(page: Page, path: str, value: Any) -> None:
+    """Type one answer the way a clinician would, then wait for the save and rerun."""
+    box = widget(page, f"f:{path}")
+    if isinstance(value, bool):
+        box.get_by_role("radio", name="Yes" if value else "No").click()
+    elif path in SELECTS:
+        box.click()
+        page.get_by_role("option", name=value, exact=True).click()
+    elif isinstance(value, list) and path not in TEXT_AREAS:
+        for item in value:
+            box.locator("input").click()
+            label = bodymap.LABELS[item] if path == "affected_areas" else item.replace("_", " ")
+            page.keyboard.type(label)
+            page.keyboard.press("Enter")
+        page.keyboard.press("Escape")
+    elif path in TEXT_AREAS:
+        area = box.locator("textarea")
+        area.fill("\n".join(value) if isinstance(value, list) else value)
+        area.press("Tab")
+    else:
+        field = box.locator("input")
+        field.fill(str(value))
+        field.press("Enter")
+    settle(page)
+
+
+def flat(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    pairs: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            pairs += flat(value, f"{prefix}{key}.")
+        else:
+            pairs.append((f"{prefix}{key}", value))
+    return pairs
+
+
+def create_patient(page: Page, url: str, name: str) -> None:
+    browser.open_app(page, url)
+    page.get_by_role("link", name="Patients").click()
+    settle(page)
+    widget(page, "new-name").locator("input").fill(name)
+    born = widget(page, "new-born").locator("input")
+    born.fill("1968-03-14")
+    born.press("Enter")
+    page.get_by_role("button", name="Create patient and start a visit").click()
+    settle(page)
+    page.get_by_role("heading", name="Intake").wait_for()
+
+
+def click_region(page: Page, region: str) -> None:
+    """Click the middle of a region on the drawn body (front view)."""
+    shape = next(r for r in bodymap.REGIONS if r.id == region and r.view == "front")
+    xs = [x for x, _ in shape.polygons[0]]
+    ys = [y for _, y in shape.polygons[0]]
+    image = page.frame_locator("iframe").first.locator("img")
+    box = image.bounding_box()
+    assert box is not None
+    natural = (2 * bodymap.WIDTH + bodymap.DEFAULT_GAP) * 2.0
+    factor = box["width"] / natural * 2.0
+    image.click(position={"x": sum(xs) / len(xs) * factor, "y": sum(ys) / len(ys) * factor})
+    settle(page)
+
+
+def test_a_from_empty_list_to_a_signed_plan_and_handout(
+    app_server: browser.AppServer, browser_page: Page
+) -> None:
+    page = browser_page
+    data = example_data()
+    create_patient(page, app_server.url, data["patient"]["name"])
+    medications = data["history"].pop("medications")
+    areas = data.pop("affected_areas")
+    skip = {"patient.name", "patient.date_of_birth", "patient.preferred_language"}
+    tab = "Visit and history"
+    for path, value in flat(data):
+        if path in skip or (isinstance(value, list) and not value):
+            continue
+        wanted = TAB_OF.get(path, TAB_OF.get(path.split(".")[0], "Visit and history"))
+        if wanted != tab:
+            open_tab(page, wanted)
+            tab = wanted
+        answer(page, path, value)
+    open_tab(page, "Body map")
+    click_region(page, "neck")  # one region by clicking the drawn body
+    assert "Neck" in widget(page, "f:affected_areas").inner_text()
+    answer(page, "affected_areas", [a for a in areas if a != "neck"])
+    open_tab(page, "Medicines")
+    for med in medications:
+        widget(page, "med-name").locator("input").fill(med["name"])
+        widget(page, "med-dose").locator("input").fill(med.get("dose", ""))
+        if "started" in med:
+            started = widget(page, "med-started").locator("input")
+            started.fill(med["started"])
+            started.press("Enter")
+        page.get_by_role("button", name="Add medicine").click()
+        settle(page)
+    assert page.get_by_text("recognised as atorvastatin").count() == 1
+    browser.screenshot(page, "intake-complete")
+    assert not page.get_by_test_id("stException").count()
+
+    page.get_by_role("button", name="Review the care plan").click()
+    settle(page)
+    page.get_by_role("button", name="Build the care plan").click()
+    settle(page)
+    page.get_by_text("Heat as self-care").click()
+    settle(page)
+    widget(page, "dec:1:REST-HEAT").get_by_text("Reject").click()
+    settle(page)
+    reason = widget(page, "why:1:REST-HEAT").locator("input")
+    reason.fill("Numb skin over the shoulders")
+    reason.press("Enter")
+    settle(page)
+    browser.screenshot(page, "care-plan-review")
+    page.get_by_role("button", name="Sign the plan").click()
+    settle(page)
+    page.get_by_text("signed by Clinician").wait_for()
+    page.get_by_role("button", name="Go to export").click()
+    settle(page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Patient handout (PDF)").click()
+    path = info.value.path()
+    text = " ".join("\n".join(p.extract_text() for p in PdfReader(path).pages).split())
+    assert "Zoë Nguyễn" in text
+    assert "Keep doing your normal daily tasks" in text  # accepted
+    assert "A warm pack or warm shower" not in text  # rejected
+    assert "DRAFT" not in text
+    assert browser.dialogs(page) == []
+    assert browser.page_errors(page) == []
+
+
+def start_intake(page: Page, url: str) -> None:
+    create_patient(page, url, "Reload Test Patient")
+    answer(page, "history.pain_now", 7)
+    answer(page, "history.notes", "Typed before the interruption")
+    open_tab(page, "Red flags")
+    answer(page, "red_flags.night_pain", True)
+
+
+def assert_answers_kept(page: Page) -> None:
+    page.get_by_role("heading", name="Intake").wait_for()
+    assert widget(page, "f:history.pain_now").locator("input").input_value() == "7"
+    notes = widget(page, "f:history.notes").locator("textarea").input_value()
+    assert notes == "Typed before the interruption"
+    assert page.get_by_text("Features that need cancer excluded").count() >= 1
+    open_tab(page, "Red flags")
+    yes = widget(page, "f:red_flags.night_pain").get_by_role("radio", name="Yes")
+    assert yes.get_attribute("aria-checked") == "true"
+
+
+def test_b_reload_mid_intake_keeps_every_answer(
+    app_server: browser.AppServer, browser_page: Page
+) -> None:
+    start_intake(browser_page, app_server.url)
+    browser_page.reload()
+    settle(browser_page)
+    assert_answers_kept(browser_page)
+    browser.screenshot(browser_page, "intake-after-reload")
+
+
+def test_c_server_restart_mid_intake_keeps_every_answer(
+    app_server: browser.AppServer, browser_page: Page
+) -> None:
+    start_intake(browser_page, app_server.url)
+    app_server.restart()
+    browser_page.reload()
+    settle(browser_page)
+    assert_answers_kept(browser_page)
