@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from bench import pages as pages_bench
 from bench import storage as storage_bench
 from careplan.engine import build_plan, default_rule_base
 from careplan.pdf import clinician_pdf, patient_pdf
@@ -67,6 +68,8 @@ def main() -> None:
     print(f"clinician summary PDF:                median {summary:.1f} ms, "
           f"{len(clinician_pdf(plan)) / 1024:.0f} KB")
     for line in storage_bench.run(median_ms):
+        print(line)
+    for line in pages_bench.run(median_ms):
         print(line)
 
 

@@ -105,7 +105,10 @@ for domain in DOMAINS:
         continue
     st.subheader(CLINICIAN_HEADINGS[domain])
     for rec in recs:
-        with st.expander(f"{rec.title} · `{rec.id}`", expanded=False):
+        status = review.decision_for(rec.id)
+        mark = {"reject": " · rejected", "edit": " · edited"}.get(status.action if status else "",
+                                                                 "")
+        with st.expander(f"{rec.title} · `{rec.id}`{mark}", expanded=False):
             st.markdown(f"**For the patient:** {ui.md(rec.patient_text)}")
             st.markdown(f"**Clinician note:** {rec.clinician_note}")
             st.caption(f"Because: {ui.md('; '.join(rec.because))} · Source: {rec.source}")
