@@ -272,7 +272,8 @@ def conflict_notice() -> None:
     conflict = st.session_state.get("conflict")
     if conflict:
         path, value, message, version = conflict
-        st.warning(f"Not saved: {md(message)}")
+        st.warning(f"Your answer for **{md(path)}** ({md(str(value))}) was not saved. "
+                   f"{md(message)}")
         left, right = st.columns(2)
         if left.button("Keep my answer", key="conflict-mine"):
             st.session_state["draft_version"] = version

@@ -196,3 +196,21 @@ def test_pages_without_a_selection_point_to_patients(database: str) -> None:
         test = app(page)
         no_trouble(test)
         assert any("Choose a patient" in i.value for i in test.info)
+
+
+def test_two_clinicians_on_one_intake_get_a_conflict_not_a_silent_overwrite(database: str) -> None:
+    create_patient()
+    first = app("intake", patient=1, visit=1)
+    second = app("intake", patient=1, visit=1)
+    first.number_input(key="f:history.pain_now").set_value(3).run()
+    second.number_input(key="f:history.pain_now").set_value(8).run()
+    no_trouble(second)
+    warning = " ".join(w.value for w in second.warning)
+    assert "was not saved" in warning
+    assert "changed by Clinician" in warning
+    assert second.number_input(key="f:history.pain_now").value == 8  # what was typed stays
+    second.button(key="conflict-mine").click().run()
+    engine = storage.make_engine(database)
+    with storage.transaction(engine, readonly=True) as session:
+        assert storage.get_draft(session=session, visit_id=1).data["history"]["pain_now"] == 8
+    engine.dispose()
