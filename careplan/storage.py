@@ -346,12 +346,20 @@ def _check_version(record: Patient | Visit | PlanVersion, expected: int, what: s
                             changed_at=record.updated_at, version=record.version, current=current)
 
 
+def _fetch(session: Session, model: type[Any], key: int) -> Any:
+    """A row by id, or NotFoundError naming what is missing."""
+    row = session.get(model, key)
+    if row is None:
+        raise NotFoundError(f"{model.__tablename__[:-1].replace('_', ' ')} {key} does not exist")
+    return row
+
+
 def _lock(session: Session, model: type[Any], key: int) -> Any:
     """Load a row for update (FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE already locks)."""
     statement = select(model).where(model.id == key).with_for_update()
     row = session.execute(statement).scalar_one_or_none()
     if row is None:
-        raise NotFoundError(f"{model.__tablename__[:-1]} {key} does not exist")
+        raise NotFoundError(f"{model.__tablename__[:-1].replace('_', ' ')} {key} does not exist")
     return row
 
 
@@ -423,9 +431,7 @@ def _patient_row(patient: Patient, last: date | None) -> PatientRow:
 
 
 def get_patient(*, session: Session, patient_id: int) -> PatientRow:
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise NotFoundError(f"patient {patient_id} does not exist")
+    patient: Patient = _fetch(session, Patient, patient_id)
     last = max((v.visit_date for v in patient.visits), default=None)
     return _patient_row(patient, last)
 
@@ -479,9 +485,7 @@ def start_visit(
     earlier = _claim(session, request_id=request_id, kind="start_visit")
     if earlier is not None:
         return earlier
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise NotFoundError(f"patient {patient_id} does not exist")
+    patient: Patient = _fetch(session, Patient, patient_id)
     data: dict[str, Any] = {
         "patient": {"name": patient.name, "date_of_birth": patient.date_of_birth.isoformat()},
         "visit": {"date": visit_date.isoformat()},
@@ -513,10 +517,7 @@ def start_visit(
 
 
 def get_draft(*, session: Session, visit_id: int) -> Draft:
-    visit = session.get(Visit, visit_id)
-    if visit is None:
-        raise NotFoundError(f"visit {visit_id} does not exist")
-    return _draft(visit)
+    return _draft(_fetch(session, Visit, visit_id))
 
 
 def _draft(visit: Visit) -> Draft:
@@ -701,8 +702,7 @@ def revise_plan(*, session: Session, plan_id: int, by: str, request_id: str | No
     if earlier is not None:
         return earlier
     source: PlanVersion = _lock(session, PlanVersion, plan_id)
-    visit = session.get(Visit, source.visit_id)
-    assert visit is not None  # noqa: S101 - guaranteed by the foreign key
+    visit: Visit = _fetch(session, Visit, source.visit_id)
     now = utcnow()
     copy = PlanVersion(
         visit_id=source.visit_id, number=1 + max(p.number for p in visit.plans),
@@ -716,10 +716,7 @@ def revise_plan(*, session: Session, plan_id: int, by: str, request_id: str | No
 
 
 def get_plan(*, session: Session, plan_id: int) -> StoredPlan:
-    stored = session.get(PlanVersion, plan_id)
-    if stored is None:
-        raise NotFoundError(f"plan {plan_id} does not exist")
-    return _stored(stored)
+    return _stored(_fetch(session, PlanVersion, plan_id))
 
 
 def plans_of_visit(*, session: Session, visit_id: int) -> list[StoredPlan]:
@@ -752,8 +749,7 @@ HISTORY_COLUMNS: Final = ("visit_id", "visit_date", "clinician", "pain_now", "pe
 
 def patient_history(*, session: Session, patient_id: int) -> pd.DataFrame:
     """One row per visit, oldest first, with the scores to chart and plan status."""
-    if session.get(Patient, patient_id) is None:
-        raise NotFoundError(f"patient {patient_id} does not exist")
+    _fetch(session, Patient, patient_id)
     plans = (
         select(PlanVersion.visit_id, func.count().label("plans"),
                func.max(PlanVersion.signed_at).label("signed_at"))
