@@ -14,11 +14,11 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from careplan.engine import build_plan
-from careplan.errors import IntakeError
+from careplan.errors import IntakeError, StorageError
 from careplan.plan import CarePlan
 from careplan.report import Clinic
 from careplan.validation import validate_intake
@@ -81,7 +81,95 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo-data", help="add fictional demo patients to the database")
     demo.add_argument("--database-url", default=None, help="defaults to DATABASE_URL or SQLite")
     demo.add_argument("--if-empty", action="store_true", help="only when there are no patients")
+    users = commands.add_parser("users", help="manage clinician accounts")
+    users.add_argument("--database-url", default=None, help="defaults to DATABASE_URL or SQLite")
+    actions = users.add_subparsers(dest="users_command", required=True)
+    add = actions.add_parser("add", help="add an account (the first must be an admin)")
+    add.add_argument("username")
+    add.add_argument("--name", required=True, help="the person's name as shown on plans")
+    add.add_argument("--role", choices=("clinician", "admin"), default="clinician")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    disable = actions.add_parser("disable", help="disable an account and end its sessions")
+    disable.add_argument("username")
+    reset = actions.add_parser("reset", help="set a new password (ends its sessions)")
+    reset.add_argument("username")
+    reset.add_argument("--password-stdin", action="store_true")
+    actions.add_parser("list", help="list accounts")
+    audit = commands.add_parser("audit", help="the audit trail")
+    audit.add_argument("--database-url", default=None, help="defaults to DATABASE_URL or SQLite")
+    audit_actions = audit.add_subparsers(dest="audit_command", required=True)
+    audit_actions.add_parser("verify", help="check the hash chain; exit 1 if it is broken")
     return parser
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("New password (12 characters or more): ")
+    if getpass.getpass("Once more: ") != first:
+        raise AccountCommandError("The two passwords differ.")
+    return first
+
+
+class AccountCommandError(Exception):
+    """A user-facing problem with an account command."""
+
+
+def _users_command(args: argparse.Namespace) -> int:
+    from careplan import accounts, storage
+
+    url = args.database_url or storage.database_url()
+    storage.upgrade(url)
+    engine = storage.make_engine(url)
+    now = datetime.now(UTC)
+    by = f"shell:{os.environ.get('USER', 'admin')}"
+    try:
+        with storage.transaction(engine) as session:
+            if args.users_command == "add":
+                accounts.add_user(session=session, username=args.username,
+                                  display_name=args.name, role=args.role,
+                                  password=_password(args), by=by, now=now)
+                print(f"Added {args.role} {args.username}.")
+            elif args.users_command == "disable":
+                accounts.set_active(session=session, username=args.username, active=False,
+                                    by=by, now=now)
+                print(f"Disabled {args.username}; their sessions have ended.")
+            elif args.users_command == "reset":
+                accounts.reset_password(session=session, username=args.username,
+                                        password=_password(args), by=by, now=now)
+                print(f"New password set for {args.username}; their sessions have ended.")
+            else:
+                for user in storage.list_users(session=session):
+                    state = "active" if user.active else "disabled"
+                    print(f"{user.username}\t{user.role}\t{state}\t{user.display_name}")
+    except (accounts.AccountError, AccountCommandError, StorageError) as error:
+        print(f"careplan: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    finally:
+        engine.dispose()
+    return EXIT_OK
+
+
+def _audit_command(args: argparse.Namespace) -> int:
+    from careplan import audit, storage
+
+    url = args.database_url or storage.database_url()
+    engine = storage.make_engine(url)
+    try:
+        with storage.transaction(engine, readonly=True) as session:
+            records = storage.audit_records(session=session)
+    finally:
+        engine.dispose()
+    problems = audit.verify(records)
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print(f"The audit trail is broken: {len(problems)} problem(s).", file=sys.stderr)
+        return 1
+    print(f"The audit trail is intact: {len(records)} record(s).")
+    return EXIT_OK
 
 
 def _demo_command(args: argparse.Namespace) -> int:
@@ -150,6 +238,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo-data":
             return _demo_command(args)
+        if args.command == "users":
+            return _users_command(args)
+        if args.command == "audit":
+            return _audit_command(args)
         return _plan_command(args)
     except KeyboardInterrupt:
         return 130

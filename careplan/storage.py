@@ -774,3 +774,219 @@ def patient_history(*, session: Session, patient_id: int) -> pd.DataFrame:
 
 def count_patients(*, session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(Patient)).scalar_one())
+
+
+# ---------------------------------------------------------------- accounts and sign-in
+
+
+class User(Base):
+    """A clinician's account: one per person; the password is stored only as argon2id."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role in ('clinician', 'admin')", name="ck_users_role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class UserSession(Base):
+    """A signed-in browser session; only a hash of its token is stored."""
+
+    __tablename__ = "user_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AuditRow(Base):
+    """Append-only audit trail; database triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_patient", "patient_id"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))
+    patient_id: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(10))
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    active: bool
+    failed_attempts: int
+    locked_until: datetime | None
+    password_hash: str
+
+
+def _account(user: User) -> Account:
+    return Account(user.id, user.username, user.display_name, user.role, user.active,
+                   user.failed_attempts, user.locked_until, user.password_hash)
+
+
+def count_users(*, session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(User)).scalar_one())
+
+
+def add_user(
+    *, session: Session, username: str, display_name: str, role: str, password_hash: str,
+    now: datetime,
+) -> int:
+    user = User(username=username, display_name=display_name, role=role,
+                password_hash=password_hash, active=True, failed_attempts=0, created_at=now,
+                updated_at=now)
+    session.add(user)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise StorageError(f"the user name {username} is taken") from None
+    return user.id
+
+
+def find_user(*, session: Session, username: str, lock: bool = False) -> Account | None:
+    statement = select(User).where(User.username == username)
+    if lock:
+        statement = statement.with_for_update()
+    user = session.execute(statement).scalar_one_or_none()
+    return None if user is None else _account(user)
+
+
+def list_users(*, session: Session) -> list[Account]:
+    return [_account(u) for u in session.execute(select(User).order_by(User.username)).scalars()]
+
+
+def update_user(*, session: Session, user_id: int, now: datetime, **changes: Any) -> None:
+    """Set account fields (active, password_hash, failed_attempts, locked_until, role)."""
+    user: User = _lock(session, User, user_id)
+    allowed = {"active", "password_hash", "failed_attempts", "locked_until", "role",
+               "display_name"}
+    for name, value in changes.items():
+        if name not in allowed:
+            raise StorageError(f"{name} cannot be changed here")
+        setattr(user, name, value)
+    user.updated_at = now
+    session.flush()
+
+
+def start_session(*, session: Session, user_id: int, token_hash: str, now: datetime) -> None:
+    session.add(UserSession(token_hash=token_hash, user_id=user_id, created_at=now,
+                            last_seen=now))
+    session.flush()
+
+
+def get_session(*, session: Session, token_hash: str) -> tuple[UserSession, Account] | None:
+    found = session.get(UserSession, token_hash)
+    if found is None:
+        return None
+    return found, _account(_fetch(session, User, found.user_id))
+
+
+def touch_session(*, session: Session, token_hash: str, now: datetime) -> None:
+    found: UserSession | None = session.get(UserSession, token_hash)
+    if found is not None:
+        found.last_seen = now
+        session.flush()
+
+
+def end_sessions(*, session: Session, user_id: int, now: datetime,
+                 token_hash: str | None = None) -> None:
+    """End one session, or every open session of the user (logout ends them everywhere)."""
+    statement = select(UserSession).where(UserSession.user_id == user_id,
+                                          UserSession.ended_at.is_(None))
+    if token_hash is not None:
+        statement = statement.where(UserSession.token_hash == token_hash)
+    for row in session.execute(statement).scalars():
+        row.ended_at = now
+    session.flush()
+
+
+# ---------------------------------------------------------------- audit trail
+
+
+def append_audit(
+    *, session: Session, user: str, action: str, outcome: str, now: datetime,
+    patient_id: int | None = None, detail: str = "",
+) -> int:
+    """Add one chained record in the caller's transaction (so it commits with the action)."""
+    from careplan.audit import GENESIS, record_hash
+
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(4242)))  # one writer extends the chain
+    last = session.execute(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).scalar()
+    seq = 1 if last is None else last.seq + 1
+    prev = GENESIS if last is None else last.hash
+    at = now.astimezone(UTC).replace(microsecond=now.microsecond)
+    digest = record_hash(seq=seq, at=at, user=user, action=action, patient_id=patient_id,
+                         outcome=outcome, detail=detail[:500], prev_hash=prev)
+    session.add(AuditRow(seq=seq, at=at, username=user, action=action, patient_id=patient_id,
+                         outcome=outcome, detail=detail[:500], prev_hash=prev, hash=digest))
+    session.flush()
+    return seq
+
+
+def audit_records(
+    *, session: Session, user: str | None = None, action: str | None = None,
+    patient_id: int | None = None, limit: int | None = None,
+) -> list[Any]:
+    """Audit records oldest first, optionally filtered (filters are bound parameters)."""
+    from careplan.audit import AuditRecord
+
+    statement = select(AuditRow).order_by(AuditRow.seq)
+    if user:
+        statement = statement.where(AuditRow.username == user)
+    if action:
+        statement = statement.where(AuditRow.action == action)
+    if patient_id is not None:
+        statement = statement.where(AuditRow.patient_id == patient_id)
+    if limit is not None:
+        statement = statement.order_by(None).order_by(AuditRow.seq.desc()).limit(limit)
+    rows = list(session.execute(statement).scalars())
+    if limit is not None:
+        rows.reverse()
+    return [AuditRecord(r.seq, r.at, r.username, r.action, r.patient_id, r.outcome, r.detail,
+                        r.prev_hash, r.hash) for r in rows]
+
+
+APPEND_ONLY_SQL: Final[dict[str, tuple[str, ...]]] = {
+    "sqlite": (
+        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END",
+        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END",
+    ),
+    "postgresql": (
+        "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'audit records are append-only'; END $$",
+        "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
+        "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+        "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
+    ),
+}
+
+
+@event.listens_for(AuditRow.__table__, "after_create")
+def _append_only(table: Any, connection: Any, **_: Any) -> None:
+    """The same triggers the migration installs, for schemas made with create_all."""
+    for statement in APPEND_ONLY_SQL.get(connection.dialect.name, ()):
+        connection.exec_driver_sql(statement)

@@ -1,0 +1,170 @@
+"""Accounts, lockout, idle sessions and the audit trail on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from careplan import accounts, audit
+from careplan import storage as db
+from careplan.accounts import AccountError
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+GOOD = "correct horse battery staple"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup_users(engine: Engine) -> None:
+    with db.transaction(engine) as s:
+        accounts.add_user(session=s, username="admin", display_name="Ada Admin", role="admin",
+                          password=GOOD, by="setup", now=NOW)
+        accounts.add_user(session=s, username="rivera", display_name="Dr. A. Rivera",
+                          role="clinician", password=GOOD + "!", by="admin", now=NOW)
+
+
+def sign_in(engine: Engine, password: str, when: datetime = NOW,
+            user: str = "rivera") -> accounts.SignedIn | None:
+    with db.transaction(engine) as s:
+        return accounts.sign_in(session=s, username=user, password=password, now=when)
+
+
+def test_first_account_must_be_an_admin_and_passwords_are_strong(engine: Engine) -> None:
+    with pytest.raises(AccountError, match="first account"), db.transaction(engine) as s:
+        accounts.add_user(session=s, username="ann", display_name="Ann", role="clinician",
+                          password=GOOD, by="setup", now=NOW)
+    for weak, why in (("short pass", "12 characters"), ("aaaaaaaaaaaaaa", "too easy"),
+                      ("x" * 1025, "at most 1024")):
+        with pytest.raises(AccountError, match=why), db.transaction(engine) as s:
+            accounts.add_user(session=s, username="ann", display_name="Ann", role="admin",
+                              password=weak, by="setup", now=NOW)
+    long = "Élan vital, ça marche très bien! " * 3  # over 72 bytes: bcrypt would refuse it
+    with db.transaction(engine) as s:
+        accounts.add_user(session=s, username="ann", display_name="Ann", role="admin",
+                          password=long, by="setup", now=NOW)
+    assert sign_in(engine, long, user="ann") is not None
+    with db.transaction(engine, readonly=True) as s:
+        stored = db.find_user(session=s, username="ann")
+    assert stored is not None
+    assert stored.password_hash.startswith("$argon2id$")
+    assert long not in stored.password_hash
+
+
+def test_five_failures_lock_for_fifteen_minutes_with_one_generic_answer(engine: Engine) -> None:
+    setup_users(engine)
+    for attempt in range(5):
+        assert sign_in(engine, "wrong password!!", NOW + timedelta(seconds=attempt)) is None
+    assert sign_in(engine, GOOD + "!", NOW + timedelta(minutes=1)) is None  # locked
+    assert sign_in(engine, GOOD + "!", NOW + timedelta(minutes=14)) is None
+    assert sign_in(engine, "anything at all!", NOW, user="nobody") is None  # same answer
+    signed = sign_in(engine, GOOD + "!", NOW + timedelta(minutes=16))
+    assert signed is not None
+    assert signed.display_name == "Dr. A. Rivera"
+    with db.transaction(engine, readonly=True) as s:
+        actions = [r.action for r in db.audit_records(session=s)]
+    assert actions.count("lockout") == 1
+    assert actions.count("sign_in_failed") >= 7
+
+
+def test_idle_sessions_end_and_sign_out_ends_every_tab(engine: Engine) -> None:
+    setup_users(engine)
+    first = sign_in(engine, GOOD + "!")
+    second = sign_in(engine, GOOD + "!")
+    assert first is not None
+    assert second is not None
+    with db.transaction(engine) as s:
+        state, _ = accounts.check_session(session=s, token=first.token,
+                                          now=NOW + timedelta(minutes=10))
+        assert state == "active"
+        state, _ = accounts.check_session(session=s, token=first.token,
+                                          now=NOW + timedelta(minutes=26))
+        assert state == "idle"
+        state, who = accounts.check_session(session=s, token=second.token,
+                                            now=NOW + timedelta(minutes=5))
+        assert state == "active"
+        assert who is not None
+        accounts.sign_out(session=s, user=who, now=NOW + timedelta(minutes=6))
+        state, _ = accounts.check_session(session=s, token=second.token,
+                                          now=NOW + timedelta(minutes=6))
+        assert state == "ended"
+        state, _ = accounts.check_session(session=s, token="forged-token", now=NOW)
+        assert state == "ended"
+
+
+def test_reset_and_disable_end_sessions(engine: Engine) -> None:
+    setup_users(engine)
+    signed = sign_in(engine, GOOD + "!")
+    assert signed is not None
+    with db.transaction(engine) as s:
+        accounts.reset_password(session=s, username="rivera", password="a new password 42",
+                                by="admin", now=NOW)
+        assert accounts.check_session(session=s, token=signed.token, now=NOW)[0] == "ended"
+    assert sign_in(engine, "a new password 42") is not None
+    with db.transaction(engine) as s:
+        accounts.set_active(session=s, username="rivera", active=False, by="admin", now=NOW)
+    assert sign_in(engine, "a new password 42") is None
+
+
+def test_the_audit_chain_verifies_and_the_database_refuses_edits(engine: Engine) -> None:
+    setup_users(engine)
+    with db.transaction(engine) as s:
+        for i in range(3):
+            db.append_audit(session=s, user="rivera", action="view_patient", outcome="success",
+                            now=NOW + timedelta(seconds=i), patient_id=7)
+    with db.transaction(engine, readonly=True) as s:
+        records = db.audit_records(session=s)
+        assert [r.action for r in db.audit_records(session=s, patient_id=7)] == [
+            "view_patient"] * 3
+    assert audit.verify(records) == []
+    for statement in ("UPDATE audit_log SET username = 'mallory' WHERE seq = 2",
+                      "DELETE FROM audit_log WHERE seq = 2"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(statement))
+
+
+def test_verify_finds_offline_edits_deletions_and_insertions() -> None:
+    records, prev = [], audit.GENESIS
+    for seq in range(1, 5):
+        fields = {"seq": seq, "at": NOW + timedelta(seconds=seq), "user": "rivera",
+                  "action": "export", "patient_id": 3, "outcome": "success", "detail": "",
+                  "prev_hash": prev}
+        prev = audit.record_hash(**fields)  # type: ignore[arg-type]
+        records.append(audit.AuditRecord(hash=prev, **fields))  # type: ignore[arg-type]
+    assert audit.verify(records) == []
+    altered = [records[0], replace(records[1], user="mallory"), *records[2:]]
+    assert "record 2 was altered" in audit.verify(altered)
+    assert any("missing" in p for p in audit.verify([records[0], *records[2:]]))
+
+
+def test_cli_adds_users_and_verifies_the_trail(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": url}
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "careplan", *args], input=stdin, cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=120, check=False)
+
+    bad = run("users", "add", "ann", "--name", "Ann", "--password-stdin", stdin="short\n")
+    assert bad.returncode == 2
+    assert "first account must be an administrator" in bad.stderr or "12" in bad.stderr
+    ok = run("users", "add", "ann", "--name", "Ann Admin", "--role", "admin", "--password-stdin",
+             stdin=GOOD + "\n")
+    assert ok.returncode == 0, ok.stderr
+    assert run("audit", "verify").stdout.startswith("The audit trail is intact: 1 record")
+    listing = run("users", "list").stdout
+    assert "ann\tadmin\tactive\tAnn Admin" in listing
+    engine = db.make_engine(url)
+    with engine.begin() as conn:  # someone with file access removes the trigger and edits
+        conn.execute(text("DROP TRIGGER audit_log_no_update"))
+        conn.execute(text("UPDATE audit_log SET detail = 'nothing happened' WHERE seq = 1"))
+    engine.dispose()
+    broken = run("audit", "verify")
+    assert broken.returncode == 1
+    assert "record 1 was altered" in broken.stderr
