@@ -14,14 +14,15 @@ import re
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 import streamlit as st
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy.orm import Session
 
-from careplan import bodymap, storage
+from careplan import accounts, bodymap, storage
+from careplan.accounts import SignedIn
 from careplan.errors import ConflictError, StorageError
 
 PAGES: Final = {
@@ -30,6 +31,7 @@ PAGES: Final = {
     "care_plan": "pages/3_Care_plan.py",
     "export": "pages/4_Export.py",
     "history": "pages/5_History.py",
+    "admin": "pages/6_Admin.py",
 }
 NAVIGATION: Final = {
     "patients": ("Patients", ":material/group:"),
@@ -54,29 +56,133 @@ def _engine(url: str) -> Any:
     return storage.make_engine(url)
 
 
-def page(title: str) -> None:
-    """Every page starts here: config, the current patient in the sidebar, the selection."""
+def page(title: str, *, admin: bool = False) -> SignedIn:
+    """Every page starts here: config, sign-in (checked on every rerun), navigation.
+
+    Nothing below this call runs for someone who is not signed in.
+    """
     st.set_page_config(page_title=f"{title} · Inomyalgia Care", page_icon=":material/healing:",
                        layout="wide")
+    who = require_user()
     patient_id, visit_id = selection()
     params = {k: str(v) for k, v in (("patient", patient_id), ("visit", visit_id)) if v}
     with st.sidebar:
         st.page_link("app.py", label="Home", icon=":material/home:", query_params=params)
         for key, (label, icon) in NAVIGATION.items():
             st.page_link(PAGES[key], label=label, icon=icon, query_params=params)
+        if who.role == "admin":
+            st.page_link(PAGES["admin"], label="Admin", icon=":material/admin_panel_settings:")
         st.divider()
+        st.caption(f"Signed in as {md(who.display_name)} ({who.role})")
+        if st.button("Sign out", key="sign-out"):
+            with db() as session:
+                accounts.sign_out(session=session, user=who, now=now())
+            st.session_state.clear()
+            st.rerun()
         st.caption("Decision support for a clinician, not a prescription.")
-        if patient_id is None:
-            return
-        try:
-            with db(readonly=True) as session:
-                patient = storage.get_patient(session=session, patient_id=patient_id)
-        except StorageError:
-            choose(patient=None, visit=None)
-            return
-        st.markdown(f"**{md(patient.name)}**")
-        st.caption(f"Born {patient.date_of_birth.isoformat()} · MRN {md(patient.mrn or '—')}"
-                   + (f" · visit #{visit_id}" if visit_id else ""))
+        _sidebar_patient(patient_id, visit_id)
+    if admin and who.role != "admin":
+        with db() as session:
+            storage.append_audit(session=session, user=who.username, action="access_denied",
+                                 outcome="denied", now=now(), detail=title)
+        st.error("This page is for administrators.")
+        st.stop()
+    return who
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def require_user() -> SignedIn:
+    """The signed-in clinician, or a sign-in (or first-administrator) form and a stop."""
+    token = st.session_state.get("auth_token")
+    with db() as session:  # one short transaction; the forms below open their own
+        empty = storage.count_users(session=session) == 0
+        state, who = ("ended", None) if empty or not token else accounts.check_session(
+            session=session, token=token, now=now())
+    if empty:
+        _first_admin_form()
+        st.stop()
+    if state == "active" and who is not None:
+        st.session_state["user"] = who.display_name
+        st.session_state["username"] = who.username
+        return who
+    st.session_state.pop("auth_token", None)
+    st.title("Sign in")
+    if state == "idle":
+        st.info("You were signed out after a while without activity. Sign in again; "
+                "everything you typed is saved.")
+    with st.form("sign-in"):
+        username = st.text_input("User name", key="signin-user")
+        password = st.text_input("Password", type="password", key="signin-password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        with db() as session:
+            signed = accounts.sign_in(session=session, username=username, password=password,
+                                      now=now())
+        if signed is None:
+            st.error(accounts.GENERIC_FAILURE)
+        else:
+            st.session_state["auth_token"] = signed.token
+            st.rerun()
+    st.stop()
+
+
+def _first_admin_form() -> None:
+    st.title("Create the first administrator")
+    st.markdown("There are no accounts yet. The first account manages the others.")
+    with st.form("first-admin"):
+        username = st.text_input("User name", key="admin-user")
+        name = st.text_input("Full name", key="admin-name")
+        password = st.text_input("Password (12 characters or more)", type="password",
+                                 key="admin-password")
+        again = st.text_input("Password again", type="password", key="admin-again")
+        submitted = st.form_submit_button("Create administrator", type="primary")
+    if not submitted:
+        return
+    if password != again:
+        st.error("The two passwords differ.")
+        return
+    try:
+        with db() as session:
+            accounts.add_user(session=session, username=username, display_name=name,
+                              role="admin", password=password, by="setup", now=now())
+            signed = accounts.sign_in(session=session, username=username, password=password,
+                                      now=now())
+    except accounts.AccountError as error:
+        st.error(str(error))
+        return
+    if signed is not None:
+        st.session_state["auth_token"] = signed.token
+        st.rerun()
+
+
+def audit(action: str, *, patient: int | None = None, outcome: str = "success",
+          detail: str = "") -> None:
+    """Record an access in the audit trail (ids and action names only, no PHI)."""
+    with db() as session:
+        storage.append_audit(session=session, user=str(st.session_state.get("username", "?")),
+                             action=action, outcome=outcome, now=now(), patient_id=patient,
+                             detail=detail)
+
+
+def _sidebar_patient(patient_id: int | None, visit_id: int | None) -> None:
+    """The patient in hand, and one 'viewed' audit record per patient per session."""
+    if patient_id is None:
+        return
+    try:
+        with db(readonly=True) as session:
+            patient = storage.get_patient(session=session, patient_id=patient_id)
+    except StorageError:
+        choose(patient=None, visit=None)
+        return
+    if st.session_state.get("audited_view") != patient_id:
+        audit("view_patient", patient=patient_id)
+        st.session_state["audited_view"] = patient_id
+    st.markdown(f"**{md(patient.name)}**")
+    st.caption(f"Born {patient.date_of_birth.isoformat()} · MRN {md(patient.mrn or '—')}"
+               + (f" · visit #{visit_id}" if visit_id else ""))
 
 
 def today() -> date:
@@ -84,8 +190,8 @@ def today() -> date:
 
 
 def user() -> str:
-    """Who is acting; sign-in arrives with the accounts issue."""
-    return str(st.session_state.get("user", "Clinician"))
+    """The signed-in clinician's name, as saved on records and shown in conflicts."""
+    return str(st.session_state.get("user", "?"))
 
 
 def md(text: str) -> str:
@@ -219,6 +325,9 @@ def save_answer(path: str, value: Any) -> None:
             st.session_state["draft_version"] = storage.save_draft_field(
                 session=session, visit_id=visit, path=path, value=value,
                 expected_version=st.session_state.get("draft_version", 1), by=user())
+            storage.append_audit(session=session, user=str(st.session_state.get("username")),
+                                 action="change_intake", outcome="success", now=now(),
+                                 patient_id=st.session_state.get("patient"), detail=path)
         st.session_state.pop("conflict", None)
         st.session_state.pop("save_error", None)
     except ConflictError as error:

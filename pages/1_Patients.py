@@ -52,6 +52,7 @@ if patient_id is not None:
                                             visit_date=ui.today(), clinician=ui.user(),
                                             by=ui.user(), request_id=ui.request_id("start"))
             ui.done("start")
+            ui.audit("create_intake", patient=patient_id, detail=f"visit {visit}")
             ui.choose(patient=patient_id, visit=visit)
             ui.go("intake")
         except StorageError as error:
@@ -81,6 +82,7 @@ if created:
                                             by=ui.user(), request_id=ui.request_id("first"))
             ui.done("create")
             ui.done("first")
+            ui.audit("create_patient", patient=new_id, detail=f"visit {visit}")
             ui.choose(patient=new_id, visit=visit)
             ui.go("intake")
         except StorageError as error:

@@ -37,8 +37,10 @@ if current is None or (stale and current.status == "draft"):
     if st.button(label, type="primary", key="build-plan"):
         try:
             with ui.db() as session:
-                storage.save_plan(session=session, visit_id=visit, today=ui.today(), by=ui.user(),
-                                  request_id=ui.request_id(f"plan-{visit}-{len(plans)}"))
+                plan_id = storage.save_plan(
+                    session=session, visit_id=visit, today=ui.today(), by=ui.user(),
+                    request_id=ui.request_id(f"plan-{visit}-{len(plans)}"))
+            ui.audit("save_plan", patient=draft.patient_id, detail=f"plan {plan_id}")
             st.rerun()
         except (IntakeError, StorageError) as error:
             st.error(str(error))
@@ -150,6 +152,7 @@ if not signed:
             with ui.db() as session:
                 storage.save_review(session=session, plan_id=current.id, review=new_review,
                                     expected_version=current.version, by=ui.user())
+            ui.audit("review_plan", patient=draft.patient_id, detail=f"plan {current.id}")
             st.rerun()
         except (StorageError, SignedPlanError) as error:
             st.error(str(error))
@@ -162,6 +165,7 @@ if not signed:
                 storage.sign_plan(session=session, plan_id=current.id,
                                   expected_version=current.version, by=ui.user(),
                                   request_id=ui.request_id(f"sign-{current.id}"))
+            ui.audit("sign_plan", patient=draft.patient_id, detail=f"plan {current.id}")
             st.rerun()
         except StorageError as error:
             st.error(str(error))

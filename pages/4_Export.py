@@ -10,7 +10,7 @@ from careplan.pdf import clinician_pdf, patient_pdf
 
 ui.page("Export")
 
-_, visit = ui.need_visit()
+patient, visit = ui.need_visit()
 st.title("Export")
 with ui.db(readonly=True) as session:
     plans = storage.plans_of_visit(session=session, visit_id=visit)
@@ -23,14 +23,21 @@ current = plans[-1]
 if current.status != "signed":
     st.warning("This plan is not signed: the handout will say DRAFT.")
 stem = f"care-plan-{current.plan.visit.date.isoformat()}-v{current.number}"
-st.download_button("Patient handout (PDF)", patient_pdf(current.plan, review=current.review),
-                   file_name=f"{stem}.pdf", mime="application/pdf", type="primary",
-                   key="download-handout")
-st.download_button("Large-print handout (PDF)",
-                   patient_pdf(current.plan, review=current.review, large_print=True),
-                   file_name=f"{stem}-large-print.pdf", mime="application/pdf",
-                   key="download-large")
-st.download_button("Clinician summary (PDF)", clinician_pdf(current.plan, review=current.review),
-                   file_name=f"{stem}-summary.pdf", mime="application/pdf", key="download-summary")
-st.download_button("Plan (JSON)", current.plan.model_dump_json(indent=2),
-                   file_name=f"{stem}.json", mime="application/json", key="download-json")
+
+
+def offer(label: str, data: bytes | str, name: str, mime: str, what: str, **kw: object) -> None:
+    """One download; each one is recorded in the audit trail."""
+    st.download_button(label, data, file_name=name, mime=mime, key=f"download-{what}",
+                       on_click=ui.audit, args=("export",),
+                       kwargs={"patient": patient, "detail": f"{what}, plan {current.id}"}, **kw)
+
+
+offer("Patient handout (PDF)", patient_pdf(current.plan, review=current.review), f"{stem}.pdf",
+      "application/pdf", "handout", type="primary")
+offer("Large-print handout (PDF)",
+      patient_pdf(current.plan, review=current.review, large_print=True),
+      f"{stem}-large-print.pdf", "application/pdf", "large-print")
+offer("Clinician summary (PDF)", clinician_pdf(current.plan, review=current.review),
+      f"{stem}-summary.pdf", "application/pdf", "summary")
+offer("Plan (JSON)", current.plan.model_dump_json(indent=2), f"{stem}.json",
+      "application/json", "json")

@@ -78,8 +78,30 @@ def flat(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return pairs
 
 
-def create_patient(page: Page, url: str, name: str) -> None:
+PASSWORD = "correct horse battery staple"
+
+
+def first_admin(page: Page, url: str) -> None:
+    """A new installation: the first administrator is created in the browser."""
     browser.open_app(page, url)
+    page.get_by_role("heading", name="Create the first administrator").wait_for()
+    for key, value in (("admin-user", "rivera"), ("admin-name", "Dr. A. Rivera"),
+                       ("admin-password", PASSWORD), ("admin-again", PASSWORD)):
+        widget(page, key).locator("input").fill(value)
+    page.get_by_role("button", name="Create administrator").click()
+    settle(page)
+
+
+def sign_in(page: Page) -> None:
+    page.get_by_role("heading", name="Sign in").wait_for()
+    widget(page, "signin-user").locator("input").fill("rivera")
+    widget(page, "signin-password").locator("input").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    settle(page)
+
+
+def create_patient(page: Page, url: str, name: str) -> None:
+    first_admin(page, url)
     page.get_by_role("link", name="Patients").click()
     settle(page)
     widget(page, "new-name").locator("input").fill(name)
@@ -156,7 +178,7 @@ def test_a_from_empty_list_to_a_signed_plan_and_handout(
     browser.screenshot(page, "care-plan-review")
     page.get_by_role("button", name="Sign the plan").click()
     settle(page)
-    page.get_by_text("signed by Clinician").wait_for()
+    page.get_by_text("signed by Dr. A. Rivera").wait_for()
     page.get_by_role("button", name="Go to export").click()
     settle(page)
     with page.expect_download() as info:
@@ -196,6 +218,7 @@ def test_b_reload_mid_intake_keeps_every_answer(
     start_intake(browser_page, app_server.url)
     browser_page.reload()
     settle(browser_page)
+    sign_in(browser_page)  # a reload is a new session: sign in again, nothing is lost
     assert_answers_kept(browser_page)
     browser.screenshot(browser_page, "intake-after-reload")
 
@@ -207,4 +230,21 @@ def test_c_server_restart_mid_intake_keeps_every_answer(
     app_server.restart()
     browser_page.reload()
     settle(browser_page)
+    sign_in(browser_page)
     assert_answers_kept(browser_page)
+
+
+def test_d_hostile_text_is_shown_literally_and_runs_nothing(
+    app_server: browser.AppServer, browser_page: Page
+) -> None:
+    page = browser_page
+    hostile = '<img src=x onerror=alert(1)> <b>Ann</b> & <script>alert(2)</script>'
+    create_patient(page, app_server.url, hostile)
+    answer(page, "history.notes", '<font color="[[[__import__(\'os\')]]]">x</font>')
+    sidebar = page.get_by_test_id("stSidebar")
+    assert hostile in " ".join(sidebar.inner_text().split())
+    assert widget(page, "f:patient.name").locator("input").input_value() == hostile
+    browser.screenshot(page, "hostile-name")
+    assert browser.dialogs(page) == []
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("b", has_text="Ann").count() == 0

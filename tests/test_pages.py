@@ -3,30 +3,51 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from careplan import storage
+from careplan import accounts, storage
 from factories import example_data
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_FILES = {"patients": "1_Patients", "intake": "2_Intake", "care_plan": "3_Care_plan",
-              "export": "4_Export", "history": "5_History"}
+              "export": "4_Export", "history": "5_History", "admin": "6_Admin"}
+
+
+PASSWORD = "correct horse battery staple"
+TOKENS: dict[str, str] = {}
 
 
 @pytest.fixture
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An empty database with two accounts, each signed in once (tokens in TOKENS)."""
     url = f"sqlite:///{tmp_path / 'pages.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
+    storage.upgrade(url)
+    engine = storage.make_engine(url)
+    now = datetime.now(UTC)
+    with storage.transaction(engine) as session:
+        accounts.add_user(session=session, username="ada", display_name="Ada Admin",
+                          role="admin", password=PASSWORD, by="setup", now=now)
+        accounts.add_user(session=session, username="rivera", display_name="Dr. A. Rivera",
+                          role="clinician", password=PASSWORD, by="ada", now=now)
+        for name in ("ada", "rivera"):
+            signed = accounts.sign_in(session=session, username=name, password=PASSWORD,
+                                      now=now)
+            assert signed is not None
+            TOKENS[name] = signed.token
+    engine.dispose()
     return url
 
 
-def app(page: str | None = None, **params: int) -> AppTest:
+def app(page: str | None = None, *, user: str | None = "rivera", **params: int) -> AppTest:
     test = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    if user is not None:
+        test.session_state["auth_token"] = TOKENS[user]
     for key, value in params.items():
         test.query_params[key] = str(value)
     if page:
@@ -170,7 +191,7 @@ def test_full_path_to_a_signed_plan_and_exports(database: str) -> None:
     no_trouble(test)
     test.button(key="sign").click().run()
     no_trouble(test)
-    assert any("signed by" in s.value for s in test.success)
+    assert any("signed by Dr\\. A\\. Rivera" in s.value for s in test.success)
     test.button(key="to-export").click().run()
     no_trouble(test)
     assert test.title[0].value == "Export"
@@ -207,7 +228,7 @@ def test_two_clinicians_on_one_intake_get_a_conflict_not_a_silent_overwrite(data
     no_trouble(second)
     warning = " ".join(w.value for w in second.warning)
     assert "was not saved" in warning
-    assert "changed by Clinician" in warning
+    assert "changed by Dr\\. A\\. Rivera" in warning
     assert second.number_input(key="f:history.pain_now").value == 8  # what was typed stays
     second.button(key="conflict-mine").click().run()
     engine = storage.make_engine(database)

@@ -1,0 +1,77 @@
+"""Admin: accounts and the audit trail (administrators only; every view is audited)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from careplan import accounts, audit, storage
+from careplan.csv_safe import to_csv
+
+me = ui.page("Admin", admin=True)
+st.title("Admin")
+
+st.subheader("Accounts")
+with ui.db(readonly=True) as session:
+    users = storage.list_users(session=session)
+st.dataframe(pd.DataFrame(
+    [(u.username, u.display_name, u.role, "active" if u.active else "disabled",
+      u.locked_until.isoformat() if u.locked_until else "") for u in users],
+    columns=["User name", "Name", "Role", "State", "Locked until"],
+), hide_index=True)
+with st.form("add-user", clear_on_submit=True):
+    cols = st.columns(3)
+    username = cols[0].text_input("User name", key="new-user")
+    name = cols[1].text_input("Full name", key="new-user-name")
+    role = cols[2].selectbox("Role", ("clinician", "admin"), key="new-user-role")
+    password = st.text_input("First password (12 characters or more)", type="password",
+                             key="new-user-password")
+    if st.form_submit_button("Add account"):
+        try:
+            with ui.db() as session:
+                accounts.add_user(session=session, username=username, display_name=name,
+                                  role=role, password=password, by=me.username, now=ui.now())
+            st.success(f"Added {ui.md(username)}.")
+        except (accounts.AccountError, storage.StorageError) as error:
+            st.error(str(error))
+others = [u.username for u in users if u.username != me.username]
+if others:
+    cols = st.columns([2, 1, 1])
+    chosen = cols[0].selectbox("Account", others, key="manage-user")
+    if cols[1].button("Disable", key="disable-user"):
+        with ui.db() as session:
+            accounts.set_active(session=session, username=chosen, active=False, by=me.username,
+                                now=ui.now())
+        st.rerun()
+    if cols[2].button("Enable", key="enable-user"):
+        with ui.db() as session:
+            accounts.set_active(session=session, username=chosen, active=True, by=me.username,
+                                now=ui.now())
+        st.rerun()
+
+st.subheader("Audit trail")
+cols = st.columns(3)
+who = cols[0].selectbox("User", ["(all)", *sorted({u.username for u in users})], key="audit-user")
+action = cols[1].selectbox("Action", ["(all)", *audit.ACTIONS], key="audit-action")
+patient = cols[2].number_input("Patient id", min_value=1, value=None, step=1, key="audit-patient")
+if st.session_state.get("audited_audit_view") is None:
+    ui.audit("view_audit")
+    st.session_state["audited_audit_view"] = True
+with ui.db(readonly=True) as session:
+    records = storage.audit_records(session=session)
+    shown = storage.audit_records(
+        session=session, user=None if who == "(all)" else who,
+        action=None if action == "(all)" else action,
+        patient_id=None if patient is None else int(patient), limit=500)
+problems = audit.verify(records)
+if problems:
+    st.error("The audit trail is broken: " + "; ".join(problems))
+else:
+    st.success(f"The audit trail is intact: {len(records)} records, hash chain verified.")
+table = [(r.seq, r.at.isoformat(timespec="seconds"), r.user, r.action, r.patient_id or "",
+          r.outcome, r.detail) for r in shown]
+header = ["#", "When (UTC)", "User", "Action", "Patient", "Outcome", "Detail"]
+st.dataframe(pd.DataFrame(table, columns=header), hide_index=True)
+st.download_button("Download as CSV", to_csv(header, table), file_name="audit-trail.csv",
+                   mime="text/csv", key="audit-csv")

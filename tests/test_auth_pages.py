@@ -1,0 +1,129 @@
+"""Sign-in on every page, lockout that survives a refresh, idle logoff, roles, isolation."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_pages import PASSWORD, TOKENS, app, create_patient, database  # noqa: F401
+
+from careplan import storage
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fresh(page: str = "1_Patients") -> AppTest:
+    """A new browser session (as after a refresh): nobody is signed in."""
+    test = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    test.switch_page(f"pages/{page}.py")
+    return test.run()
+
+
+def sign_in(test: AppTest, username: str, password: str) -> AppTest:
+    test.text_input(key="signin-user").input(username)
+    test.text_input(key="signin-password").input(password)
+    test.button(key="FormSubmitter:sign-in-Sign in").click()
+    return test.run()
+
+
+def test_an_empty_database_asks_for_the_first_administrator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    test = fresh()
+    assert test.title[0].value == "Create the first administrator"
+    test.text_input(key="admin-user").input("ada")
+    test.text_input(key="admin-name").input("Ada Admin")
+    test.text_input(key="admin-password").input("too short")
+    test.text_input(key="admin-again").input("too short")
+    test.button(key="FormSubmitter:first-admin-Create administrator").click().run()
+    assert "The password needs at least 12 characters." in [e.value for e in test.error]
+    test.text_input(key="admin-password").input(PASSWORD)
+    test.text_input(key="admin-again").input(PASSWORD)
+    test.button(key="FormSubmitter:first-admin-Create administrator").click().run()
+    assert test.title[0].value == "Patients"
+
+
+def test_no_page_shows_anything_without_sign_in(database: str) -> None:
+    create_patient("Secret Patient")
+    for page in ("1_Patients", "2_Intake", "3_Care_plan", "4_Export", "5_History", "6_Admin"):
+        test = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        test.query_params["patient"], test.query_params["visit"] = "1", "1"
+        test.switch_page(f"pages/{page}.py")
+        test.run()
+        assert not test.exception
+        assert test.title[0].value == "Sign in"
+        shown = " ".join(m.value for m in test.markdown) + " ".join(
+            c.value for c in test.caption)
+        assert "Secret" not in shown
+
+
+def test_wrong_passwords_lock_and_a_refresh_does_not_unlock(database: str) -> None:
+    test = fresh()
+    for _ in range(5):
+        test = sign_in(test, "rivera", "not the password")
+        assert "did not work, or the account is locked" in " ".join(e.value for e in test.error)
+    refreshed = sign_in(fresh(), "rivera", PASSWORD)  # right password, new session
+    assert refreshed.title[0].value == "Sign in"
+    assert "did not work" in " ".join(e.value for e in refreshed.error)
+    engine = storage.make_engine(database)
+    with storage.transaction(engine, readonly=True) as session:
+        assert "lockout" in [r.action for r in storage.audit_records(session=session)]
+    engine.dispose()
+
+
+def test_idle_session_asks_again_and_keeps_the_draft(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_patient()
+    test = app("intake", patient=1, visit=1)
+    test.number_input(key="f:history.pain_now").set_value(5).run()
+    monkeypatch.setenv("CAREPLAN_IDLE_MINUTES", "0")
+    test.run()
+    assert test.title[0].value == "Sign in"
+    assert "without activity" in " ".join(i.value for i in test.info)
+    monkeypatch.setenv("CAREPLAN_IDLE_MINUTES", "15")
+    test = sign_in(test, "rivera", PASSWORD)
+    assert test.title[0].value == "Intake"
+    assert test.number_input(key="f:history.pain_now").value == 5
+
+
+def test_signing_out_in_one_tab_ends_the_other(database: str) -> None:
+    first = app("patients")
+    second = app("patients")
+    first.sidebar.button(key="sign-out").click().run()
+    assert first.title[0].value == "Sign in"
+    second.run()
+    assert second.title[0].value == "Sign in"
+
+
+def test_two_users_never_see_each_others_selection(database: str) -> None:
+    create_patient("Only For Rivera")
+    rivera = app("intake", patient=1, visit=1)
+    assert any("Only For Rivera" in m.value for m in rivera.sidebar.markdown)
+    ada = app("patients", user="ada")
+    assert not any("Only For Rivera" in m.value for m in ada.sidebar.markdown)
+    assert not any("Continue the visit" in b.label for b in ada.button)
+
+
+def test_admin_page_is_for_admins_and_shows_an_intact_trail(database: str) -> None:
+    clinician = app("admin")
+    assert "This page is for administrators." in [e.value for e in clinician.error]
+    admin = app("admin", user="ada")
+    assert not admin.exception
+    assert any("intact" in s.value for s in admin.success)
+    actions = admin.dataframe[1].value["Action"].tolist()
+    assert "access_denied" in actions
+    assert "sign_in" in actions
+
+
+def test_hostile_names_are_shown_as_text(database: str) -> None:
+    create_patient('<img src=x onerror=alert(1)> <b>Ann</b> & "Co"')
+    test = app("patients")
+    test.text_input(key="patient-search").input("<img").run()
+    shown = " ".join(m.value for m in test.markdown)
+    assert "\\<img src=x onerror=alert\\(1\\)\\>" in shown
+    assert not test.exception
+    assert date.today()  # the page ran to the end
