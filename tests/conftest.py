@@ -57,3 +57,14 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     finally:
         eng.dispose()
         pg.drop_database(url)
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """DATABASE_URL for the pages: an empty SQLite file with two signed-in accounts."""
+    from apps import make_accounts
+
+    url = f"sqlite:///{tmp_path / 'pages.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    make_accounts(url)
+    return url

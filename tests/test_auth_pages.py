@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_pages import PASSWORD, TOKENS, app, create_patient, database  # noqa: F401
 
+from apps import PASSWORD, app, create_patient
 from careplan import storage
 
 ROOT = Path(__file__).resolve().parent.parent

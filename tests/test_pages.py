@@ -2,114 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
-from pathlib import Path
-from typing import Any
+from datetime import date
 
-import pytest
-from streamlit.testing.v1 import AppTest
-
-from careplan import accounts, storage
+from apps import app, create_patient, fill, no_trouble
+from careplan import storage
 from factories import example_data
-
-ROOT = Path(__file__).resolve().parent.parent
-PAGE_FILES = {"patients": "1_Patients", "intake": "2_Intake", "care_plan": "3_Care_plan",
-              "export": "4_Export", "history": "5_History", "admin": "6_Admin"}
-
-
-PASSWORD = "correct horse battery staple"
-TOKENS: dict[str, str] = {}
-
-
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """An empty database with two accounts, each signed in once (tokens in TOKENS)."""
-    url = f"sqlite:///{tmp_path / 'pages.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    storage.upgrade(url)
-    engine = storage.make_engine(url)
-    now = datetime.now(UTC)
-    with storage.transaction(engine) as session:
-        accounts.add_user(session=session, username="ada", display_name="Ada Admin",
-                          role="admin", password=PASSWORD, by="setup", now=now)
-        accounts.add_user(session=session, username="rivera", display_name="Dr. A. Rivera",
-                          role="clinician", password=PASSWORD, by="ada", now=now)
-        for name in ("ada", "rivera"):
-            signed = accounts.sign_in(session=session, username=name, password=PASSWORD,
-                                      now=now)
-            assert signed is not None
-            TOKENS[name] = signed.token
-    engine.dispose()
-    return url
-
-
-def app(page: str | None = None, *, user: str | None = "rivera", **params: int) -> AppTest:
-    test = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    if user is not None:
-        test.session_state["auth_token"] = TOKENS[user]
-    for key, value in params.items():
-        test.query_params[key] = str(value)
-    if page:
-        test.switch_page(f"pages/{PAGE_FILES[page]}.py")
-    return test.run()
-
-
-def no_trouble(test: AppTest) -> None:
-    assert not test.exception, [e.value for e in test.exception]
-
-
-def create_patient(name: str = "Zoë Nguyễn") -> AppTest:
-    test = app("patients")
-    test.text_input(key="new-name").input(name)
-    test.date_input(key="new-born").set_value(date(1968, 3, 14))
-    test.button(key="FormSubmitter:new-patient-Create patient and start a visit").click()
-    return test.run()
-
-
-def flat(data: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
-    for key, value in data.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict):
-            yield from flat(value, f"{path}.")
-        else:
-            yield path, value
-
-
-def fill(test: AppTest, data: dict[str, Any]) -> AppTest:
-    """Answer every example field through its widget, as a clinician would."""
-    medications = data["history"].pop("medications")
-    for path, value in flat(data):
-        key = f"f:{path}"
-        if path == "patient.preferred_language":  # not on the form: English by default
-            continue
-        if isinstance(value, bool):
-            test.segmented_control(key=key).set_value("Yes" if value else "No").run()
-        elif path in ("patient.date_of_birth", "visit.date"):
-            test.date_input(key=key).set_value(date.fromisoformat(value)).run()
-        elif isinstance(value, list) and path in ("history.allergies",
-                                                  "history.prior_treatments"):
-            test.text_area(key=key).input("\n".join(value)).run()
-        elif isinstance(value, list):
-            test.multiselect(key=key).set_value(value).run()
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            test.number_input(key=key).set_value(value).run()
-        elif path in ("patient.sex", "history.onset", "history.pattern",
-                      "risk_factors.sleep_quality"):
-            test.selectbox(key=key).set_value(value).run()
-        elif path in ("visit.reason", "history.notes"):
-            test.text_area(key=key).input(value).run()
-        else:
-            test.text_input(key=key).input(value).run()
-        no_trouble(test)
-    for med in medications:
-        test.text_input(key="med-name").input(med["name"])
-        test.text_input(key="med-dose").input(med.get("dose", ""))
-        if "started" in med:
-            test.date_input(key="med-started").set_value(date.fromisoformat(med["started"]))
-        test.button(key="FormSubmitter:add-medication-Add medicine").click().run()
-        no_trouble(test)
-    return test
 
 
 def test_home_page_renders(database: str) -> None:
