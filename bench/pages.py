@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def run(median_ms: Any) -> list[str]:
     sys.path.insert(0, str(ROOT / "tests"))
     import browser  # the tests' server harness, reused for the cold start
+    from apps import TOKENS, make_accounts
     from careplan import demo, storage
 
     with tempfile.TemporaryDirectory() as folder:
@@ -29,7 +30,9 @@ def run(median_ms: Any) -> list[str]:
         engine = storage.make_engine(url)
         demo.seed(engine, today=date(2026, 11, 25))
         engine.dispose()
+        make_accounts(url)
         app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        app.session_state["auth_token"] = TOKENS["rivera"]
         app.query_params["patient"], app.query_params["visit"] = "1", "3"
         app.switch_page("pages/2_Intake.py")
         app.run()
