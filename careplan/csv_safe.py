@@ -24,8 +24,8 @@ def neutralise(value: object) -> object:
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     """A CSV document with every text cell neutralised."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)  # RFC 4180: CRLF rows, so CR or LF inside a cell gets quoted
     writer.writerow([neutralise(h) for h in header])
     for row in rows:
         writer.writerow([neutralise(cell) for cell in row])

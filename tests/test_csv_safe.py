@@ -28,6 +28,6 @@ def test_numbers_and_plain_text_are_untouched() -> None:
                 max_size=5))
 def test_no_text_cell_starts_with_a_trigger(rows: list[list[object]]) -> None:
     text = to_csv(["a", "b", "c", "d"], rows)
-    for row in csv.reader(io.StringIO(text)):
+    for row in csv.reader(io.StringIO(text, newline="")):
         for cell in row:
             assert not cell.lstrip(" ").startswith(TRIGGERS) or cell.lstrip("-").isdigit()
