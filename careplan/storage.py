@@ -216,16 +216,20 @@ def database_url() -> str:
 
 
 def make_engine(url: str | None = None, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
-    """An engine with the durability settings PHI needs on each backend."""
+    """An engine with the durability settings PHI needs on each backend.
+
+    ``hide_parameters`` keeps patient data out of error messages and logs.
+    """
     url = url or database_url()
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000},
+                               hide_parameters=True)
         _sqlite_pragmas(engine, busy_timeout_ms)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:

@@ -191,6 +191,8 @@ def test_a_from_empty_list_to_a_signed_plan_and_handout(
     assert "DRAFT" not in text
     assert browser.dialogs(page) == []
     assert browser.page_errors(page) == []
+    log = app_server.log_path.read_text(encoding="utf-8", errors="replace")
+    assert "Zoë" not in log  # no patient data in the application log
 
 
 def start_intake(page: Page, url: str) -> None:
