@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import http.client
 import tomllib
 from pathlib import Path
+
+import browser
+
+pytest_plugins = ["browser"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,3 +28,22 @@ def test_no_page_passes_html_through() -> None:
         source = path.read_text(encoding="utf-8")
         assert "unsafe_allow_html" not in source, path
         assert "st.html(" not in source, path
+
+
+def _handshake(server: browser.AppServer, origin: str) -> tuple[int, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        connection.request("GET", "/_stcore/stream", headers={
+            "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Origin": origin})
+        response = connection.getresponse()
+        return response.status, response.getheader("Access-Control-Allow-Origin") or ""
+    finally:
+        connection.close()
+
+
+def test_a_foreign_origin_cannot_open_the_websocket(app_server: browser.AppServer) -> None:
+    assert _handshake(app_server, app_server.url)[0] == 101
+    status, allowed = _handshake(app_server, "http://evil.example")
+    assert status == 403
+    assert allowed != "*"
