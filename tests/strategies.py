@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from hypothesis import strategies as st
@@ -121,9 +121,3 @@ def intakes(draw: st.DrawFn, **fixed: Any) -> dict[str, Any]:
         data.setdefault(section, {})[field] = value
     return data
 
-
-def _age_at(born: date, seen: date) -> int:
-    return seen.year - born.year - ((seen.month, seen.day) < (born.month, born.day))
-
-
-__all__ = ["TODAY", "intakes", "maybe", "timedelta"]
