@@ -1,5 +1,8 @@
 """The headless command: ``python -m careplan plan INTAKE.json [--json P] [--pdf P]``.
 
+Also ``fhir INTAKE.json`` (the plan as a FHIR R4 Bundle) and ``fhir-import
+RESPONSE.json`` (a FHIR QuestionnaireResponse back to an intake draft).
+
 Why it exists: the same intake must give the same plan through every door, and
 a script or an integration test needs one without a browser. Bad input exits 2
 with one line per problem naming the field; nothing is written then, and an
@@ -78,6 +81,20 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="date the plan is made (YYYY-MM-DD); defaults to today",
     )
+    fhir = commands.add_parser("fhir", help="build the plan and print it as a FHIR R4 Bundle")
+    fhir.add_argument("intake", type=Path, help="intake JSON (see shared/contract)")
+    fhir.add_argument("--bundle", type=Path, dest="bundle_out", help="write the Bundle here")
+    fhir.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        help="date the plan is made (YYYY-MM-DD); defaults to today",
+    )
+    fhir_import = commands.add_parser(
+        "fhir-import", help="read a FHIR QuestionnaireResponse back into an intake draft"
+    )
+    fhir_import.add_argument("response", type=Path, help="QuestionnaireResponse JSON")
+    fhir_import.add_argument("--json", type=Path, dest="json_out", help="write the draft here")
     demo = commands.add_parser("demo-data", help="add fictional demo patients to the database")
     demo.add_argument("--database-url", default=None, help="defaults to DATABASE_URL or SQLite")
     demo.add_argument("--if-empty", action="store_true", help="only when there are no patients")
@@ -222,6 +239,53 @@ def _plan_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _fhir_command(args: argparse.Namespace) -> int:
+    from careplan.fhir import bundle, to_json  # fhir.resources only when asked
+
+    today = args.today or date.today()
+    try:
+        raw = args.intake.read_bytes()
+    except OSError as exc:
+        print(f"{args.intake}: cannot read the file ({exc.strerror})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        intake = validate_intake(raw, today=today)
+    except IntakeError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    plan = build_plan(intake=intake, today=today)
+    text = to_json(bundle(intake=intake, plan=plan, review=None, signed_by=None, signed_on=None))
+    if args.bundle_out is None:
+        sys.stdout.write(text)
+    else:
+        write_atomically(args.bundle_out, text.encode("utf-8"))
+    return EXIT_OK
+
+
+def _fhir_import_command(args: argparse.Namespace) -> int:
+    from careplan.fhir import FhirImportError, import_response
+
+    try:
+        raw = args.response.read_bytes()
+    except OSError as exc:
+        print(f"{args.response}: cannot read the file ({exc.strerror})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        result = import_response(raw)
+    except FhirImportError as exc:
+        print(f"{args.response}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for item in result.unmapped:
+        print(f"unmapped: {item}", file=sys.stderr)
+    text = json.dumps(result.draft, ensure_ascii=False, indent=2) + "\n"
+    if args.json_out is None:
+        sys.stdout.write(text)
+    else:
+        write_atomically(args.json_out, text.encode("utf-8"))
+    return EXIT_OK
+
+
 def clinic_from_env() -> Clinic:
     """Clinic contact for the handout, set per deployment (CAREPLAN_CLINIC_NAME/PHONE/HOURS)."""
     default = Clinic()
@@ -242,6 +306,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _users_command(args)
         if args.command == "audit":
             return _audit_command(args)
+        if args.command == "fhir":
+            return _fhir_command(args)
+        if args.command == "fhir-import":
+            return _fhir_import_command(args)
         return _plan_command(args)
     except KeyboardInterrupt:
         return 130

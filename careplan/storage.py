@@ -60,6 +60,7 @@ from careplan.errors import (
     StorageError,
     StorageFullError,
 )
+from careplan.intake import Intake
 from careplan.plan import CarePlan
 from careplan.review import Review
 from careplan.validation import validate_intake
@@ -639,6 +640,7 @@ class StoredPlan:
     signed_by: str | None
     signed_at: datetime | None
     version: int
+    intake: Intake  # the validated intake this version was built from
 
 
 def save_plan(
@@ -740,8 +742,9 @@ def _stored(row: PlanVersion) -> StoredPlan:
             update={"signed_by": row.signed_by, "signed_on": row.signed_at.date()}
         )
     status: PlanStatus = "signed" if row.status == "signed" else "draft"
+    intake = Intake.model_validate_json(row.intake)
     return StoredPlan(row.id, row.visit_id, row.number, CarePlan.model_validate_json(row.proposed),
-                      review, status, row.signed_by, row.signed_at, row.version)
+                      review, status, row.signed_by, row.signed_at, row.version, intake)
 
 
 # ---------------------------------------------------------------- history

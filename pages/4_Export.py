@@ -1,4 +1,5 @@
-"""Export: the patient handout (also large print), the clinician summary and the plan JSON."""
+"""Export: the patient handout (also large print), the clinician summary, the plan JSON and
+the visit as a FHIR R4 Bundle."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import streamlit as st
 
 import ui
 from careplan import storage
+from careplan.fhir import bundle, to_json
 from careplan.pdf import clinician_pdf, patient_pdf
 
 ui.page("Export")
@@ -41,3 +43,12 @@ offer("Clinician summary (PDF)", clinician_pdf(current.plan, review=current.revi
       f"{stem}-summary.pdf", "application/pdf", "summary")
 offer("Plan (JSON)", current.plan.model_dump_json(indent=2), f"{stem}.json",
       "application/json", "json")
+
+# The bundle carries the intake this plan version was built from (stored with it).
+signed = current.status == "signed" and current.signed_at is not None
+offer("FHIR bundle (JSON)",
+      to_json(bundle(intake=current.intake, plan=current.plan, review=current.review,
+                     signed_by=current.signed_by if signed else None,
+                     signed_on=current.signed_at.date() if signed and current.signed_at
+                     else None)),
+      f"{stem}-fhir.json", "application/fhir+json", "fhir")

@@ -93,7 +93,7 @@ def test_full_path_to_a_signed_plan_and_exports(database: str) -> None:
     no_trouble(test)
     assert test.title[0].value == "Export"
     test.switch_page("pages/4_Export.py").run()
-    assert len(test.get("download_button")) == 4
+    assert len(test.get("download_button")) == 5
 
 
 def test_history_page_shows_visits(database: str) -> None:
