@@ -22,6 +22,7 @@ from pathlib import Path
 
 from careplan.engine import build_plan
 from careplan.errors import IntakeError, StorageError
+from careplan.intake import Intake
 from careplan.plan import CarePlan
 from careplan.report import Clinic
 from careplan.validation import validate_intake
@@ -208,18 +209,25 @@ def _demo_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _plan_command(args: argparse.Namespace) -> int:
-    today = args.today or date.today()
+def _read_intake(path: Path, *, today: date) -> Intake | None:
+    """The validated intake, or None after one line per problem on stderr."""
     try:
-        raw = args.intake.read_bytes()
+        raw = path.read_bytes()
     except OSError as exc:
-        print(f"{args.intake}: cannot read the file ({exc.strerror})", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        print(f"{path}: cannot read the file ({exc.strerror})", file=sys.stderr)
+        return None
     try:
-        intake = validate_intake(raw, today=today)
+        return validate_intake(raw, today=today)
     except IntakeError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
+        return None
+
+
+def _plan_command(args: argparse.Namespace) -> int:
+    today = args.today or date.today()
+    intake = _read_intake(args.intake, today=today)
+    if intake is None:
         return EXIT_BAD_INPUT
     plan = build_plan(intake=intake, today=today)
     text = plan_json(plan)
@@ -243,16 +251,8 @@ def _fhir_command(args: argparse.Namespace) -> int:
     from careplan.fhir import bundle, to_json  # fhir.resources only when asked
 
     today = args.today or date.today()
-    try:
-        raw = args.intake.read_bytes()
-    except OSError as exc:
-        print(f"{args.intake}: cannot read the file ({exc.strerror})", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    try:
-        intake = validate_intake(raw, today=today)
-    except IntakeError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+    intake = _read_intake(args.intake, today=today)
+    if intake is None:
         return EXIT_BAD_INPUT
     plan = build_plan(intake=intake, today=today)
     text = to_json(bundle(intake=intake, plan=plan, review=None, signed_by=None, signed_on=None))
