@@ -209,6 +209,14 @@ def _demo_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _emit(text: str, path: Path | None) -> None:
+    """Write ``text`` to ``path`` whole (temporary file, then rename), or to stdout."""
+    if path is None:
+        sys.stdout.write(text)
+    else:
+        write_atomically(path, text.encode("utf-8"))
+
+
 def _read_intake(path: Path, *, today: date) -> Intake | None:
     """The validated intake, or None after one line per problem on stderr."""
     try:
@@ -240,10 +248,7 @@ def _plan_command(args: argparse.Namespace) -> int:
             else patient_pdf(plan, clinic=clinic_from_env(), large_print=args.large_print)
         )
         write_atomically(args.pdf_out, pdf)
-    if args.json_out is None:
-        sys.stdout.write(text)
-    else:
-        write_atomically(args.json_out, text.encode("utf-8"))
+    _emit(text, args.json_out)
     return EXIT_OK
 
 
@@ -256,10 +261,7 @@ def _fhir_command(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     plan = build_plan(intake=intake, today=today)
     text = to_json(bundle(intake=intake, plan=plan, review=None, signed_by=None, signed_on=None))
-    if args.bundle_out is None:
-        sys.stdout.write(text)
-    else:
-        write_atomically(args.bundle_out, text.encode("utf-8"))
+    _emit(text, args.bundle_out)
     return EXIT_OK
 
 
@@ -279,10 +281,7 @@ def _fhir_import_command(args: argparse.Namespace) -> int:
     for item in result.unmapped:
         print(f"unmapped: {item}", file=sys.stderr)
     text = json.dumps(result.draft, ensure_ascii=False, indent=2) + "\n"
-    if args.json_out is None:
-        sys.stdout.write(text)
-    else:
-        write_atomically(args.json_out, text.encode("utf-8"))
+    _emit(text, args.json_out)
     return EXIT_OK
 
 

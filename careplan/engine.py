@@ -63,7 +63,8 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
     rules = rule_base or default_rule_base()
     meds = _review_medications(intake)
     scores = compute_scores(intake=intake, medications=meds)
-    facts = derive_facts(intake=intake, scores=scores, medications=meds)
+    screens = screens_not_done(intake)
+    facts = derive_facts(intake=intake, scores=scores, medications=meds, screens=screens)
 
     fired_alerts = [rule for rule in rules.alerts if evaluate(rule.when, facts.get) is True]
     fired_alerts.sort(key=lambda r: (SEVERITIES.index(r.severity or "routine"),
@@ -117,7 +118,7 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
         recommendations=tuple(_recommendation(rule, facts) for rule in kept),
         withheld=tuple(withheld),
         medications=_medication_lines(intake, meds),
-        screens_not_done=screens_not_done(intake),
+        screens_not_done=screens,
         affected_areas=tuple(intake.affected_areas or ()),
         follow_up=FollowUp(
             review_in_weeks=weeks, labs_to_consider=tuple(lab for lab in LABS if lab in labs)

@@ -15,7 +15,7 @@ from typing import Final, Literal
 
 from careplan import intake as model
 from careplan.medications import CLASSES, GENERICS, MedicationReview
-from careplan.scoring import Scores, screens_not_done
+from careplan.scoring import Scores
 
 Kind = Literal["bool", "number", "enum", "set"]
 FactValue = bool | int | float | str | frozenset[str] | None
@@ -202,7 +202,10 @@ class Facts:
         return None
 
 
-def derive_facts(*, intake: model.Intake, scores: Scores, medications: MedicationReview) -> Facts:
+def derive_facts(
+    *, intake: model.Intake, scores: Scores, medications: MedicationReview,
+    screens: tuple[str, ...],
+) -> Facts:
     """Every catalogue fact for one intake (second-stage facts are added by the engine)."""
     history, risks, areas = intake.history, intake.risk_factors, intake.affected_areas
     area_set = None if areas is None else frozenset(areas)
@@ -280,7 +283,7 @@ def derive_facts(*, intake: model.Intake, scores: Scores, medications: Medicatio
         else bool({"neck", "upper_back", "lower_back"} & area_set),
         "medication_list_taken": taken,
         "no_medication_list": not taken,
-        "screens_not_done": len(screens_not_done(intake)),
+        "screens_not_done": len(screens),
         "medications": frozenset(generics) if taken else None,
         "medication_classes": frozenset(classes) if taken else None,
         "unrecognised_medications": len(medications.unrecognised) if taken else None,

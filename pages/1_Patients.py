@@ -12,6 +12,16 @@ from careplan.errors import StorageError
 
 ui.page("Patients")
 
+
+def open_intake(patient: int, visit: int, action: str, *requests: str) -> None:
+    """After a visit was made: close its request ids, audit it and go to the intake."""
+    for name in requests:
+        ui.done(name)
+    ui.audit(action, patient=patient, detail=f"visit {visit}")
+    ui.choose(patient=patient, visit=visit)
+    ui.go("intake")
+
+
 st.title("Patients")
 query = st.text_input("Find a patient by name or MRN", key="patient-search",
                       placeholder="Type the start of a name, or an MRN")
@@ -51,10 +61,7 @@ if patient_id is not None:
                 visit = storage.start_visit(session=session, patient_id=patient_id,
                                             visit_date=ui.today(), clinician=ui.user(),
                                             by=ui.user(), request_id=ui.request_id("start"))
-            ui.done("start")
-            ui.audit("create_intake", patient=patient_id, detail=f"visit {visit}")
-            ui.choose(patient=patient_id, visit=visit)
-            ui.go("intake")
+            open_intake(patient_id, visit, "create_intake", "start")
         except StorageError as error:
             ui.show_storage_error(error)
 
@@ -80,10 +87,6 @@ if created:
                 visit = storage.start_visit(session=session, patient_id=new_id,
                                             visit_date=ui.today(), clinician=ui.user(),
                                             by=ui.user(), request_id=ui.request_id("first"))
-            ui.done("create")
-            ui.done("first")
-            ui.audit("create_patient", patient=new_id, detail=f"visit {visit}")
-            ui.choose(patient=new_id, visit=visit)
-            ui.go("intake")
+            open_intake(new_id, visit, "create_patient", "create", "first")
         except StorageError as error:
             ui.show_storage_error(error)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
@@ -58,3 +61,14 @@ def make_intake(
     merged = dict(changes or {})
     merged.update({key.replace("__", "."): value for key, value in overrides.items()})
     return validate_intake(apply(example_data(), merged, unset), today=today)
+
+
+def run_command(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """``python -m careplan ARGS`` as a real process, as a script or a clinic would run it."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("CAREPLAN_DEBUG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "careplan", *map(str, args)],
+        capture_output=True, text=True, encoding="utf-8", env=env, cwd=ROOT, timeout=60,
+        check=False,
+    )

@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +13,12 @@ from pypdf import PdfReader
 
 from careplan.plan import DOMAINS
 from factories import EXAMPLE_PATH, apply, example_data
+from factories import run_command as run
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden" / "plan.example.json"
 
 
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("CAREPLAN_DEBUG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "careplan", *map(str, args)],
-        capture_output=True, text=True, encoding="utf-8", env=env, cwd=ROOT, timeout=60,
-        check=False,
-    )
 
 
 def write(tmp_path: Path, data: Any, name: str = "intake.json") -> Path:

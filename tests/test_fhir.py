@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import types
 import typing
 from collections.abc import Iterator
@@ -42,6 +39,7 @@ from careplan.plan import CarePlan
 from careplan.review import AddedRecommendation, Decision, Review, shown_recommendations
 from careplan.validation import validate_intake
 from factories import EXAMPLE_PATH, TODAY, example_data, make_intake
+from factories import run_command as run
 from strategies import intakes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -503,14 +501,6 @@ def test_the_draft_is_not_validated_here() -> None:
 # ------------------------------------------------------------------ the command
 
 
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("CAREPLAN_DEBUG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "careplan", *map(str, args)],
-        capture_output=True, text=True, encoding="utf-8", env=env, cwd=ROOT, timeout=60,
-        check=False,
-    )
 
 
 def leftovers(folder: Path) -> list[str]:
