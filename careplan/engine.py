@@ -89,7 +89,7 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
             continue
         if holding and rule.hold_if_emergency:
             reason = f"held back until {', '.join(holding)} is assessed"
-            withheld.append(Withheld(id=rule.id, reason=reason))
+            withheld.append(Withheld(id=rule.id, reason=reason, by=tuple(holding)))
             continue
         kept.append(rule)
     kept.sort(key=lambda r: (DOMAINS.index(r.domain or "follow_up"), r.priority))

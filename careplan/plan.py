@@ -60,10 +60,15 @@ class Recommendation(_Frozen):
 
 
 class Withheld(_Frozen):
-    """A recommendation the rules matched but a safety gate held back."""
+    """An item the rules matched but a stricter item held back: shown to the clinician only.
+
+    ``by`` names the alert or item (or fixed handout text) that held it back, so the
+    clinician can see which rule won and undo the decision in review if it is wrong.
+    """
 
     id: str
     reason: str
+    by: tuple[str, ...] = ()
 
 
 class ScoreDetail(_Frozen):
