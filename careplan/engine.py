@@ -1,10 +1,12 @@
 """Build a care plan from an intake: pure, deterministic, red flags first.
 
 Order matters clinically: the alert rules run first on the intake facts; their
-outcome (any emergency or urgent alert) becomes a fact the recommendation rules
-may read, and an emergency with a physical cause holds back every
-recommendation marked ``hold_if_emergency`` (exercise, heat, stretching) until
-the patient is seen.
+outcome (any emergency or urgent alert, activity on hold) becomes a fact the
+recommendation rules may read. Then precedence (``careplan.rules.topics``):
+on every topic the strictest stance of any matched item wins and weaker items
+are withheld, so an alert that holds exercise holds back every exercise, heat
+and stretching item, and "do not take ibuprofen" is never printed beside
+"take the lowest dose".
 The clock is passed in (``today``) so the same intake always gives the same plan.
 """
 
@@ -33,6 +35,7 @@ from careplan.plan import (
 from careplan.plan import RuleBase as RuleBaseStamp
 from careplan.rules import LABS, Rule, RuleBase, load_rule_base
 from careplan.rules.conditions import evaluate, true_facts
+from careplan.rules.topics import Voice, resolve
 from careplan.scoring import compute_scores, flat_scores, score_details, screens_not_done
 
 ACUTE_WEEKS: Final = 4
@@ -71,7 +74,7 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
                                      TIMEFRAMES.index(r.timeframe or "routine")))
     emergency = any(r.severity == "emergency" for r in fired_alerts)
     urgent = any(r.severity == "urgent" for r in fired_alerts)
-    holding = [r.id for r in fired_alerts if r.holds_activity]
+    holding = [r.id for r in fired_alerts if ("activity", "hold") in r.speaks]
     weeks = review_interval_weeks(
         duration_weeks=intake.history.duration_weeks, escalated=emergency or urgent
     )
@@ -82,16 +85,17 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
         review_in_weeks=weeks,
     )
 
-    kept: list[Rule] = []
-    withheld: list[Withheld] = []
-    for rule in rules.recommendations:
-        if evaluate(rule.when, facts.get) is not True:
-            continue
-        if holding and rule.hold_if_emergency:
-            reason = f"held back until {', '.join(holding)} is assessed"
-            withheld.append(Withheld(id=rule.id, reason=reason, by=tuple(holding)))
-            continue
-        kept.append(rule)
+    matched = [rule for rule in rules.recommendations if evaluate(rule.when, facts.get) is True]
+    verdict = resolve(
+        [Voice(rule.id, rule.speaks) for rule in (*fired_alerts, *matched)], rules.texts,
+        rules.topics,
+    )
+    withheld = tuple(
+        _withheld(rule.id, verdict.held[rule.id], rules)
+        for rule in (*fired_alerts, *matched) if rule.id in verdict.held
+    )
+    fired_alerts = [rule for rule in fired_alerts if rule.id not in verdict.held]
+    kept = [rule for rule in matched if rule.id not in verdict.held]
     kept.sort(key=lambda r: (DOMAINS.index(r.domain or "follow_up"), r.priority))
 
     labs = {lab for rule in (*fired_alerts, *kept) for lab in rule.labs}
@@ -116,7 +120,7 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
         score_details=score_details(scores),
         alerts=tuple(_alert(rule, facts) for rule in fired_alerts),
         recommendations=tuple(_recommendation(rule, facts) for rule in kept),
-        withheld=tuple(withheld),
+        withheld=withheld,
         medications=_medication_lines(intake, meds),
         screens_not_done=screens,
         affected_areas=tuple(intake.affected_areas or ()),
@@ -124,6 +128,13 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
             review_in_weeks=weeks, labs_to_consider=tuple(lab for lab in LABS if lab in labs)
         ),
     )
+
+
+def _withheld(rule_id: str, held: tuple[str, str, tuple[str, ...]], rules: RuleBase) -> Withheld:
+    topic, stance, by = held
+    label = rules.topics[topic].label
+    reason = f"held back: on {label}, {', '.join(by)} says {stance.replace('_', ' ')}"
+    return Withheld(id=rule_id, reason=reason, by=by)
 
 
 def _review_medications(intake: Intake) -> MedicationReview:
@@ -169,6 +180,7 @@ def _alert(rule: Rule, facts: Facts) -> Alert:
         because=_because(rule, facts),
         source=rule.source,
         labs=rule.labs,
+        speaks=dict(rule.speaks),
     )
 
 
@@ -183,6 +195,7 @@ def _recommendation(rule: Rule, facts: Facts) -> Recommendation:
         source=rule.source,
         priority=rule.priority,
         labs=rule.labs,
+        speaks=dict(rule.speaks),
     )
 
 

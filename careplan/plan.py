@@ -43,6 +43,7 @@ class Alert(_Frozen):
     because: tuple[str, ...]
     source: str
     labs: tuple[str, ...] = ()
+    speaks: dict[str, str] = {}
 
 
 class Recommendation(_Frozen):
@@ -57,6 +58,7 @@ class Recommendation(_Frozen):
     source: str
     priority: int
     labs: tuple[str, ...] = ()
+    speaks: dict[str, str] = {}
 
 
 class Withheld(_Frozen):

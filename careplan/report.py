@@ -12,8 +12,10 @@ from datetime import date, timedelta
 from typing import Final, Literal
 
 from careplan.bodymap import LABELS
-from careplan.plan import CarePlan, Domain, Recommendation
+from careplan.engine import default_rule_base
+from careplan.plan import Alert, CarePlan, Domain, Recommendation
 from careplan.review import Review, shown_alerts, shown_recommendations, status_of
+from careplan.rules.topics import Speaks, Voice, resolve
 
 Audience = Literal["patient", "clinician"]
 Tone = Literal["body", "lead", "small", "muted", "strong"]
@@ -108,6 +110,7 @@ class Document:
     blocks: tuple[Block, ...]
     footer: str
     draft: bool
+    spoken: tuple[tuple[str, Speaks], ...] = ()  # printed statements with their stances
 
 
 PATIENT_HEADINGS: Final[dict[Domain, str]] = {
@@ -130,22 +133,6 @@ CLINICIAN_HEADINGS: Final[dict[Domain, str]] = {
     "follow_up": "Follow-up",
 }
 
-EMERGENCY_SIGNS: Final = (
-    "Chest pain, chest pressure or trouble breathing.",
-    "Dark urine, like tea or cola, with muscle pain.",
-    "Sudden, very bad weakness.",
-    "An arm or leg that is tight, swollen and very painful.",
-    "New numbness between your legs, or you cannot control your bladder or bowels.",
-)
-SAME_DAY_SIGNS: Final = (
-    "Fever or chills with muscle pain.",
-    "Swelling in one calf.",
-    "A new headache, jaw pain when you chew, or a change in how you see.",
-)
-NUMBERS: Final = (
-    "For an emergency, call 911. If you have thoughts of hurting yourself, "
-    "call or text 988 at any time."
-)
 NEVER_STOP: Final = "Do not stop a prescribed medicine without asking us first."
 HELD_FOR_ALERT: Final = "Some advice is on hold until a doctor checks you. We will add it after."
 
@@ -167,34 +154,41 @@ def _score(value: float | int | bool | str | None) -> str:
     return str(value).replace("_", " ")
 
 
-def _key_messages(plan: CarePlan, recs: tuple[Recommendation, ...], held: bool) -> tuple[str, ...]:
-    messages: list[str] = []
-    if any(a.severity == "emergency" for a in plan.alerts):
-        messages.append("First, get the care in the 'Get help now' box on page 1.")
-    elif plan.alerts:
-        messages.append("Some of what you told us needs a check soon. See the box on page 1.")
-    messages.append("Your pain is real. Most muscle pain gets better with the right steps.")
-    if not held:
-        messages.append("Moving is safe and helps. Start small and build up a little each week.")
-    if any(r.domain in ("sleep", "stress") for r in recs):
-        messages.append("Better sleep and less stress can ease your pain.")
-    if plan.medications:
-        messages.append("Keep taking your medicines as prescribed. Ask us before you change one.")
-    when = _weeks(plan.follow_up.review_in_weeks)
-    messages.append(f"Come back in {when} so we can see how you are.")
-    return tuple(messages[:5])
+Said = tuple[str, Speaks]  # a printed statement and the stances it takes
 
 
-def _flare_plan(recs: tuple[Recommendation, ...], held: bool) -> tuple[str, ...]:
-    steps = ["A flare is a few days of worse pain. It is common, and it passes."]
-    steps.append("Cut back a little, but keep moving." if not held
-                 else "Rest for now, and follow the box on page 1.")
-    if not held:
-        steps.append("Use a warm pack or a warm shower for 15 to 20 minutes.")
-    steps.append("Do slow breathing or your relaxation for 10 minutes.")
-    steps.append("Call us if it does not get better in a week.")
-    steps.append("Get help now if you have any sign in the box on page 1.")
-    return tuple(steps)
+def _fixed_lines(
+    plan: CarePlan, alerts: tuple[Alert, ...], recs: tuple[Recommendation, ...]
+) -> dict[str, tuple[Said, ...]]:
+    """The fixed handout lines that agree with what this handout prints, by place.
+
+    Precedence runs again on the printed items only (after review), so a line
+    such as "Moving is safe" or "it passes" never sits beside an item, kept by
+    the clinician, that holds exercise or names an emergency.
+    """
+    rules = default_rule_base()
+    items: tuple[Alert | Recommendation, ...] = (*alerts, *recs)
+    voices = [Voice(item.id, tuple(sorted(item.speaks.items()))) for item in items]
+    allowed = set(resolve(voices, rules.texts, rules.topics).lines)
+    emergency = any(a.severity == "emergency" for a in alerts)
+    wanted = {
+        "KEY-EMERGENCY": emergency,
+        "KEY-CHECK-SOON": bool(alerts) and not emergency,
+        "KEY-SLEEP-STRESS": any(r.domain in ("sleep", "stress") for r in recs),
+        "KEY-KEEP-TAKING": bool(plan.medications),
+    }
+    values = {"weeks": _weeks(plan.follow_up.review_in_weeks)}
+    lines: dict[str, list[Said]] = {}
+    for text in rules.texts:
+        if text.id in allowed and wanted.get(text.id, True):
+            line = text.text.format_map(values) if "{" in text.text else text.text
+            lines.setdefault(text.where, []).append((line, text.speaks))
+    lines["key"] = lines.get("key", [])[:5]  # 3 to 5 key messages (plain-language guidance)
+    return {where: tuple(found) for where, found in lines.items()}
+
+
+def _say(lines: dict[str, tuple[Said, ...]], where: str) -> tuple[str, ...]:
+    return tuple(text for text, _ in lines.get(where, ()))
 
 
 def patient_handout(
@@ -205,6 +199,7 @@ def patient_handout(
     recs = shown_recommendations(plan, review)
     alerts = shown_alerts(plan, review)
     held = bool(plan.withheld)
+    lines = _fixed_lines(plan, alerts, recs)
     draft = review is None or not review.signed
     blocks: list[Block] = [
         Table(
@@ -220,12 +215,12 @@ def patient_handout(
         HelpBox(
             title="Get help now if...",
             own_warnings=tuple(a.patient_text for a in alerts),
-            emergency=EMERGENCY_SIGNS,
-            same_day=SAME_DAY_SIGNS,
-            numbers=NUMBERS,
+            emergency=_say(lines, "help_emergency"),
+            same_day=_say(lines, "help_same_day"),
+            numbers=" ".join(_say(lines, "help_numbers")),
         ),
         Heading("The most important things"),
-        KeyMessages(_key_messages(plan, recs, held)),
+        KeyMessages(_say(lines, "key")),
     ]
     areas = plan.affected_areas
     if areas:
@@ -252,7 +247,7 @@ def patient_handout(
             blocks.append(Paragraph(HELD_FOR_ALERT, "muted"))
     blocks += [
         Heading("If your pain flares up"),
-        Bullets(_flare_plan(recs, held)),
+        Bullets(_say(lines, "flare")),
         Heading("Your questions"),
         Paragraph("Write down what you want to ask at your next visit."),
         WriteLines(4),
@@ -260,6 +255,10 @@ def patient_handout(
     status = "DRAFT, not yet reviewed by your clinician" if draft else (
         f"Reviewed by {review.signed_by}" if review and review.signed_by else "Reviewed"
     )
+    printed: tuple[Alert | Recommendation, ...] = (*alerts, *recs)
+    spoken = tuple(
+        (item.patient_text, tuple(sorted(item.speaks.items()))) for item in printed
+    ) + tuple(said for found in lines.values() for said in found)
     return Document(
         audience="patient",
         title="Your care plan for muscle pain",
@@ -269,6 +268,7 @@ def patient_handout(
         blocks=tuple(blocks),
         footer=f"{status} · {plan.patient.name} · Plan of {_date(plan.visit.date)}",
         draft=draft,
+        spoken=spoken,
     )
 
 

@@ -24,7 +24,7 @@ source = "{source}"
 
 def rule_text(
     when: str = '["ge", "pain_now", 5]',
-    patient: str = "Keep moving every day.",
+    patient: str = "Write down your pain score each day.",
     source: str = "NICE NG59 (2016)",
     extra: str = "",
 ) -> dict[str, str]:
@@ -115,3 +115,66 @@ def test_shipped_rule_base_uses_only_catalogue_facts_and_known_operators() -> No
         "rest", "physical_therapy", "medication_review", "sleep", "nutrition", "stress",
         "follow_up",
     }
+
+
+def _with_speaks(speaks: str, patient: str, *, alert: bool = False) -> dict[str, str]:
+    text = rule_text(patient=patient)["test.toml"].replace(
+        'title = "A test rule"', f'title = "A test rule"\nspeaks = {speaks}'
+    )
+    if alert:
+        text = text.replace('domain = "rest"', 'severity = "urgent"\ntimeframe = "within_days"')
+    return {"test.toml": text}
+
+
+def test_a_rule_declares_the_topics_its_text_speaks_of() -> None:
+    with pytest.raises(RuleBaseError, match=r"speaks of .activity.*does not declare it"):
+        load_rule_base(rule_text(patient="Walk for 10 minutes. Exercise helps."))
+    with pytest.raises(RuleBaseError, match="speaks of 'nsaid'"):
+        load_rule_base(rule_text(patient="Take ibuprofen (Advil) with food."))
+    with pytest.raises(RuleBaseError, match="speaks of 'urine'"):
+        load_rule_base(rule_text(patient="Call us if your urine turns dark."))
+    base = load_rule_base(_with_speaks('{ activity = "progress" }', "Walk for 10 minutes a day."))
+    assert base.rules[0].speaks == (("activity", "progress"),)
+
+
+@pytest.mark.parametrize(
+    ("speaks", "message"),
+    [
+        ('{ activty = "hold" }', "unknown topic 'activty'"),
+        ('{ activity = "stop" }', "'stop' is not a stance of 'activity'"),
+        ('{ nsaid = "maybe" }', "'maybe' is not a stance of 'nsaid'"),
+    ],
+)
+def test_unknown_topics_and_stances_fail_at_load(speaks: str, message: str) -> None:
+    with pytest.raises(RuleBaseError, match=message):
+        load_rule_base(_with_speaks(speaks, "Write down your pain score each day."))
+
+
+def test_urgent_and_emergency_alerts_declare_a_serious_outlook() -> None:
+    with pytest.raises(RuleBaseError, match="must declare outlook = 'serious'"):
+        load_rule_base(_with_speaks("{}", "See a doctor in the next few days.", alert=True))
+    base = load_rule_base(
+        _with_speaks('{ outlook = "serious" }', "See a doctor in the next few days.", alert=True)
+    )
+    assert base.rules[0].is_alert
+
+
+def test_fixed_handout_lines_are_checked_like_rule_text() -> None:
+    bad = '''
+[[text]]
+id = "KEY-TEST"
+where = "key"
+role = "follower"
+text = "Exercise is safe."
+'''
+    with pytest.raises(RuleBaseError, match=r"handout.toml: text KEY-TEST: .*activity"):
+        load_rule_base(rule_text(), handout=bad)
+    with pytest.raises(RuleBaseError, match=r"\[.some.\] are not stances of the topic"):
+        load_rule_base(rule_text(), topics='''
+[[topic]]
+id = "alcohol"
+label = "alcohol"
+stances = ["none", "limit"]
+urgent = ["some"]
+words = ['alcohol']
+''', handout="")

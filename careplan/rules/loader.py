@@ -1,9 +1,12 @@
 """Load the rule files and refuse anything the engine could silently ignore.
 
-Each ``*.toml`` file beside this module holds ``[[rule]]`` tables. The loader
-checks ids, facts, operators, values, ``because`` references, lab names,
-sources (guideline and year) and the patient-text safety rules, so a broken
-rule fails at start-up instead of never firing in clinic.
+Each ``*.toml`` file beside this module holds ``[[rule]]`` tables, except
+``topics.toml`` (the closed vocabulary of topics and stances) and
+``handout.toml`` (the fixed lines of the handout). The loader checks ids,
+facts, operators, values, ``because`` references, lab names, sources
+(guideline and year), the topics and stances each text declares (and that its
+words declare no more) and the patient-text safety rules, so a broken rule
+fails at start-up instead of never firing, or contradicting another, in clinic.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Annotated, Any, Final
@@ -21,8 +25,17 @@ from careplan.errors import RuleBaseError
 from careplan.facts import CATALOGUE, SECOND_STAGE
 from careplan.plan import Domain, Severity, Timeframe
 from careplan.rules.conditions import Condition, compile_condition, facts_read
+from careplan.rules.topics import (
+    FixedText,
+    Speaks,
+    Topic,
+    check_speaks,
+    default_topics,
+    load_fixed_texts,
+    load_topics,
+)
 
-RULEBASE_VERSION: Final = "2026.11.1"
+RULEBASE_VERSION: Final = "2026.11.2"
 
 LABS: Final[tuple[str, ...]] = (
     "CK",
@@ -59,6 +72,7 @@ _STOP_MEDICINE = re.compile(
     re.IGNORECASE,
 )
 _ALLOWED_STOP = re.compile(r"\b(do not|don't|never)\s+stop\b", re.IGNORECASE)
+_VOCABULARY_FILES: Final = frozenset({"topics.toml", "handout.toml"})
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3)]
@@ -79,8 +93,7 @@ class _RuleFile(BaseModel):
     domain: Domain | None = None
     priority: Annotated[int, Field(ge=1, le=3)] = 2
     labs: list[str] = []
-    hold_if_emergency: bool = False
-    holds_activity: bool = True
+    speaks: dict[str, str] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +112,7 @@ class Rule:
     domain: Domain | None
     priority: int
     labs: tuple[str, ...]
-    hold_if_emergency: bool
-    holds_activity: bool
+    speaks: Speaks
     file: str
 
     @property
@@ -118,6 +130,8 @@ class RuleBase:
     rules: tuple[Rule, ...]
     version: str
     digest: str
+    topics: Mapping[str, Topic]
+    texts: tuple[FixedText, ...]
 
     @property
     def alerts(self) -> tuple[Rule, ...]:
@@ -134,7 +148,9 @@ class RuleBase:
         raise KeyError(rule_id)
 
 
-def parse_rule(raw: dict[str, Any], *, file: str) -> Rule:
+def parse_rule(
+    raw: dict[str, Any], *, file: str, topics: Mapping[str, Topic] | None = None
+) -> Rule:
     """Check one ``[[rule]]`` table; raise ``RuleBaseError`` naming the file and rule."""
     where = f"{file}: rule {raw.get('id', '?')}"
     try:
@@ -160,6 +176,12 @@ def parse_rule(raw: dict[str, Any], *, file: str) -> Rule:
     if _STOP_MEDICINE.search(_ALLOWED_STOP.sub("", spec.patient_text)):
         raise RuleBaseError(f"{where}: patient text must not tell anyone to stop a medicine")
     _check_placeholders(spec.patient_text, where=where)
+    speaks = check_speaks(
+        spec.speaks, text=spec.patient_text, where=where,
+        topics=default_topics() if topics is None else topics,
+    )
+    if spec.severity in ("emergency", "urgent") and ("outlook", "serious") not in speaks:
+        raise RuleBaseError(f"{where}: an {spec.severity} alert must declare outlook = 'serious'")
     return Rule(
         id=spec.id,
         title=spec.title,
@@ -173,8 +195,7 @@ def parse_rule(raw: dict[str, Any], *, file: str) -> Rule:
         domain=spec.domain,
         priority=spec.priority,
         labs=tuple(spec.labs),
-        hold_if_emergency=spec.hold_if_emergency,
-        holds_activity=spec.severity == "emergency" and spec.holds_activity,
+        speaks=speaks,
         file=file,
     )
 
@@ -194,17 +215,34 @@ def _check_placeholders(text: str, *, where: str) -> None:
             raise RuleBaseError(f"{where}: placeholder {{{name}}} is not a number fact")
 
 
-def load_rule_base(texts: dict[str, str] | None = None) -> RuleBase:
-    """Load and check every rule file (or the given ``{name: toml text}`` for tests)."""
+def _shipped(name: str) -> str:
+    return resources.files("careplan.rules").joinpath(name).read_text(encoding="utf-8")
+
+
+def load_rule_base(
+    texts: dict[str, str] | None = None, *, topics: str | None = None,
+    handout: str | None = None,
+) -> RuleBase:
+    """Load and check every rule file (or the given ``{name: toml text}`` for tests).
+
+    ``topics`` and ``handout`` are the TOML texts of the topic vocabulary and the
+    fixed handout lines; the shipped files when not given.
+    """
     if texts is None:
         folder = resources.files("careplan.rules")
         texts = {
             entry.name: entry.read_text(encoding="utf-8")
             for entry in sorted(folder.iterdir(), key=lambda e: e.name)
-            if entry.name.endswith(".toml")
+            if entry.name.endswith(".toml") and entry.name not in _VOCABULARY_FILES
         }
+    topics_text = _shipped("topics.toml") if topics is None else topics
+    handout_text = _shipped("handout.toml") if handout is None else handout
+    vocabulary = load_topics(topics_text)
+    fixed = load_fixed_texts(handout_text, topics=vocabulary)
     rules: list[Rule] = []
     digest = hashlib.sha256(RULEBASE_VERSION.encode())
+    for name, text in (("topics.toml", topics_text), ("handout.toml", handout_text)):
+        digest.update(name.encode() + b"\0" + text.encode())
     for name in sorted(texts):
         digest.update(name.encode() + b"\0" + texts[name].encode())
         try:
@@ -214,12 +252,16 @@ def load_rule_base(texts: dict[str, str] | None = None) -> RuleBase:
         unknown = set(document) - {"rule"}
         if unknown:
             raise RuleBaseError(f"{name}: unknown top-level keys {sorted(unknown)}")
-        rules.extend(parse_rule(raw, file=name) for raw in document.get("rule", []))
-    seen: set[str] = set()
+        rules.extend(
+            parse_rule(raw, file=name, topics=vocabulary) for raw in document.get("rule", [])
+        )
+    seen: set[str] = {t.id for t in fixed}
     for rule in rules:
         if rule.id in seen:
             raise RuleBaseError(f"{rule.file}: duplicate rule id {rule.id}")
         seen.add(rule.id)
     if not rules:
         raise RuleBaseError("no rules found")
-    return RuleBase(tuple(rules), RULEBASE_VERSION, digest.hexdigest()[:16])
+    return RuleBase(
+        tuple(rules), RULEBASE_VERSION, digest.hexdigest()[:16], vocabulary, fixed
+    )

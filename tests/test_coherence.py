@@ -1,0 +1,177 @@
+"""One message per topic: no handout says two things about one topic.
+
+The property runs over thousands of generated intakes (COHERENCE_EXAMPLES, 2,000
+by default) and checks the printed handout itself, not the engine's bookkeeping:
+every printed statement that speaks of a topic (by the topic's own words) must
+declare it, all printed statements hold one stance per topic, and no reassurance
+prints beside an urgent or emergency stance on the same topic. The named
+scenarios are the contradictions a clinical review found in real output.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+
+from careplan.engine import build_plan, default_rule_base
+from careplan.plan import CarePlan
+from careplan.report import (
+    Checklist,
+    Document,
+    HelpBox,
+    KeyMessages,
+    patient_handout,
+    patient_words,
+)
+from careplan.rules.topics import Speaks
+from careplan.validation import validate_intake
+from factories import TODAY, make_intake
+from strategies import intakes
+
+EXAMPLES = int(os.environ.get("COHERENCE_EXAMPLES", "2000"))
+
+
+def printed_statements(document: Document) -> list[str]:
+    """The rule and fixed lines the patient reads (user-typed medicine names excluded)."""
+    lines: list[str] = []
+    for block in document.blocks:
+        if isinstance(block, HelpBox):
+            lines += [*block.own_warnings, *block.emergency, *block.same_day, block.numbers]
+        elif isinstance(block, KeyMessages | Checklist):
+            lines += block.items
+    return lines
+
+
+def stances_by_topic(spoken: tuple[tuple[str, Speaks], ...]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for _, speaks in spoken:
+        for topic, stance in speaks:
+            found.setdefault(topic, set()).add(stance)
+    return found
+
+
+def assert_coherent(document: Document) -> None:
+    topics = default_rule_base().topics
+    declared = {text: dict(speaks) for text, speaks in document.spoken}
+    for line in printed_statements(document):
+        assert line in declared or "{" in line, f"printed but not accounted for: {line!r}"
+        for topic in topics.values():
+            if topic.mentioned_in(line):
+                assert topic.id in declared.get(line, {}), f"{line!r} speaks of {topic.id}"
+    for topic, stances in stances_by_topic(document.spoken).items():
+        assert len(stances) == 1, f"two stances on {topic}: {sorted(stances)}"
+        assert not (stances & topics[topic].urgent and stances & topics[topic].reassure)
+
+
+@settings(max_examples=EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(intakes())
+def test_no_handout_holds_two_stances_on_one_topic(data: dict[str, Any]) -> None:
+    plan = build_plan(intake=validate_intake(data, today=TODAY), today=TODAY)
+    assert_coherent(patient_handout(plan))
+    # The engine's own view agrees: what it shows holds one stance per topic too.
+    shown = tuple(
+        (item.patient_text, tuple(sorted(item.speaks.items())))
+        for item in (*plan.alerts, *plan.recommendations)
+    )
+    assert all(len(s) == 1 for s in stances_by_topic(shown).values())
+
+
+# ---------------------------------------------------------------- the review's examples
+
+
+def plan_for(changes: dict[str, Any]) -> CarePlan:
+    return build_plan(intake=make_intake(changes), today=TODAY)
+
+
+def shown(plan: CarePlan) -> set[str]:
+    return {a.id for a in plan.alerts} | {r.id for r in plan.recommendations}
+
+
+def held_by(plan: CarePlan, rule_id: str) -> tuple[str, ...]:
+    return next(w.by for w in plan.withheld if w.id == rule_id)
+
+
+def handout_text(plan: CarePlan) -> str:
+    return patient_words(patient_handout(plan))
+
+
+def test_warfarin_with_kidney_disease_is_told_one_thing_about_ibuprofen() -> None:
+    plan = plan_for({
+        "history.conditions": ["chronic_kidney_disease", "hypertension"],
+        "history.medications": [{"name": "warfarin", "dose": "5 mg daily"}],
+    })
+    assert {"MED-NSAID-BLEEDING", "MED-NSAID-KIDNEY"} <= shown(plan)
+    assert "MED-NSAID-CV" not in shown(plan)
+    assert set(held_by(plan, "MED-NSAID-CV")) >= {"MED-NSAID-BLEEDING", "MED-NSAID-KIDNEY"}
+    text = handout_text(plan)
+    assert "lowest dose" not in text
+    assert_coherent(patient_handout(plan))
+
+
+def test_hypertension_on_an_ace_inhibitor_and_a_diuretic() -> None:
+    plan = plan_for({"history.medications": [
+        {"name": "lisinopril", "dose": "20 mg daily"},
+        {"name": "hydrochlorothiazide", "dose": "25 mg daily"},
+    ]})
+    assert "MED-NSAID-KIDNEY" in shown(plan)
+    assert held_by(plan, "MED-NSAID-CV") == ("MED-NSAID-KIDNEY",)
+    assert "If you use them" not in handout_text(plan)
+
+
+def test_pregnant_at_32_weeks_is_not_told_nsaids_are_fine() -> None:
+    plan = plan_for({"risk_factors.pregnant": True, "risk_factors.pregnancy_weeks": 32})
+    assert "MED-NSAID-PREGNANCY" in shown(plan)
+    assert "MED-NSAID-CV" not in shown(plan)
+    assert "lowest dose" not in handout_text(plan)
+
+
+def test_statin_with_dark_urine_gets_one_message() -> None:
+    plan = plan_for({"red_flags.dark_urine": True})
+    assert plan.alerts[0].id == "RF-RHABDO"
+    assert "MED-STATIN-SAMS" not in shown(plan)
+    assert "RF-RHABDO" in held_by(plan, "MED-STATIN-SAMS")
+    text = handout_text(plan)
+    for reassurance in ("not the cause", "not damage to your muscles", "it passes",
+                        "Most muscle pain gets better", "Moving is safe", "Call us if your urine"):
+        assert reassurance not in text, reassurance
+    assert "Rest for now" in text
+    assert_coherent(patient_handout(plan))
+
+
+def test_fibromyalgia_reassurance_is_held_beside_an_emergency() -> None:
+    changes = {"affected_areas": ["neck", "upper_back", "lower_back", "shoulder_left",
+                                  "shoulder_right", "hip_left", "hip_right", "upper_leg_left"],
+               "symptom_severity.fatigue": 3, "symptom_severity.waking_unrefreshed": 3}
+    calm = plan_for(changes)
+    assert "FU-FIBROMYALGIA" in shown(calm)
+    urgent = plan_for({**changes, "red_flags.chest_pain_or_breathlessness": True})
+    assert "FU-FIBROMYALGIA" not in shown(urgent)
+    assert "RF-CARDIAC" in held_by(urgent, "FU-FIBROMYALGIA")
+
+
+def test_alcohol_limit_is_not_printed_beside_do_not_drink() -> None:
+    plan = plan_for({
+        "risk_factors.alcohol_units_per_week": 20,
+        "history.medications": [{"name": "oxycodone", "dose": "5 mg"},
+                                {"name": "diazepam", "dose": "5 mg"}],
+    })
+    assert "MED-OPIOID-SEDATIVE" in shown(plan)
+    assert held_by(plan, "NUT-ALCOHOL") == ("MED-OPIOID-SEDATIVE",)
+
+
+def test_the_more_urgent_of_two_alerts_on_one_presentation_wins() -> None:
+    plan = plan_for({"red_flags.severe_weakness": True})  # on atorvastatin
+    assert "RF-RHABDO" in shown(plan)
+    assert "RF-WEAKNESS" not in shown(plan)
+    assert held_by(plan, "RF-WEAKNESS") == ("RF-RHABDO",)
+
+
+def test_dark_urine_is_an_emergency_room_instruction_everywhere() -> None:
+    base = default_rule_base()
+    for rule in base.rules:
+        if "urine" in rule.patient_text.lower():
+            assert dict(rule.speaks).get("urine") == "emergency", rule.id
+            assert "emergency room" in rule.patient_text or "911" in rule.patient_text, rule.id
