@@ -111,6 +111,8 @@ CATALOGUE: Final[dict[str, FactSpec]] = {
     "medication_list_taken": _b("medication list taken"),
     "no_medication_list": _b("no medication list taken"),
     "screens_not_done": _n("{value} screen(s) not done"),
+    "red_flags_not_asked": _n("{value} red-flag question(s) not asked"),
+    "no_red_flags_asked": _b("no red-flag question asked"),
     "medications": FactSpec("set", "taking {value}", tuple(sorted(GENERICS))),
     "medication_classes": FactSpec("set", "taking {value}", CLASSES),
     "unrecognised_medications": _n("{value} medication name(s) not recognised"),
@@ -229,6 +231,7 @@ def derive_facts(
         if "simvastatin" in match.generics and entry is not None and entry.started is not None:
             simva_weeks = _weeks(entry.started, intake.visit.date)
     taken = history.medications is not None
+    unasked = sum(1 for name in model.RED_FLAGS if getattr(intake.red_flags, name) is None)
     values: dict[str, FactValue] = {
         "age": intake.age,
         "sex": intake.patient.sex,
@@ -284,6 +287,8 @@ def derive_facts(
         "medication_list_taken": taken,
         "no_medication_list": not taken,
         "screens_not_done": len(screens),
+        "red_flags_not_asked": unasked,
+        "no_red_flags_asked": unasked == len(model.RED_FLAGS),
         "medications": frozenset(generics) if taken else None,
         "medication_classes": frozenset(classes) if taken else None,
         "unrecognised_medications": len(medications.unrecognised) if taken else None,
