@@ -1785,8 +1785,8 @@ _DISPLAY: Final[dict[tuple[str, ...], str]] = {
 # (rapidfuzz ratio, 0-100) of at least _FUZZY_CUTOFF, and no other known word
 # for a different drug within _FUZZY_MARGIN of it or as few edits away (so
 # "clorazepam" is not guessed between lorazepam and clonazepam, nor "nioral"
-# between Neoral and Nizoral). Only words that are part of a
-# known name are targets, and the corrected name must still be a known one.
+# between Neoral and Nizoral). Only words of known names are targets, and
+# the corrected name must still be a known one.
 # --------------------------------------------------------------------------
 
 _FUZZY_MIN_LENGTH: Final[int] = 5
