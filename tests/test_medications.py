@@ -2,16 +2,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from careplan.engine import build_plan
 from careplan.medications import (
     CLASS_LABELS,
     CLASSES,
     GENERICS,
     MedClass,
     MedicationMatch,
+    MedicationReview,
     identify,
     normalise_name,
     review,
 )
+from careplan.pdf import clinician_pdf
+from careplan.report import Table, clinician_summary, medication_reading
+from factories import TODAY, make_intake
+from pdf_helpers import flat, text_of
 
 
 def _match(name: str, dose: str | None = None) -> MedicationMatch:
@@ -213,6 +219,81 @@ BRANDS: list[tuple[str, tuple[str, ...], MedClass]] = [
     ("Clexane", ("enoxaparin",), "anticoagulant"),
     ("Lustral", ("sertraline",), "ssri_snri"),
     ("Seroxat", ("paroxetine",), "ssri_snri"),
+    # Antifungal (levothyroxine and metformin brands: see test_known_without_a_class)
+    ("Diflucan", ("fluconazole",), "cyp3a4_pgp_inhibitor"),
+    # Methotrexate and retinoids
+    ("Trexall", ("methotrexate",), "methotrexate"),
+    ("Otrexup", ("methotrexate",), "methotrexate"),
+    ("Rasuvo", ("methotrexate",), "methotrexate"),
+    ("Soriatane", ("acitretin",), "retinoid"),
+    ("Absorica", ("isotretinoin",), "retinoid"),
+    # Serotonergic drugs, MAOIs, triptans
+    ("Lithobid", ("lithium",), "serotonergic"),
+    ("Zyvox", ("linezolid",), "serotonergic"),
+    ("Imitrex", ("sumatriptan",), "triptan"),
+    ("Maxalt", ("rizatriptan",), "triptan"),
+    ("Maxalt-MLT", ("rizatriptan",), "triptan"),
+    ("Zomig", ("zolmitriptan",), "triptan"),
+    ("Relpax", ("eletriptan",), "triptan"),
+    ("Amerge", ("naratriptan",), "triptan"),
+    ("Axert", ("almotriptan",), "triptan"),
+    ("Frova", ("frovatriptan",), "triptan"),
+    ("Treximet", ("naproxen", "sumatriptan"), "triptan"),
+    ("Remeron", ("mirtazapine",), "serotonergic"),
+    ("Desyrel", ("trazodone",), "antidepressant"),
+    ("Wellbutrin", ("bupropion",), "antidepressant"),
+    ("BuSpar", ("buspirone",), "serotonergic"),
+    ("Nardil", ("phenelzine",), "maoi"),
+    ("Parnate", ("tranylcypromine",), "maoi"),
+    ("Marplan", ("isocarboxazid",), "maoi"),
+    ("Azilect", ("rasagiline",), "maoi"),
+    ("Eldepryl", ("selegiline",), "maoi"),
+    ("Delsym", ("dextromethorphan",), "serotonergic"),
+    ("Demerol", ("meperidine",), "serotonergic"),
+    ("Dolophine", ("methadone",), "serotonergic"),
+    ("Nucynta", ("tapentadol",), "serotonergic"),
+    ("St John's wort", ("st john's wort",), "serotonergic"),
+    ("St. Johns Wort 300 mg", ("st john's wort",), "serotonergic"),
+    ("methylene blue", ("methylene blue",), "serotonergic"),
+    # Antiepileptics
+    ("Depakote", ("divalproex",), "valproate"),
+    ("Depakote ER", ("divalproex",), "valproate"),
+    ("Depakene", ("valproic acid",), "valproate"),
+    ("Epilim", ("valproic acid",), "valproate"),
+    ("Tegretol", ("carbamazepine",), "antiepileptic"),
+    ("Lamictal", ("lamotrigine",), "antiepileptic"),
+    ("Topamax", ("topiramate",), "antiepileptic"),
+    ("Keppra", ("levetiracetam",), "antiepileptic"),
+    ("Dilantin", ("phenytoin",), "antiepileptic"),
+    ("Trileptal", ("oxcarbazepine",), "antiepileptic"),
+    ("Vimpat", ("lacosamide",), "antiepileptic"),
+    # Sedating antihistamines, sleep aids and other anticholinergics
+    ("Benadryl", ("diphenhydramine",), "antihistamine_sedating"),
+    ("Unisom", ("doxylamine",), "antihistamine_sedating"),
+    ("Unisom SleepGels", ("diphenhydramine",), "antihistamine_sedating"),
+    ("ZzzQuil", ("diphenhydramine",), "antihistamine_sedating"),
+    ("Chlor-Trimeton", ("chlorpheniramine",), "antihistamine_sedating"),
+    ("Piriton", ("chlorpheniramine",), "antihistamine_sedating"),
+    ("Atarax", ("hydroxyzine",), "antihistamine_sedating"),
+    ("Vistaril", ("hydroxyzine",), "strong_anticholinergic"),
+    ("Phenergan", ("promethazine",), "antihistamine_sedating"),
+    ("Antivert", ("meclizine",), "antihistamine_sedating"),
+    ("Dramamine Less Drowsy", ("meclizine",), "antihistamine_sedating"),
+    ("Dramamine", ("dimenhydrinate",), "antihistamine_sedating"),
+    ("Ditropan", ("oxybutynin",), "strong_anticholinergic"),
+    # "PM" products: an analgesic and a sedating antihistamine
+    ("Tylenol PM", ("acetaminophen", "diphenhydramine"), "antihistamine_sedating"),
+    ("Advil PM", ("diphenhydramine", "ibuprofen"), "antihistamine_sedating"),
+    ("Aleve PM", ("diphenhydramine", "naproxen"), "antihistamine_sedating"),
+    ("Motrin PM", ("diphenhydramine", "ibuprofen"), "antihistamine_sedating"),
+    ("Excedrin PM", ("acetaminophen", "aspirin", "diphenhydramine"), "antihistamine_sedating"),
+    ("NyQuil", ("acetaminophen", "dextromethorphan", "doxylamine"), "antihistamine_sedating"),
+    ("Advil Dual Action", ("acetaminophen", "ibuprofen"), "acetaminophen"),
+    # Children's products
+    ("Children's Tylenol", ("acetaminophen",), "acetaminophen"),
+    ("Tylenol Children's", ("acetaminophen",), "acetaminophen"),
+    ("Children's Motrin", ("ibuprofen",), "nsaid"),
+    ("Children's Advil", ("ibuprofen",), "nsaid"),
 ]
 
 
@@ -303,13 +384,16 @@ def test_combination_products_give_every_ingredient(name: str, generics: tuple[s
 
 
 def test_combination_classes_are_the_union() -> None:
-    assert _match("Norco").classes == {"opioid", "acetaminophen"}
+    assert _match("Norco").classes == {"opioid", "acetaminophen", "cns_active"}
     assert _match("Excedrin").classes == {"acetaminophen", "antiplatelet", "nsaid"}
-    assert _match("Paxlovid").classes == {"hiv_protease_inhibitor", "strong_cyp3a4_inhibitor"}
+    protease_inhibitor = {
+        "hiv_protease_inhibitor", "strong_cyp3a4_inhibitor", "cyp3a4_pgp_inhibitor"
+    }
+    assert _match("Paxlovid").classes == protease_inhibitor
     assert _match("Caduet").classes == {"statin", "simvastatin_limit_20"}
     assert _match("amiodarone").classes == {"amiodarone", "simvastatin_limit_20"}
-    assert _match("diltiazem").classes == {"simvastatin_limit_10"}
-    assert _match("ritonavir").classes == {"hiv_protease_inhibitor", "strong_cyp3a4_inhibitor"}
+    assert _match("diltiazem").classes == {"simvastatin_limit_10", "cyp3a4_pgp_inhibitor"}
+    assert _match("ritonavir").classes == protease_inhibitor
 
 
 @pytest.mark.parametrize(
@@ -768,7 +852,475 @@ CLASS_MEMBERS: dict[MedClass, tuple[str, ...]] = {
     "oestrogen": ("estradiol", "conjugated estrogens", "ethinylestradiol"),
     "magnesium": ("magnesium",),
     "vitamin_d": ("vitamin d", "cholecalciferol", "ergocalciferol"),
+    # Classes for the serotonin syndrome, teratogen, CYP1A2, colchicine and
+    # Beers rules (exact names shared with the rules).
+    "serotonergic": (
+        "fluoxetine",
+        "sertraline",
+        "escitalopram",
+        "citalopram",
+        "paroxetine",
+        "fluvoxamine",
+        "duloxetine",
+        "venlafaxine",
+        "desvenlafaxine",
+        "milnacipran",
+        "levomilnacipran",
+        "tramadol",
+        "tapentadol",
+        "fentanyl",
+        "methadone",
+        "meperidine",
+        "sumatriptan",
+        "rizatriptan",
+        "zolmitriptan",
+        "eletriptan",
+        "naratriptan",
+        "almotriptan",
+        "frovatriptan",
+        "linezolid",
+        "phenelzine",
+        "tranylcypromine",
+        "isocarboxazid",
+        "selegiline",
+        "rasagiline",
+        "methylene blue",
+        "lithium",
+        "trazodone",
+        "mirtazapine",
+        "buspirone",
+        "dextromethorphan",
+        "st john's wort",
+        "clomipramine",
+        "imipramine",
+        "amitriptyline",
+    ),
+    "triptan": (
+        "sumatriptan",
+        "rizatriptan",
+        "zolmitriptan",
+        "eletriptan",
+        "naratriptan",
+        "almotriptan",
+        "frovatriptan",
+    ),
+    "maoi": ("phenelzine", "tranylcypromine", "isocarboxazid", "selegiline", "rasagiline"),
+    "strong_cyp1a2_inhibitor": ("ciprofloxacin", "fluvoxamine"),
+    "retinoid": ("isotretinoin", "acitretin", "alitretinoin", "tretinoin"),
+    "valproate": ("valproic acid", "divalproex"),
+    "methotrexate": ("methotrexate",),
+    "warfarin": ("warfarin",),
+    "cyp3a4_pgp_inhibitor": (
+        "clarithromycin",
+        "erythromycin",
+        "ketoconazole",
+        "itraconazole",
+        "posaconazole",
+        "voriconazole",
+        "ritonavir",
+        "cobicistat",
+        "cyclosporine",
+        "verapamil",
+        "diltiazem",
+        "dronedarone",
+        "fluconazole",
+        "ranolazine",
+    ),
+    "antiepileptic": (
+        "carbamazepine",
+        "lamotrigine",
+        "levetiracetam",
+        "phenytoin",
+        "topiramate",
+        "valproic acid",
+        "divalproex",
+        "oxcarbazepine",
+        "lacosamide",
+    ),
+    "antidepressant": (
+        "fluoxetine",
+        "sertraline",
+        "paroxetine",
+        "duloxetine",
+        "venlafaxine",
+        "amitriptyline",
+        "nortriptyline",
+        "mirtazapine",
+        "trazodone",
+        "bupropion",
+        "phenelzine",
+        "tranylcypromine",
+        "isocarboxazid",
+    ),
+    "cns_active": (
+        "gabapentin",
+        "pregabalin",
+        "carbamazepine",
+        "divalproex",
+        "sertraline",
+        "duloxetine",
+        "amitriptyline",
+        "mirtazapine",
+        "quetiapine",
+        "haloperidol",
+        "alprazolam",
+        "lorazepam",
+        "zolpidem",
+        "eszopiclone",
+        "oxycodone",
+        "tramadol",
+        "cyclobenzaprine",
+        "methocarbamol",
+        "carisoprodol",
+    ),
+    "strong_anticholinergic": (
+        "paroxetine",
+        "diphenhydramine",
+        "doxylamine",
+        "chlorpheniramine",
+        "brompheniramine",
+        "hydroxyzine",
+        "promethazine",
+        "meclizine",
+        "amitriptyline",
+        "imipramine",
+        "nortriptyline",
+        "doxepin",
+        "oxybutynin",
+        "cyclobenzaprine",
+        "orphenadrine",
+    ),
+    "antihistamine_sedating": (
+        "diphenhydramine",
+        "doxylamine",
+        "chlorpheniramine",
+        "brompheniramine",
+        "hydroxyzine",
+        "promethazine",
+        "meclizine",
+    ),
 }
+
+NEW_CLASSES: tuple[MedClass, ...] = (
+    "antidepressant",
+    "antiepileptic",
+    "antihistamine_sedating",
+    "cns_active",
+    "cyp3a4_pgp_inhibitor",
+    "maoi",
+    "methotrexate",
+    "retinoid",
+    "serotonergic",
+    "strong_anticholinergic",
+    "strong_cyp1a2_inhibitor",
+    "triptan",
+    "valproate",
+    "warfarin",
+)
+
+
+def test_the_new_class_names_exist_with_members() -> None:
+    assert set(NEW_CLASSES) <= set(CLASSES)
+    for med_class in NEW_CLASSES:
+        assert CLASS_MEMBERS[med_class], med_class
+
+
+# A drug keeps its older classes when it joins a new one.
+@pytest.mark.parametrize(
+    ("name", "classes"),
+    [
+        ("tramadol", {"opioid", "serotonergic", "cns_active"}),
+        ("fentanyl", {"opioid", "serotonergic"}),
+        ("sertraline", {"ssri_snri", "serotonergic", "antidepressant", "cns_active"}),
+        ("fluvoxamine", {"ssri_snri", "strong_cyp1a2_inhibitor", "serotonergic"}),
+        ("ciprofloxacin", {"fluoroquinolone", "strong_cyp1a2_inhibitor"}),
+        ("isotretinoin", {"isotretinoin", "retinoid"}),
+        ("warfarin", {"anticoagulant", "warfarin"}),
+        ("Coumadin", {"anticoagulant", "warfarin"}),
+        ("clarithromycin", {"strong_cyp3a4_inhibitor", "cyp3a4_pgp_inhibitor"}),
+        ("verapamil", {"simvastatin_limit_10", "cyp3a4_pgp_inhibitor"}),
+        ("cyclosporine", {"cyclosporine", "cyp3a4_pgp_inhibitor"}),
+        ("amitriptyline", {"tricyclic", "serotonergic", "antidepressant",
+                           "strong_anticholinergic", "cns_active"}),
+        ("paroxetine", {"ssri_snri", "strong_anticholinergic", "serotonergic"}),
+        ("cyclobenzaprine", {"muscle_relaxant", "strong_anticholinergic", "cns_active"}),
+        ("gabapentin", {"gabapentinoid", "cns_active"}),
+        ("Depakote", {"valproate", "antiepileptic", "cns_active"}),
+        ("phenelzine", {"maoi", "antidepressant", "serotonergic", "cns_active"}),
+        ("Imitrex", {"triptan", "serotonergic"}),
+        ("diphenhydramine", {"antihistamine_sedating", "strong_anticholinergic"}),
+    ],
+)
+def test_new_classes_are_added_not_swapped(name: str, classes: set[str]) -> None:
+    assert classes <= _match(name).classes
+
+
+# Classes a drug must not carry: the lists are deliberate, not "anything nearby".
+@pytest.mark.parametrize(
+    ("name", "absent"),
+    [
+        ("gabapentin", {"antiepileptic", "antidepressant"}),
+        ("bupropion", {"serotonergic"}),
+        ("buspirone", {"antidepressant", "cns_active"}),
+        ("rasagiline", {"antidepressant"}),
+        ("lithium", {"antiepileptic", "antidepressant"}),
+        ("linezolid", {"maoi", "antidepressant"}),
+        ("fluconazole", {"strong_cyp3a4_inhibitor"}),
+        ("levofloxacin", {"strong_cyp1a2_inhibitor"}),
+        ("apixaban", {"warfarin"}),
+        ("isotretinoin", {"valproate", "methotrexate"}),
+        ("sertraline", {"strong_anticholinergic"}),
+        ("hydrocodone", {"serotonergic"}),
+        ("acetaminophen", {"cns_active", "serotonergic"}),
+        ("quetiapine", {"antidepressant", "serotonergic"}),
+    ],
+)
+def test_classes_a_drug_does_not_have(name: str, absent: set[str]) -> None:
+    assert not absent & _match(name).classes
+
+
+@pytest.mark.parametrize(
+    ("name", "generics"),
+    [
+        ("levothyroxine", ("levothyroxine",)),
+        ("Synthroid 100 mcg", ("levothyroxine",)),
+        ("Levoxyl", ("levothyroxine",)),
+        ("thyroxine", ("levothyroxine",)),
+        ("metformin 500 mg", ("metformin",)),
+        ("Glucophage XR", ("metformin",)),
+        ("Janumet", ("metformin", "sitagliptin")),
+        ("hydralazine", ("hydralazine",)),
+        ("melatonin", ("melatonin",)),
+        ("ZzzQuil Pure Zzzs", ("melatonin",)),
+    ],
+)
+def test_known_without_a_class(name: str, generics: tuple[str, ...]) -> None:
+    match = _match(name)
+    assert match.generics == generics
+    assert match.classes == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("name", "analgesic"),
+    [
+        ("Tylenol PM", "acetaminophen"),
+        ("Advil PM", "nsaid"),
+        ("Motrin PM", "nsaid"),
+        ("Aleve PM", "nsaid"),
+        ("Excedrin PM", "nsaid"),
+        ("Excedrin PM", "acetaminophen"),
+        ("NyQuil", "acetaminophen"),
+    ],
+)
+def test_pm_products_are_an_analgesic_and_a_sedating_antihistamine(
+    name: str, analgesic: MedClass
+) -> None:
+    classes = _match(name).classes
+    assert analgesic in classes
+    assert {"antihistamine_sedating", "strong_anticholinergic"} <= classes
+
+
+def test_a_plain_analgesic_is_not_a_pm_product() -> None:
+    for name in ("Tylenol", "Advil", "Motrin", "Aleve", "Children's Tylenol"):
+        assert "antihistamine_sedating" not in _match(name).classes, name
+
+
+@pytest.mark.parametrize(
+    ("name", "route"),
+    [
+        ("Benadryl cream", "local"),
+        ("diphenhydramine 2% cream", "local"),
+        ("Retin-A", "local"),
+        ("tretinoin 0.05% cream", "local"),
+        ("Panretin gel", "local"),
+        ("ketoconazole shampoo", "local"),
+        ("erythromycin eye ointment", "local"),
+        ("doxepin cream", "local"),
+    ],
+)
+def test_local_products_of_new_classes_keep_no_systemic_class(name: str, route: str) -> None:
+    match = _match(name)
+    assert match.route == route
+    assert match.classes == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("name", "route", "med_class"),
+    [
+        ("sumatriptan nasal spray", "other", "triptan"),
+        ("Imitrex injection", "other", "serotonergic"),
+        ("zolmitriptan nasal spray", "other", "serotonergic"),
+        ("Emsam", "transdermal", "maoi"),
+        ("selegiline patch", "transdermal", "maoi"),
+        ("Otrexup", "other", "methotrexate"),
+        ("tretinoin 10 mg capsules", "oral", "retinoid"),
+        ("Toctino", "oral", "retinoid"),
+    ],
+)
+def test_systemic_forms_of_new_classes_keep_them(
+    name: str, route: str, med_class: MedClass
+) -> None:
+    match = _match(name)
+    assert match.route == route
+    assert med_class in match.classes
+
+
+# --------------------------------------------------------------------------
+# Counting drugs of a class (Beers 2023: 3 or more CNS-active drugs)
+# --------------------------------------------------------------------------
+
+
+def _review(*names: str) -> MedicationReview:
+    return review((name, None) for name in names)
+
+
+def test_count_with_class_counts_distinct_systemic_drugs() -> None:
+    meds = _review("Zoloft", "sertraline 50 mg", "Norco", "Flexeril", "Tylenol", "Lipitor")
+    # sertraline (twice, counted once), hydrocodone, cyclobenzaprine
+    assert meds.count_with_class("cns_active") == 3
+    assert meds.count_with_class("opioid") == 1
+    assert meds.count_with_class("statin") == 1
+    assert meds.count_with_class("maoi") == 0
+
+
+def test_count_with_class_counts_each_ingredient_of_a_combination() -> None:
+    assert _review("Symbyax").count_with_class("cns_active") == 2  # fluoxetine, olanzapine
+    assert _review("Norco").count_with_class("cns_active") == 1  # not the acetaminophen
+
+
+def test_count_with_class_skips_local_products() -> None:
+    meds = _review("diclofenac gel", "doxepin cream", "Benadryl cream", "ibuprofen")
+    assert meds.count_with_class("nsaid") == 1
+    assert meds.count_with_class("topical_nsaid") == 0  # local products never count
+    assert meds.count_with_class("strong_anticholinergic") == 0
+    assert _review().count_with_class("cns_active") == 0
+
+
+def test_count_with_class_skips_low_dose_aspirin_as_an_nsaid() -> None:
+    meds = review([("aspirin", "81 mg"), ("Advil PM", None)])
+    assert meds.count_with_class("nsaid") == 1
+    assert meds.count_with_class("antiplatelet") == 1
+    assert meds.count_with_class("antihistamine_sedating") == 1
+
+
+# --------------------------------------------------------------------------
+# Misspellings: read as a near name, flagged, never silent
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("entered", "generics", "read_as"),
+    [
+        ("Lipiter", ("atorvastatin",), "Lipitor"),
+        ("Lipiter 20 mg", ("atorvastatin",), "Lipitor"),
+        ("ibuprophen", ("ibuprofen",), "ibuprofen"),
+        ("asprin", ("aspirin",), "aspirin"),
+        ("acetominophen", ("acetaminophen",), "acetaminophen"),
+        ("simvastatn", ("simvastatin",), "simvastatin"),
+        ("atorvastatn", ("atorvastatin",), "atorvastatin"),
+        ("sertaline", ("sertraline",), "sertraline"),
+        ("tramadal", ("tramadol",), "tramadol"),
+        ("hydroxizine", ("hydroxyzine",), "hydroxyzine"),
+        ("paracetamoll", ("acetaminophen",), "paracetamol"),
+        ("Tylenl PM", ("acetaminophen", "diphenhydramine"), "Tylenol PM"),
+        ("Depakot", ("divalproex",), "Depakote"),
+    ],
+)
+def test_misspelling_is_read_as_the_near_name(
+    entered: str, generics: tuple[str, ...], read_as: str
+) -> None:
+    result = review([(entered, None)])
+    assert result.unrecognised == ()
+    (match,) = result.recognised
+    assert match.entered == entered
+    assert match.generics == generics
+    assert match.read_as == read_as
+
+
+def test_a_misspelling_gets_the_classes_and_route_of_its_reading() -> None:
+    (statin,) = review([("Lipiter", "40 mg")]).recognised
+    assert statin.classes == {"statin"}
+    assert statin.dose_mg == 40.0
+    (gel,) = review([("ibuprophen gel", None)]).recognised
+    assert gel.route == "local"
+    assert gel.classes == {"topical_nsaid"}
+    (low_dose,) = review([("asprin", "81 mg")]).recognised
+    assert low_dose.classes == {"antiplatelet"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "vitamin",
+        "vitamins",
+        "fish oil",
+        "water",
+        "bread",
+        "tea",
+        "unknown pill",
+        "xyz",
+        "creams",
+        "proton pump inhibitor",  # "proton" is not Protonix
+        "gabapentinoid",  # a class word, not gabapentin
+        "turmeric",
+        "glucosamine",
+        "multivitamin",
+        "insulin",
+        "Zzzfakeol",
+        "Advl",  # too short to guess
+        "Zanax",  # a different first letter is not guessed
+        "Zocer",  # one letter changed in a five-letter name is too little to go on
+        "clorazepam",  # as close to lorazepam as to clonazepam
+        "Depakone",  # as close to Depakene as to Depakote
+        "nioral",  # as few edits from Neoral as from Nizoral
+    ],
+)
+def test_unrelated_or_ambiguous_words_are_not_read_as_a_drug(name: str) -> None:
+    result = review([(name, None)])
+    assert result.recognised == ()
+    assert result.unrecognised == (name,)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["hydroxyzine", "hydralazine", "lorazepam", "clonazepam", "Depakote", "Depakene",
+     "Neoral", "Nizoral", "Celexa", "Celebrex", "Zyprexa"],
+)
+def test_an_exact_name_wins_over_a_similar_one(name: str) -> None:
+    (match,) = review([(name, None)]).recognised
+    assert match.read_as is None
+    assert match.generics == _match(name).generics
+
+
+def test_hydroxyzine_and_hydralazine_are_not_confused() -> None:
+    hydroxyzine, hydralazine = review([("hydroxyzine", None), ("hydralazine", None)]).recognised
+    assert hydroxyzine.generics == ("hydroxyzine",)
+    assert hydralazine.generics == ("hydralazine",)
+    assert "antihistamine_sedating" in hydroxyzine.classes
+    assert hydralazine.classes == frozenset()
+
+
+def test_identify_alone_stays_exact() -> None:
+    assert identify("Lipiter") is None
+    assert _match("Lipitor").read_as is None
+    assert identify("Lipiter", fuzzy=True) == review([("Lipiter", None)]).recognised[0]
+
+
+def test_misspelling_reading_is_deterministic() -> None:
+    meds: list[tuple[str, str | None]] = [("Lipiter", None), ("asprin", "81 mg"), ("water", None)]
+    first = review(meds)
+    assert all(review(meds) == first for _ in range(5))
+    assert review(reversed(meds)).recognised == tuple(reversed(first.recognised))
+
+
+@given(st.text())
+def test_fuzzy_identify_never_raises(text: str) -> None:
+    match = identify(text, dose=text, fuzzy=True)
+    if match is not None:
+        assert set(match.generics) <= GENERICS
+        assert match.classes <= set(CLASSES)
+        if match.read_as is not None:
+            assert identify(text, dose=text) is None
 
 
 @pytest.mark.parametrize(
@@ -928,3 +1480,45 @@ def test_dose_of_an_absent_generic_is_none() -> None:
 def test_review_gives_per_ingredient_doses() -> None:
     result = review([("Vytorin", "10/40 mg"), ("Zocor", "20 mg")])
     assert [m.dose_of("simvastatin") for m in result.recognised] == [40.0, 20.0]
+
+
+# --------------------------------------------------------------------------
+# Through the engine: a misspelt drug is still checked, and shown to be checked
+# --------------------------------------------------------------------------
+
+
+def test_a_misspelt_statin_still_fires_the_statin_rules_and_is_shown_as_read() -> None:
+    plan = build_plan(
+        intake=make_intake({"history.medications": [
+            {"name": "Zocorr", "dose": "40 mg nightly", "started": "2026-09-01"},
+            {"name": "clarithromycn", "dose": "500 mg twice daily"},
+            {"name": "turmeric", "dose": "500 mg daily"},
+        ]}),
+        today=TODAY,
+    )
+    fired = {a.id for a in plan.alerts} | {r.id for r in plan.recommendations}
+    assert {"MED-STATIN-CONTRA", "MED-UNRECOGNISED"} <= fired
+    assert "MED-STATIN-SAMS" in {w.id for w in plan.withheld}  # matched, held by the alert
+    zocor, clarithromycin, turmeric = plan.medications
+    assert (zocor.entered, zocor.read_as, zocor.generics) == ("Zocorr", "Zocor", ("simvastatin",))
+    assert clarithromycin.read_as == "clarithromycin"
+    assert (turmeric.recognised, turmeric.read_as) == (False, None)
+    assert medication_reading(zocor) == "read as Zocor — check: simvastatin (statin)"
+    assert medication_reading(turmeric) is None
+
+    rows = next(b for b in clinician_summary(plan).blocks
+                if isinstance(b, Table) and "Recognised as" in b.header).rows
+    assert rows[0][0] == "Zocorr"
+    assert rows[0][-1] == "read as Zocor — check: simvastatin (statin)"
+    assert rows[2][-1] == "NOT RECOGNISED: check by hand"
+    assert "Zocorr 40 mg nightly 2026-09-01 read as Zocor — check: simvastatin (statin)" in (
+        flat(text_of(clinician_pdf(plan)))
+    )
+
+
+def test_an_exact_name_is_shown_without_read_as() -> None:
+    plan = build_plan(intake=make_intake(), today=TODAY)
+    assert plan.medications
+    assert all(line.read_as is None for line in plan.medications)
+    assert medication_reading(plan.medications[0]) == "atorvastatin (statin)"
+    assert medication_reading(plan.medications[0], classes=False) == "atorvastatin"
