@@ -285,6 +285,11 @@ def _get(data: Any, path: str) -> Any:
     return node
 
 
+def answer_in_draft(path: str) -> bool:
+    """The loaded draft holds an answer at ``path`` (e.g. to open the section it is in)."""
+    return _get(st.session_state.get("draft_data"), path) is not None
+
+
 def _to_widget(kind: str, value: Any) -> Any:
     if value is None:
         return [] if kind in ("multi",) else ("" if kind in ("text", "lines") else None)

@@ -124,6 +124,7 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
         medications=_medication_lines(intake, meds),
         screens_not_done=screens,
         affected_areas=tuple(intake.affected_areas or ()),
+        intake_notes=intake.legacy_notes,
         follow_up=FollowUp(
             review_in_weeks=weeks, labs_to_consider=tuple(lab for lab in LABS if lab in labs)
         ),

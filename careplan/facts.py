@@ -51,7 +51,10 @@ _RED_FLAG_LABELS: Final[dict[str, str]] = {
     "history_of_cancer": "has a history of cancer",
     "new_headache_jaw_pain_or_vision_change": "reports new headache, jaw pain or vision change",
     "one_sided_calf_swelling": "reports one-sided calf swelling",
-    "numbness_or_bladder_bowel_change": "reports numbness or a bladder or bowel change",
+    "saddle_numbness_or_bladder_bowel_change": (
+        "reports saddle numbness or a bladder or bowel change"
+    ),
+    "limb_numbness_or_tingling": "reports numbness or tingling in an arm or leg",
     "proximal_weakness_rising_or_climbing": "reports weakness rising from a chair or climbing",
     "rash": "reports a rash",
     "pain_out_of_proportion_or_tense_swelling": "reports pain out of proportion or tense swelling",
@@ -99,6 +102,8 @@ CATALOGUE: Final[dict[str, FactSpec]] = {
     "protein_each_meal": _b("eats protein with each meal"),
     "no_protein_each_meal": _b("does not eat protein with each meal"),
     "alcohol_units_per_week": _n("{value} units of alcohol a week"),
+    "alcohol_drinks_per_week": _n("{value} drinks of alcohol a week"),
+    "grapefruit": _b("drinks grapefruit juice or eats grapefruit"),
     "character": FactSpec("set", "describes {value}", model.CHARACTERS),
     "triggers": FactSpec("set", "worse with {value}", model.TRIGGERS),
     "recent_unaccustomed_exertion": _b("recent unaccustomed exertion"),
@@ -271,7 +276,9 @@ def derive_facts(
         "protein_each_meal": risks.protein_each_meal,
         "no_protein_each_meal": None if risks.protein_each_meal is None
         else not risks.protein_each_meal,
-        "alcohol_units_per_week": risks.alcohol_units_per_week,
+        "alcohol_units_per_week": _alcohol(risks)[0],
+        "alcohol_drinks_per_week": _alcohol(risks)[1],
+        "grapefruit": history.grapefruit,
         "character": _set(history.character),
         "triggers": _set(history.triggers),
         "recent_unaccustomed_exertion": history.recent_unaccustomed_exertion,
@@ -319,6 +326,16 @@ def _dose(medications: MedicationReview, generic: str) -> float | None:
     if not doses or None in doses:
         return None
     return max(d for d in doses if d is not None)
+
+
+def _alcohol(risks: model.RiskFactors) -> tuple[float | None, float | None]:
+    """(UK units, US drinks) a week: each as given, else converted from the other."""
+    units, drinks = risks.alcohol_units_per_week, risks.alcohol_drinks_per_week
+    if units is None and drinks is not None:
+        units = model.drinks_to_units(drinks)
+    if drinks is None and units is not None:
+        drinks = model.units_to_drinks(units)
+    return units, drinks
 
 
 def _set(values: Sequence[str] | None) -> frozenset[str] | None:

@@ -148,7 +148,10 @@ _RED_FLAG_TEXT: Final[dict[str, str]] = {
     "history_of_cancer": "History of cancer",
     "new_headache_jaw_pain_or_vision_change": "New headache, jaw pain on chewing or vision change",
     "one_sided_calf_swelling": "Swelling of one calf",
-    "numbness_or_bladder_bowel_change": "Numbness, or a change in bladder or bowel control",
+    "saddle_numbness_or_bladder_bowel_change": (
+        "Numbness between the legs (saddle area), or a new change in bladder or bowel control"
+    ),
+    "limb_numbness_or_tingling": "Numbness or tingling in an arm or leg",
     "proximal_weakness_rising_or_climbing": "Weakness rising from a chair or climbing stairs",
     "rash": "Rash",
     "pain_out_of_proportion_or_tense_swelling": "Pain out of proportion, or tense swelling",
@@ -204,6 +207,7 @@ FORM: Final[tuple[Question, ...]] = (
             Question("history.medications.started", "Started", "date"),
             repeats=True,
         ),
+        _yes("history.grapefruit", "Grapefruit or grapefruit juice regularly"),
         Question("history.allergies", "Allergies", "string", repeats=True, max_length=200),
         Question("history.prior_treatments", "Prior treatments", "string", repeats=True,
                  max_length=200),
@@ -246,7 +250,9 @@ FORM: Final[tuple[Question, ...]] = (
         _int("risk_factors.water_glasses_per_day", "Glasses of water a day", 0, 50),
         _yes("risk_factors.protein_each_meal", "Protein with each meal"),
         _yes("risk_factors.smoker", "Smokes"),
-        _dec("risk_factors.alcohol_units_per_week", "Alcohol (units a week)", 0, 300),
+        _dec("risk_factors.alcohol_units_per_week", "Alcohol (UK units a week, 8 g each)", 0, 300),
+        _dec("risk_factors.alcohol_drinks_per_week",
+             "Alcohol (US standard drinks a week, 14 g each)", 0, 300),
         _yes("risk_factors.pregnant", "Pregnant"),
         Question("risk_factors.pregnancy_weeks", "Pregnancy (weeks)", "integer", bounds=(0, 45),
                  enable_when=("risk_factors.pregnant", True)),
@@ -268,6 +274,13 @@ def _flatten(questions: tuple[Question, ...]) -> tuple[Question, ...]:
 
 ALL_QUESTIONS: Final = _flatten(FORM)
 BY_LINK_ID: Final[dict[str, Question]] = {q.link_id: q for q in ALL_QUESTIONS}
+# Items of earlier versions of the form that are still read. Each is placed at its old
+# contract path, and the intake model reads it (and says so in the plan).
+LEGACY_QUESTIONS: Final[dict[str, Question]] = {
+    f"red_flags.{model.LEGACY_NUMBNESS}": _yes(
+        f"red_flags.{model.LEGACY_NUMBNESS}", "Numbness, or a change in bladder or bowel control"
+    ),
+}
 
 
 @cache
@@ -743,7 +756,7 @@ class _Mapper:
         for answer in answers:  # items nested under an answer: placed by linkId like others
             if isinstance(answer, Mapping):
                 children += _list(answer.get("item"))
-        question = BY_LINK_ID.get(link_id)
+        question = BY_LINK_ID.get(link_id) or LEGACY_QUESTIONS.get(link_id)
         if question is None:
             self.unmapped.append(f"{link_id}: not a question of the intake form")
             self.walk(children, medicine)

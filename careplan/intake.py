@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any, Final, Literal, get_args
 
@@ -22,6 +22,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
     StringConstraints,
     ValidationError,
     ValidationInfo,
@@ -99,6 +101,77 @@ TRIGGERS: Final[tuple[str, ...]] = get_args(Trigger)
 CONDITIONS: Final[tuple[str, ...]] = get_args(Condition)
 AREAS: Final[tuple[str, ...]] = get_args(Area)
 SLEEP_QUALITIES: Final[tuple[str, ...]] = get_args(SleepQuality)
+
+# Alcohol: a UK unit is 8 g of ethanol, a US standard drink 14 g. Both may be
+# typed as whole numbers, so they agree when within half a drink plus half a unit.
+GRAMS_PER_UNIT: Final = 8
+GRAMS_PER_DRINK: Final = 14
+ALCOHOL_ROUNDING_UNITS: Final = 0.5 * GRAMS_PER_DRINK / GRAMS_PER_UNIT + 0.5
+
+
+def drinks_to_units(drinks: float) -> float:
+    """US standard drinks as UK units, to one decimal."""
+    return round(drinks * GRAMS_PER_DRINK / GRAMS_PER_UNIT, 1)
+
+
+def units_to_drinks(units: float) -> float:
+    """UK units as US standard drinks, to one decimal."""
+    return round(units * GRAMS_PER_UNIT / GRAMS_PER_DRINK, 1)
+
+
+# The first version's single numbness question, split into saddle (cauda equina) and limb.
+LEGACY_NUMBNESS: Final = "numbness_or_bladder_bowel_change"
+SADDLE_NUMBNESS: Final = "saddle_numbness_or_bladder_bowel_change"
+LIMB_NUMBNESS: Final = "limb_numbness_or_tingling"
+_LEGACY_READ: Final = (
+    f"red_flags.{LEGACY_NUMBNESS} (old form) was read as saddle numbness or bladder/bowel "
+    "change, the safer reading"
+)
+
+
+def fold_legacy_numbness(flags: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """Rewrite old-form red flags to the new fields; return them and how they were read.
+
+    The old question asked about any numbness or a bladder or bowel change, so:
+    - its answer becomes ``saddle_numbness_or_bladder_bowel_change`` (the emergency,
+      the safer reading); when the new field is also given the two are combined with
+      OR, so a "yes" in either one stands (never silently cleared);
+    - its "no" also answers ``limb_numbness_or_tingling`` when that was not given
+      (the patient denied any numbness); its "yes" leaves the limb question unasked.
+    A value that is not true, false or null is left in place for validation to name.
+    """
+    if LEGACY_NUMBNESS not in flags:
+        return flags, None
+    old = flags[LEGACY_NUMBNESS]
+    if old is not None and not isinstance(old, bool):
+        return flags, None
+    out = {k: v for k, v in flags.items() if k != LEGACY_NUMBNESS}
+    if old is None:
+        return out, None
+    note = _LEGACY_READ
+    saddle = out.get(SADDLE_NUMBNESS)
+    if saddle is None:
+        out[SADDLE_NUMBNESS] = old
+    elif isinstance(saddle, bool):
+        out[SADDLE_NUMBNESS] = saddle or old
+        if saddle != old:
+            note += f"; combined with {SADDLE_NUMBNESS} ({str(saddle).lower()}), yes wins"
+    if out.get(LIMB_NUMBNESS) is None:
+        if old:
+            note += "; limb numbness or tingling was not asked separately"
+        else:
+            out[LIMB_NUMBNESS] = False
+            note += "; its 'no' also stands for no limb numbness or tingling"
+    return out, note
+
+
+def upgrade_legacy_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of raw intake data (e.g. a stored draft) with old-form fields in the new form."""
+    out = dict(data)
+    flags = out.get("red_flags")
+    if isinstance(flags, dict):
+        out["red_flags"], _ = fold_legacy_numbness(flags)
+    return out
 
 # C0/C1 controls, zero-width space, bidi embeddings/overrides/isolates, BOM,
 # interlinear annotation marks. ZWJ/ZWNJ stay: scripts and emoji need them.
@@ -271,6 +344,7 @@ class History(StrictModel):
     morning_stiffness_minutes: Annotated[int, _between(0, 1440)] | None = None
     conditions: ConditionList | None = None
     medications: Annotated[list[Medication], Field(max_length=LIST_MAX_ITEMS)] | None = None
+    grapefruit: bool | None = None  # grapefruit or its juice regularly (CYP3A4 food interaction)
     allergies: Annotated[list[Line], Field(max_length=LIST_MAX_ITEMS)] | None = None
     prior_treatments: Annotated[list[Line], Field(max_length=LIST_MAX_ITEMS)] | None = None
     notes: Note | None = None
@@ -314,9 +388,25 @@ class RiskFactors(StrictModel):
     water_glasses_per_day: Annotated[int, _between(0, 50)] | None = None
     protein_each_meal: bool | None = None
     smoker: bool | None = None
-    alcohol_units_per_week: Annotated[float, _between(0, 300)] | None = None
+    alcohol_units_per_week: Annotated[float, _between(0, 300)] | None = None  # UK units, 8 g
+    alcohol_drinks_per_week: Annotated[float, _between(0, 300)] | None = None  # US drinks, 14 g
     pregnant: bool | None = None
     pregnancy_weeks: Annotated[int, _between(0, 45)] | None = None
+
+    @model_validator(mode="after")
+    def _alcohol_units_and_drinks_agree(self) -> RiskFactors:
+        units, drinks = self.alcohol_units_per_week, self.alcohol_drinks_per_week
+        if units is None or drinks is None:
+            return self
+        if abs(units - drinks_to_units(drinks)) > ALCOHOL_ROUNDING_UNITS:
+            raise _field_error(
+                ("alcohol_drinks_per_week",),
+                f"{_fmt(drinks)} drinks a week is about {_fmt(drinks_to_units(drinks))} units, "
+                f"but alcohol_units_per_week says {_fmt(units)}; give one of them, or two that "
+                "agree",
+                drinks,
+            )
+        return self
 
     @model_validator(mode="after")
     def _weeks_only_when_pregnant(self) -> RiskFactors:
@@ -330,6 +420,12 @@ class RiskFactors(StrictModel):
 
 
 class RedFlags(StrictModel):
+    """The red-flag checklist. The old ``numbness_or_bladder_bowel_change`` is still read.
+
+    It is read the safer way (see ``fold_legacy_numbness``) and the reading is
+    kept in ``notes`` so the plan can tell the clinician; it is never dumped.
+    """
+
     dark_urine: bool | None = None
     severe_weakness: bool | None = None
     fever_or_chills: bool | None = None
@@ -338,12 +434,39 @@ class RedFlags(StrictModel):
     history_of_cancer: bool | None = None
     new_headache_jaw_pain_or_vision_change: bool | None = None
     one_sided_calf_swelling: bool | None = None
-    numbness_or_bladder_bowel_change: bool | None = None
+    saddle_numbness_or_bladder_bowel_change: bool | None = None  # cauda equina: emergency
+    limb_numbness_or_tingling: bool | None = None  # not an emergency on its own
     proximal_weakness_rising_or_climbing: bool | None = None
     rash: bool | None = None
     pain_out_of_proportion_or_tense_swelling: bool | None = None
     chest_pain_or_breathlessness: bool | None = None
     thoughts_of_self_harm: bool | None = None
+
+    _notes: tuple[str, ...] = PrivateAttr(default=())
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _read_legacy_numbness(
+        cls, data: Any, handler: ModelWrapValidatorHandler[RedFlags]
+    ) -> RedFlags:
+        note = None
+        if isinstance(data, dict) and LEGACY_NUMBNESS in data:
+            old = data[LEGACY_NUMBNESS]
+            if old is not None and not isinstance(old, bool):
+                raise ValidationError.from_exception_data("RedFlags", [InitErrorDetails(
+                    type=PydanticCustomError("bool_type", "must be true or false"),
+                    loc=(LEGACY_NUMBNESS,), input=old,
+                )])
+            data, note = fold_legacy_numbness(data)
+        flags = handler(data)
+        if note is not None:
+            flags._notes = (note,)
+        return flags
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """How old-form answers were read (empty for an intake in the current form)."""
+        return self._notes
 
 
 RED_FLAGS: Final[tuple[str, ...]] = tuple(RedFlags.model_fields)
@@ -395,6 +518,11 @@ class Intake(StrictModel):
         if errors:
             raise ValidationError.from_exception_data("Intake", errors)
         return self
+
+    @property
+    def legacy_notes(self) -> tuple[str, ...]:
+        """Old-form fields this intake carried and how each was read, for the clinician."""
+        return self.red_flags.notes
 
     @property
     def age(self) -> int:

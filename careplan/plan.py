@@ -141,6 +141,7 @@ class CarePlan(_Frozen):
     medications: tuple[MedicationLine, ...]
     screens_not_done: tuple[str, ...]
     affected_areas: tuple[str, ...] = ()
+    intake_notes: tuple[str, ...] = ()  # how old-form intake fields were read
     follow_up: FollowUp
     disclaimer: str = DISCLAIMER
 

@@ -344,6 +344,8 @@ def clinician_summary(plan: CarePlan, *, review: Review | None = None) -> Docume
             widths=(0.16, 0.84),
         ),
         Paragraph(plan.disclaimer, "muted"),
+        *((Paragraph("Intake in an older form: " + "; ".join(plan.intake_notes) + ".",
+                     "strong"),) if plan.intake_notes else ()),
         Heading("Alerts"),
     ]
     if plan.alerts:

@@ -60,7 +60,7 @@ from careplan.errors import (
     StorageError,
     StorageFullError,
 )
-from careplan.intake import Intake
+from careplan.intake import Intake, upgrade_legacy_fields
 from careplan.plan import CarePlan
 from careplan.review import Review
 from careplan.validation import validate_intake
@@ -526,7 +526,10 @@ def get_draft(*, session: Session, visit_id: int) -> Draft:
 
 
 def _draft(visit: Visit) -> Draft:
-    return Draft(visit.id, visit.patient_id, json.loads(visit.draft), visit.version,
+    # A draft saved before a field was renamed is shown in the current form (migration 0003
+    # rewrites stored drafts; this covers a database not yet migrated).
+    data = _upgraded(json.loads(visit.draft))
+    return Draft(visit.id, visit.patient_id, data, visit.version,
                  visit.updated_by, visit.updated_at, json.loads(visit.carried_over))
 
 
@@ -552,7 +555,9 @@ def save_draft_field(
 ) -> int:
     """Store one answer at a dotted ``path`` (``None`` removes it: 'not asked')."""
     visit: Visit = _lock(session, Visit, visit_id)
-    current = json.loads(visit.draft)
+    # The answer is edited in the current form (as get_draft shows it), so an old-form
+    # field cannot outvote the correction.
+    current = _upgraded(json.loads(visit.draft))
     if visit.version != expected_version and _get_path(current, path) == value and (
         visit.updated_by == by
     ):
@@ -572,6 +577,10 @@ def save_draft_field(
 def _already_saved(visit: Visit, encoded: str, by: str) -> bool:
     """The stored draft is already exactly this, saved by the same person."""
     return visit.draft == encoded and visit.updated_by == by
+
+
+def _upgraded(data: Any) -> Any:
+    return upgrade_legacy_fields(data) if isinstance(data, dict) else data
 
 
 def _apply_draft(visit: Visit, data: dict[str, Any], by: str) -> None:

@@ -141,8 +141,13 @@ with tabs[3]:
           value=None)
         f("int", "risk_factors.water_glasses_per_day", "Glasses of water a day", min_value=0,
           max_value=50, value=None)
-        f("float", "risk_factors.alcohol_units_per_week", "Alcohol (units a week)",
-          min_value=0.0, max_value=300.0, value=None)
+        f("float", "risk_factors.alcohol_drinks_per_week", "Alcohol: standard drinks a week",
+          min_value=0.0, max_value=300.0, value=None,
+          help="US standard drink: 14 g of alcohol (12 oz beer, 5 oz wine, 1.5 oz spirits)")
+        with st.expander("Alcohol in UK units instead",
+                         expanded=ui.answer_in_draft("risk_factors.alcohol_units_per_week")):
+            f("float", "risk_factors.alcohol_units_per_week", "Alcohol: UK units a week (8 g)",
+              min_value=0.0, max_value=300.0, value=None)
     st.markdown("**PHQ-4** (past 2 weeks; 0 not at all to 3 nearly every day)")
     phq = st.columns(4)
     for column, (path, label) in zip(phq, (
@@ -195,6 +200,7 @@ with tabs[5]:
         ui.save_answer("history.medications", [])
         st.session_state.pop("loaded_visit", None)
         st.rerun()
+    f("yesno", "history.grapefruit", "Grapefruit or grapefruit juice regularly")
     f("lines", "history.allergies", "Allergies (one per line)", height=80)
     f("lines", "history.prior_treatments", "Prior treatments (one per line)", height=80)
 

@@ -10,6 +10,7 @@ from typing import Any
 from streamlit.testing.v1 import AppTest
 
 from careplan import accounts, storage
+from careplan.intake import upgrade_legacy_fields
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_FILES = {"patients": "1_Patients", "intake": "2_Intake", "care_plan": "3_Care_plan",
@@ -69,7 +70,8 @@ def flat(data: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def fill(test: AppTest, data: dict[str, Any]) -> AppTest:
-    """Answer every example field through its widget, as a clinician would."""
+    """Answer every example field through its widget, as a clinician would (current form)."""
+    data = upgrade_legacy_fields(data)
     medications = data["history"].pop("medications")
     for path, value in flat(data):
         key = f"f:{path}"

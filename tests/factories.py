@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from careplan.intake import Intake
+from careplan.intake import Intake, upgrade_legacy_fields
 from careplan.validation import validate_intake
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,8 +26,13 @@ TODAY = date(2026, 11, 25)
 
 
 def example_data() -> dict[str, Any]:
-    """A fresh deep copy of the contract's example intake as plain JSON data."""
-    return json.loads(EXAMPLE_PATH.read_text(encoding="utf-8"))
+    """A fresh deep copy of the contract's example intake as plain JSON data, current form.
+
+    The shared example still writes the first version's
+    ``red_flags.numbness_or_bladder_bowel_change``; tests start from the current form
+    (as the model reads it) and test the old form on purpose where they mean to.
+    """
+    return upgrade_legacy_fields(json.loads(EXAMPLE_PATH.read_text(encoding="utf-8")))
 
 
 def apply(

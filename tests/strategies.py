@@ -63,6 +63,10 @@ def intakes(draw: st.DrawFn, **fixed: Any) -> dict[str, Any]:
         ),
         max_size=6,
     )))
+    units = draw(maybe(st.floats(0, 300, allow_nan=False)))
+    drinks = draw(maybe(st.floats(0, 300, allow_nan=False)))
+    if units is not None and drinks is not None:  # both given: they must agree
+        drinks = model.units_to_drinks(units)
     triggers = draw(maybe(st.one_of(
         st.just(["none_identified"]),
         _unique(tuple(t for t in model.TRIGGERS if t != "none_identified")),
@@ -88,6 +92,7 @@ def intakes(draw: st.DrawFn, **fixed: Any) -> dict[str, Any]:
             "morning_stiffness_minutes": draw(maybe(st.integers(0, 1440))),
             "conditions": draw(maybe(_unique(model.CONDITIONS))),
             "medications": medications,
+            "grapefruit": draw(maybe(st.booleans())),
             "notes": draw(maybe(_text)),
         }),
         "affected_areas": draw(maybe(_unique(model.AREAS))),
@@ -110,7 +115,8 @@ def intakes(draw: st.DrawFn, **fixed: Any) -> dict[str, Any]:
             "water_glasses_per_day": draw(maybe(st.integers(0, 50))),
             "protein_each_meal": draw(maybe(st.booleans())),
             "smoker": draw(maybe(st.booleans())),
-            "alcohol_units_per_week": draw(maybe(st.floats(0, 300, allow_nan=False))),
+            "alcohol_units_per_week": units,
+            "alcohol_drinks_per_week": drinks,
             "pregnant": pregnant,
             "pregnancy_weeks": draw(maybe(st.integers(0, 45))) if pregnant else None,
         }),

@@ -392,7 +392,7 @@ def test_export_then_import_round_trips_the_example(example: Any) -> None:
     result = import_response(to_json(the(data, "QuestionnaireResponse")))
     assert result.unmapped == ()
     assert validate_intake(result.draft, today=TODAY) == intake
-    assert result.draft == json.loads(EXAMPLE_PATH.read_text(encoding="utf-8"))
+    assert result.draft == example_data()  # the shared example in the current form
 
 
 @pytest.mark.parametrize("changes", [
@@ -593,3 +593,27 @@ def test_import_command_missing_file_exits_2(tmp_path: Path) -> None:
     result = run("fhir-import", tmp_path / "absent.json")
     assert result.returncode == 2
     assert "cannot read the file" in result.stderr
+
+
+def test_questionnaire_asks_the_new_fields() -> None:
+    items = {item["linkId"]: item for item in walk(questionnaire()["item"])}
+    assert items["history.grapefruit"]["type"] == "boolean"
+    assert items["risk_factors.alcohol_drinks_per_week"]["type"] == "decimal"
+    assert items["red_flags.saddle_numbness_or_bladder_bowel_change"]["type"] == "boolean"
+    assert items["red_flags.limb_numbness_or_tingling"]["type"] == "boolean"
+    assert "red_flags.numbness_or_bladder_bowel_change" not in items
+
+
+def test_an_old_form_numbness_answer_is_imported_and_read_the_safer_way() -> None:
+    response = response_with(
+        answered("patient.name", {"valueString": "Ann"}),
+        answered("patient.date_of_birth", {"valueDate": "1970-01-01"}),
+        answered("visit.date", {"valueDate": "2026-11-20"}),
+        answered("red_flags.numbness_or_bladder_bowel_change", {"valueBoolean": True}))
+    result = import_response(response)
+    assert result.unmapped == ()
+    intake = validate_intake(result.draft, today=TODAY)
+    assert intake.red_flags.saddle_numbness_or_bladder_bowel_change is True
+    plan = build_plan(intake=intake, today=TODAY)
+    assert "RF-CAUDA" in {a.id for a in plan.alerts}
+    assert plan.intake_notes == intake.legacy_notes != ()

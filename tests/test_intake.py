@@ -148,3 +148,96 @@ def test_intake_is_immutable() -> None:
     intake = make_intake()
     with pytest.raises(ValueError, match="frozen"):
         intake.patient.name = "Other"  # type: ignore[misc]
+
+
+# ---------------------------------------------------------------- changes since the first version
+
+OLD_FLAG = "red_flags.numbness_or_bladder_bowel_change"
+SADDLE = "red_flags.saddle_numbness_or_bladder_bowel_change"
+LIMB = "red_flags.limb_numbness_or_tingling"
+NEW_FLAGS = (SADDLE, LIMB)
+
+
+def test_the_old_numbness_field_is_read_as_saddle_numbness_and_said() -> None:
+    intake = make_intake({OLD_FLAG: True}, unset=NEW_FLAGS)
+    assert intake.red_flags.saddle_numbness_or_bladder_bowel_change is True
+    assert intake.red_flags.limb_numbness_or_tingling is None  # a yes does not say which
+    assert len(intake.legacy_notes) == 1
+    assert intake.legacy_notes[0].startswith(
+        "red_flags.numbness_or_bladder_bowel_change (old form) was read as saddle numbness or "
+        "bladder/bowel change, the safer reading")
+    dumped = intake.model_dump(mode="json")["red_flags"]
+    assert "numbness_or_bladder_bowel_change" not in dumped  # only the new fields are written
+    assert dumped["saddle_numbness_or_bladder_bowel_change"] is True
+
+
+def test_an_old_no_answers_both_new_questions() -> None:
+    intake = make_intake({OLD_FLAG: False}, unset=NEW_FLAGS)
+    assert intake.red_flags.saddle_numbness_or_bladder_bowel_change is False
+    assert intake.red_flags.limb_numbness_or_tingling is False
+    assert "no limb numbness" in intake.legacy_notes[0]
+
+
+@pytest.mark.parametrize(("old", "saddle", "expected"), [
+    (True, False, True), (False, True, True), (False, False, False), (True, True, True)])
+def test_old_and_new_saddle_answers_combine_with_or(old: bool, saddle: bool, expected: bool
+                                                    ) -> None:
+    intake = make_intake({OLD_FLAG: old, SADDLE: saddle})
+    assert intake.red_flags.saddle_numbness_or_bladder_bowel_change is expected
+    assert intake.legacy_notes  # the clinician is told either way
+
+
+def test_an_old_null_is_not_asked_and_a_new_intake_has_no_notes() -> None:
+    intake = make_intake({OLD_FLAG: None}, unset=NEW_FLAGS)
+    assert intake.red_flags.saddle_numbness_or_bladder_bowel_change is None
+    assert intake.legacy_notes == ()
+    assert make_intake().legacy_notes == ()
+
+
+def test_a_bad_old_value_is_named_at_the_old_path() -> None:
+    assert problems({OLD_FLAG: "yes"}) == [
+        "red_flags.numbness_or_bladder_bowel_change: must be true or false"]
+
+
+def test_old_form_json_round_trips_in_the_new_form() -> None:
+    old = apply(example_data(), {OLD_FLAG: True}, NEW_FLAGS)
+    intake = validate_intake(json.dumps(old), today=TODAY)
+    again = validate_intake(intake.model_dump_json(), today=TODAY)
+    assert again.model_dump() == intake.model_dump()
+    assert again.legacy_notes == ()  # the note belongs to the reading, not to the answers
+
+
+def test_alcohol_may_be_given_in_us_drinks() -> None:
+    intake = make_intake({"risk_factors.alcohol_drinks_per_week": 8},
+                         unset=["risk_factors.alcohol_units_per_week"])
+    assert intake.risk_factors.alcohol_drinks_per_week == 8
+    assert intake.risk_factors.alcohol_units_per_week is None
+
+
+@pytest.mark.parametrize("drinks", [2, 2.3, 3])  # 4 units is 2.3 drinks; whole-number rounding
+def test_units_and_drinks_that_agree_are_accepted(drinks: float) -> None:
+    make_intake({"risk_factors.alcohol_units_per_week": 4,
+                 "risk_factors.alcohol_drinks_per_week": drinks})
+
+
+def test_units_and_drinks_that_disagree_are_refused_at_the_field() -> None:
+    assert problems({"risk_factors.alcohol_units_per_week": 4,
+                     "risk_factors.alcohol_drinks_per_week": 8}) == [
+        "risk_factors.alcohol_drinks_per_week: 8 drinks a week is about 14 units, but "
+        "alcohol_units_per_week says 4; give one of them, or two that agree"]
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({"risk_factors.alcohol_drinks_per_week": 301},
+     "risk_factors.alcohol_drinks_per_week: must be between 0 and 300"),
+    ({"risk_factors.alcohol_drinks_per_week": "4"},
+     "risk_factors.alcohol_drinks_per_week: must be a number"),
+    ({"history.grapefruit": "yes"}, "history.grapefruit: must be true or false"),
+])
+def test_new_fields_name_their_problems(changes: dict[str, Any], expected: str) -> None:
+    assert expected in problems(changes)
+
+
+def test_grapefruit_is_a_history_answer() -> None:
+    assert make_intake({"history.grapefruit": True}).history.grapefruit is True
+    assert make_intake().history.grapefruit is None  # not asked

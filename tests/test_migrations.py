@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import pg
 from careplan import storage as db
+from careplan.validation import validate_intake
+from factories import example_data
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -35,3 +40,118 @@ def test_upgrade_matches_the_models(empty_url: str) -> None:
     finally:
         engine.dispose()
     assert diff == []
+
+
+def _alembic(url: str, action: str, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    root = Path(__file__).resolve().parent.parent
+    config = Config(str(root / "alembic.ini"))
+    config.set_main_option("script_location", str(root / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    getattr(command, action)(config, revision)
+
+
+def _old_draft(**red_flags: object) -> str:
+    data = example_data()
+    data["red_flags"] = {"dark_urine": False, **red_flags}
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def test_0003_rewrites_the_old_numbness_red_flag_in_stored_drafts(empty_url: str) -> None:
+    _alembic(empty_url, "upgrade", "0002")
+    old_yes = _old_draft(numbness_or_bladder_bowel_change=True)
+    old_no = _old_draft(numbness_or_bladder_bowel_change=False)
+    both = _old_draft(numbness_or_bladder_bowel_change=True,
+                      saddle_numbness_or_bladder_bowel_change=False)
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    stamp = {"created_at": now, "updated_at": now, "updated_by": "setup", "version": 1}
+    engine = sa.create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO patients (id, name, name_key, date_of_birth, created_at, "
+                "updated_at, updated_by, version) VALUES (1, 'Zoë', 'zoë', :born, :created_at, "
+                ":updated_at, :updated_by, :version)"), {"born": date(1968, 3, 14), **stamp})
+            for visit_id, draft in ((1, old_yes), (2, old_no), (3, both), (4, "{not json")):
+                conn.execute(sa.text(
+                    "INSERT INTO visits (id, patient_id, visit_date, draft, carried_over, "
+                    "created_at, updated_at, updated_by, version) VALUES (:id, 1, :seen, "
+                    ":draft, '{}', :created_at, :updated_at, :updated_by, :version)"),
+                    {"id": visit_id, "seen": date(2026, 11, 20), "draft": draft, **stamp})
+            for plan_id, status in ((1, "draft"), (2, "signed")):
+                conn.execute(sa.text(
+                    "INSERT INTO plan_versions (id, visit_id, number, intake, proposed, review, "
+                    "status, rule_base, created_at, updated_at, updated_by, version) VALUES "
+                    "(:id, 1, :id, :intake, '{}', '{}', :status, 'x', :created_at, :updated_at, "
+                    ":updated_by, :version)"),
+                    {"id": plan_id, "intake": old_yes, "status": status, **stamp})
+    finally:
+        engine.dispose()
+
+    db.upgrade(empty_url)
+
+    engine = db.make_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            drafts = dict(conn.execute(sa.text("SELECT id, draft FROM visits")).all())
+            intakes = dict(conn.execute(sa.text("SELECT id, intake FROM plan_versions")).all())
+        flags = {i: json.loads(drafts[i])["red_flags"] for i in (1, 2, 3)}
+        assert flags[1]["saddle_numbness_or_bladder_bowel_change"] is True
+        assert "limb_numbness_or_tingling" not in flags[1]  # a yes does not say which numbness
+        assert flags[2]["saddle_numbness_or_bladder_bowel_change"] is False
+        assert flags[2]["limb_numbness_or_tingling"] is False  # the old 'no' covered any numbness
+        assert flags[3]["saddle_numbness_or_bladder_bowel_change"] is True  # a yes is never cleared
+        assert all("numbness_or_bladder_bowel_change" not in f for f in flags.values())
+        assert drafts[4] == "{not json"  # what was typed is never lost
+        assert json.loads(intakes[1])["red_flags"]["saddle_numbness_or_bladder_bowel_change"]
+        assert intakes[2] == old_yes  # a signed record stays as signed
+
+        with db.transaction(engine, readonly=True) as session:
+            draft = db.get_draft(session=session, visit_id=1)
+        intake = validate_intake(draft.data, today=date(2026, 11, 25))
+        assert intake.red_flags.saddle_numbness_or_bladder_bowel_change is True
+        assert intake.legacy_notes == ()  # the migration did the reading
+    finally:
+        engine.dispose()
+
+    _alembic(empty_url, "downgrade", "0002")
+    engine = sa.create_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            back = dict(conn.execute(sa.text("SELECT id, draft FROM visits")).all())
+    finally:
+        engine.dispose()
+    assert json.loads(back[1])["red_flags"]["numbness_or_bladder_bowel_change"] is True
+    assert json.loads(back[2])["red_flags"]["numbness_or_bladder_bowel_change"] is False
+    assert "saddle_numbness_or_bladder_bowel_change" not in json.loads(back[1])["red_flags"]
+
+
+def test_a_draft_saved_in_the_old_form_loads_in_the_new_one(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    try:
+        with db.transaction(engine) as session:
+            patient = db.create_patient(session=session, name="Zoë", date_of_birth=date(
+                1968, 3, 14), mrn=None, by="setup")
+            visit = db.start_visit(session=session, patient_id=patient, clinician=None,
+                                   visit_date=date(2026, 11, 20), by="setup")
+        with engine.begin() as conn:  # as an unmigrated server would have left it
+            conn.execute(sa.text("UPDATE visits SET draft = :draft WHERE id = :id"),
+                         {"draft": _old_draft(numbness_or_bladder_bowel_change=True), "id": visit})
+        with db.transaction(engine, readonly=True) as session:
+            draft = db.get_draft(session=session, visit_id=visit)
+        assert draft.data["red_flags"]["saddle_numbness_or_bladder_bowel_change"] is True
+        assert "numbness_or_bladder_bowel_change" not in draft.data["red_flags"]
+        with db.transaction(engine) as session:  # the clinician corrects the answer: it sticks
+            db.save_draft_field(session=session, visit_id=visit, path=(
+                "red_flags.saddle_numbness_or_bladder_bowel_change"), value=False,
+                expected_version=draft.version, by="rivera")
+        with db.transaction(engine, readonly=True) as session:
+            data = db.get_draft(session=session, visit_id=visit).data
+        intake = validate_intake(data, today=date(2026, 11, 25))
+        assert intake.red_flags.saddle_numbness_or_bladder_bowel_change is False
+    finally:
+        engine.dispose()

@@ -132,3 +132,22 @@ def test_two_clinicians_on_one_intake_get_a_conflict_not_a_silent_overwrite(data
     with storage.transaction(engine, readonly=True) as session:
         assert storage.get_draft(session=session, visit_id=1).data["history"]["pain_now"] == 8
     engine.dispose()
+
+
+def test_intake_asks_alcohol_in_drinks_and_grapefruit_near_the_medicines(database: str) -> None:
+    create_patient()
+    test = app("intake", patient=1, visit=1)
+    assert test.number_input(key="f:risk_factors.alcohol_drinks_per_week").label == (
+        "Alcohol: standard drinks a week")
+    test.number_input(key="f:risk_factors.alcohol_drinks_per_week").set_value(10.0).run()
+    test.segmented_control(key="f:history.grapefruit").set_value("Yes").run()
+    test.segmented_control(key="f:red_flags.limb_numbness_or_tingling").set_value("Yes").run()
+    no_trouble(test)
+    assert any("Numbness or tingling in an arm or leg" in w.value for w in test.warning)
+    engine = storage.make_engine(database)
+    with storage.transaction(engine, readonly=True) as session:
+        draft = storage.get_draft(session=session, visit_id=1).data
+    engine.dispose()
+    assert draft["risk_factors"]["alcohol_drinks_per_week"] == 10.0
+    assert draft["history"]["grapefruit"] is True
+    assert draft["red_flags"]["limb_numbness_or_tingling"] is True

@@ -206,3 +206,14 @@ def test_a_very_long_name_keeps_the_footer_readable() -> None:
         assert footer.count("DRAFT") >= 1
         assert f"Page {number} of" in footer
         assert "…" in footer
+
+
+def test_clinician_summary_says_how_an_old_form_intake_was_read() -> None:
+    plan = plan_for({"red_flags.numbness_or_bladder_bowel_change": True,
+                     "red_flags.saddle_numbness_or_bladder_bowel_change": None,
+                     "red_flags.limb_numbness_or_tingling": None})
+    assert plan.intake_notes
+    text = flat(text_of(clinician_pdf(plan)))
+    assert flat("Intake in an older form: red_flags.numbness_or_bladder_bowel_change (old form) "
+                "was read as saddle numbness or bladder/bowel change, the safer reading") in text
+    assert "older form" not in flat(text_of(clinician_pdf(plan_for())))

@@ -19,7 +19,8 @@ EMERGENCY_FLAGS = {
     "dark_urine": "RF-RHABDO",
     "pain_out_of_proportion_or_tense_swelling": "RF-COMPARTMENT",
     "one_sided_calf_swelling": "RF-DVT",
-    "numbness_or_bladder_bowel_change": "RF-CAUDA",
+    "saddle_numbness_or_bladder_bowel_change": "RF-CAUDA",
+    "numbness_or_bladder_bowel_change": "RF-CAUDA",  # the first version's field, still read
     "chest_pain_or_breathlessness": "RF-CARDIAC",
     "thoughts_of_self_harm": "RF-SELF-HARM",
 }

@@ -109,7 +109,8 @@ RED_FLAG_URGENCY = [
     ("new_headache_jaw_pain_or_vision_change", {"patient.date_of_birth": "1990-01-01"},
      "RF-HEADACHE-VISION", "urgent", "same_day"),
     ("one_sided_calf_swelling", {}, "RF-DVT", "emergency", "same_day"),
-    ("numbness_or_bladder_bowel_change", {}, "RF-CAUDA", "emergency", "now"),
+    ("saddle_numbness_or_bladder_bowel_change", {}, "RF-CAUDA", "emergency", "now"),
+    ("limb_numbness_or_tingling", {}, "RF-LIMB-NUMBNESS", "urgent", "within_days"),
     ("proximal_weakness_rising_or_climbing", {}, "RF-MYOSITIS", "urgent", "within_days"),
     ("rash", {}, "RF-MYOSITIS", "urgent", "within_days"),
     ("pain_out_of_proportion_or_tense_swelling", {}, "RF-COMPARTMENT", "emergency", "now"),
@@ -182,3 +183,45 @@ def test_calf_swelling_holds_stretching_heat_and_pacing() -> None:
             "PT-EXERCISE"} <= withheld
     assert not withheld & {r.id for r in plan.recommendations}
     assert all("RF-DVT" in w.reason for w in plan.withheld)
+
+
+@pytest.mark.parametrize(("given", "units", "drinks"), [
+    ({"risk_factors.alcohol_units_per_week": 21}, 21, 12.0),
+    ({"risk_factors.alcohol_drinks_per_week": 12}, 21.0, 12),
+    ({"risk_factors.alcohol_units_per_week": 21, "risk_factors.alcohol_drinks_per_week": 12},
+     21, 12),
+    ({}, None, None),
+])
+def test_alcohol_facts_in_units_and_drinks(given: dict[str, Any], units: float | None,
+                                          drinks: float | None) -> None:
+    from careplan.facts import derive_facts
+    from careplan.medications import review
+    from careplan.scoring import compute_scores
+
+    changes = {"risk_factors.alcohol_units_per_week": None, **given}  # None: not asked
+    intake = make_intake(changes)
+    meds = review(())
+    facts = derive_facts(intake=intake, scores=compute_scores(intake=intake, medications=meds),
+                         medications=meds, screens=())
+    assert facts.get("alcohol_units_per_week") == units
+    assert facts.get("alcohol_drinks_per_week") == drinks
+    if units is not None:
+        assert facts.describe("alcohol_units_per_week") == f"{units:g} units of alcohol a week"
+        assert facts.describe("alcohol_drinks_per_week") == f"{drinks:g} drinks of alcohol a week"
+
+
+def test_drinks_alone_reach_the_units_rules() -> None:
+    plan = plan_for({"risk_factors.alcohol_drinks_per_week": 10,
+                     "risk_factors.alcohol_units_per_week": None})
+    alcohol = next(r for r in plan.recommendations if r.id == "NUT-ALCOHOL")
+    assert alcohol.because == ("17.5 units of alcohol a week",)
+
+
+def test_grapefruit_with_simvastatin_names_both() -> None:
+    plan = plan_for({"history.grapefruit": True, "history.medications": [
+        {"name": "Zocor", "dose": "20 mg nightly"}]})
+    rec = next(r for r in plan.recommendations if r.id == "MED-GRAPEFRUIT")
+    assert rec.domain == "medication_review"
+    assert rec.priority == 1
+    assert rec.because == ("taking Zocor 20 mg nightly",
+                           "drinks grapefruit juice or eats grapefruit")
