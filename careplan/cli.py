@@ -21,10 +21,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from careplan.engine import build_plan
-from careplan.errors import IntakeError, StorageError
+from careplan.errors import IntakeError, SettingError, StorageError
 from careplan.intake import Intake
 from careplan.plan import CarePlan
-from careplan.report import Clinic
+from careplan.settings import clinic_from_env
 from careplan.validation import validate_intake
 
 EXIT_OK = 0
@@ -237,6 +237,7 @@ def _plan_command(args: argparse.Namespace) -> int:
     intake = _read_intake(args.intake, today=today)
     if intake is None:
         return EXIT_BAD_INPUT
+    clinic = clinic_from_env()  # a bad CAREPLAN_LOCALE fails before any file is written
     plan = build_plan(intake=intake, today=today)
     text = plan_json(plan)
     if args.pdf_out is not None:
@@ -245,7 +246,7 @@ def _plan_command(args: argparse.Namespace) -> int:
         pdf = (
             clinician_pdf(plan)
             if args.audience == "clinician"
-            else patient_pdf(plan, clinic=clinic_from_env(), large_print=args.large_print)
+            else patient_pdf(plan, clinic=clinic, large_print=args.large_print)
         )
         write_atomically(args.pdf_out, pdf)
     _emit(text, args.json_out)
@@ -285,16 +286,6 @@ def _fhir_import_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def clinic_from_env() -> Clinic:
-    """Clinic contact for the handout, set per deployment (CAREPLAN_CLINIC_NAME/PHONE/HOURS)."""
-    default = Clinic()
-    return Clinic(
-        name=os.environ.get("CAREPLAN_CLINIC_NAME", default.name),
-        phone=os.environ.get("CAREPLAN_CLINIC_PHONE", default.phone),
-        hours=os.environ.get("CAREPLAN_CLINIC_HOURS", default.hours),
-    )
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code instead of raising (no tracebacks for users)."""
     args = _parser().parse_args(argv)
@@ -312,6 +303,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _plan_command(args)
     except KeyboardInterrupt:
         return 130
+    except SettingError as exc:
+        print(f"careplan: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except Exception as exc:  # a bug, not bad input: say so in one line
         if os.environ.get("CAREPLAN_DEBUG"):
             raise

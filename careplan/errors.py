@@ -3,6 +3,7 @@
     CareplanError
      ├── IntakeError        the intake is invalid; carries one Problem per field
      ├── RuleBaseError      the rule files break the rule schema (found at load time)
+     ├── SettingError       a deployment setting has a value we cannot use (CAREPLAN_LOCALE)
      └── StorageError       the database could not do it (message says what next)
           ├── NotFoundError
           ├── ConflictError       someone else saved first (who, when, their data)
@@ -31,6 +32,10 @@ class Problem:
 
 class CareplanError(Exception):
     """Base of every error this package raises on purpose."""
+
+
+class SettingError(CareplanError, ValueError):
+    """A deployment setting (environment variable) has a value we cannot use."""
 
 
 class IntakeError(CareplanError):

@@ -375,7 +375,7 @@ def _flowables(document: Document, st: _Styles, width: float) -> list[Flowable]:
         elif isinstance(block, Table):
             story += [_table(block, st, width), Spacer(1, st.size * 0.6)]
         elif isinstance(block, BodyMap):
-            drawing = body_map_drawing(block.selected, height=2.6 * inch, font_size=st.size)
+            drawing = body_map_drawing(block.selected, height=2.2 * inch, font_size=st.size)
             drawing.hAlign = "CENTER"
             caption = ParagraphStyle("caption", parent=st.small, alignment=TA_CENTER)
             story.append(KeepTogether(

@@ -7,12 +7,18 @@ plain strings: escaping for reportlab happens in ``pdf.py``, at output.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Final, Literal
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from functools import cache
+from importlib import resources
+from typing import Final, Literal, NamedTuple
 
 from careplan.bodymap import LABELS
 from careplan.engine import default_rule_base
+from careplan.locales import DEFAULT_LOCALE, Locale, get_locale
 from careplan.plan import Alert, CarePlan, Domain, MedicationLine, Recommendation
 from careplan.review import Review, shown_alerts, shown_recommendations, status_of
 from careplan.rules.topics import Speaks, Voice, resolve
@@ -28,6 +34,7 @@ class Clinic:
     name: str = "Inomyalgia Care Clinic"
     phone: str = "555-0100"
     hours: str = "Monday to Friday, 8 am to 6 pm"
+    locale: str = DEFAULT_LOCALE  # en-US or en-GB: emergency numbers, medicine names, units
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,13 +144,6 @@ NEVER_STOP: Final = "Do not stop a prescribed medicine without asking us first."
 HELD_FOR_ALERT: Final = "Some advice is on hold until a doctor checks you. We will add it after."
 
 
-def _date(value: date) -> str:
-    """Long date for patients: 20 November 2026 (no locale, deterministic)."""
-    months = ("January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December")
-    return f"{value.day} {months[value.month - 1]} {value.year}"
-
-
 def _weeks(count: int) -> str:
     return f"{count} week" if count == 1 else f"{count} weeks"
 
@@ -154,7 +154,12 @@ def _score(value: float | int | bool | str | None) -> str:
     return str(value).replace("_", " ")
 
 
-Said = tuple[str, Speaks]  # a printed statement and the stances it takes
+class Said(NamedTuple):
+    """A fixed line that may print, and the stances it takes."""
+
+    id: str
+    text: str
+    speaks: Speaks
 
 
 def _fixed_lines(
@@ -182,13 +187,13 @@ def _fixed_lines(
     for text in rules.texts:
         if text.id in allowed and wanted.get(text.id, True):
             line = text.text.format_map(values) if "{" in text.text else text.text
-            lines.setdefault(text.where, []).append((line, text.speaks))
+            lines.setdefault(text.where, []).append(Said(text.id, line, text.speaks))
     lines["key"] = lines.get("key", [])[:5]  # 3 to 5 key messages (plain-language guidance)
     return {where: tuple(found) for where, found in lines.items()}
 
 
 def _say(lines: dict[str, tuple[Said, ...]], where: str) -> tuple[str, ...]:
-    return tuple(text for text, _ in lines.get(where, ()))
+    return tuple(said.text for said in lines.get(where, ()))
 
 
 def patient_handout(
@@ -196,22 +201,32 @@ def patient_handout(
 ) -> Document:
     """The take-home plan in plain words: only reviewed items once a review exists."""
     clinic = clinic or Clinic()
-    recs = shown_recommendations(plan, review)
-    alerts = shown_alerts(plan, review)
+    loc = get_locale(clinic.locale)
+    recs = tuple(
+        r.model_copy(update={"patient_text": loc.rule_text(r.id, r.patient_text)})
+        for r in shown_recommendations(plan, review)
+    )
+    alerts = tuple(
+        a.model_copy(update={"patient_text": loc.rule_text(a.id, a.patient_text)})
+        for a in shown_alerts(plan, review)
+    )
     held = bool(plan.withheld)
     lines = _fixed_lines(plan, alerts, recs)
     draft = review is None or not review.signed
-    blocks: list[Block] = [
+    typed: list[Block] = [  # what the clinician typed is printed as typed, in any locale
         Table(
             header=(),
             rows=(
                 ("For", plan.patient.name),
-                ("Date", _date(plan.visit.date)),
+                ("Date", loc.date(plan.visit.date)),
                 ("Your clinician", plan.visit.clinician or "Your care team"),
                 ("Call us", f"{clinic.name}, {clinic.phone} ({clinic.hours})"),
             ),
             widths=(0.25, 0.75),
         ),
+    ]
+    blocks: list[Block] = [
+        *typed,
         HelpBox(
             title="Get help now if...",
             own_warnings=tuple(a.patient_text for a in alerts),
@@ -232,13 +247,14 @@ def patient_handout(
                 "are dark in the picture. Left and right mean your left and your right.",
             ),
         ]
+    cells: list[Said] = []
     for domain, heading in PATIENT_HEADINGS.items():
         items = tuple(r.patient_text for r in recs if r.domain == domain)
         if domain == "medication_review":
-            blocks += _medicines_section(plan, items)
+            blocks += _medicines_section(plan, items, lines, cells)
             continue
         if domain == "follow_up":
-            blocks += _next_steps(plan, items)
+            blocks += _next_steps(plan, items, loc)
             continue
         if not items:
             continue
@@ -257,8 +273,13 @@ def patient_handout(
     )
     printed: tuple[Alert | Recommendation, ...] = (*alerts, *recs)
     spoken = tuple(
-        (item.patient_text, tuple(sorted(item.speaks.items()))) for item in printed
-    ) + tuple(said for found in lines.values() for said in found)
+        (loc.text(item.patient_text), tuple(sorted(item.speaks.items()))) for item in printed
+    ) + tuple(
+        (loc.text(said.text), said.speaks) for where, found in lines.items() for said in found
+        if where != "most_per_day" or said in cells
+    )
+    blocks = [block if any(block is t for t in typed) else _localise(block, loc)
+              for block in blocks]
     return Document(
         audience="patient",
         title="Your care plan for muscle pain",
@@ -266,19 +287,33 @@ def patient_handout(
         author=plan.visit.clinician or clinic.name,
         lang=plan.patient.preferred_language,
         blocks=tuple(blocks),
-        footer=f"{status} · {plan.patient.name} · Plan of {_date(plan.visit.date)}",
+        footer=f"{status} · {plan.patient.name} · Plan of {loc.date(plan.visit.date)}",
         draft=draft,
         spoken=spoken,
     )
 
 
-def _medicines_section(plan: CarePlan, items: tuple[str, ...]) -> list[Block]:
+def _medicines_section(
+    plan: CarePlan, items: tuple[str, ...], lines: dict[str, tuple[Said, ...]],
+    cells: list[Said],
+) -> list[Block]:
+    """The medicines table (what for, how much, most a day) and the medicine items.
+
+    ``cells`` collects the 'most in one day' lines used, which take a stance.
+    """
     blocks: list[Block] = [Heading(PATIENT_HEADINGS["medication_review"])]
     if plan.medications:
         blocks.append(Paragraph("The medicines you told us you take:"))
-        blocks.append(Bullets(tuple(
-            " ".join(part for part in (m.entered, m.dose or "") if part) for m in plan.medications
-        )))
+        allowed = {said.id: said for said in lines.get("most_per_day", ())}
+        rows = []
+        for med in plan.medications:
+            cell = _most_per_day(med, allowed, age=plan.patient.age)
+            cells.append(cell)
+            rows.append((med.entered, _purpose(med), med.dose or "As on the label", cell.text))
+        blocks.append(Table(
+            header=("Medicine", "What it is for", "How much and when", "Most in one day"),
+            rows=tuple(rows), widths=(0.26, 0.28, 0.24, 0.22),
+        ))
     if items:
         blocks.append(Checklist(items))
     blocks.append(Paragraph(NEVER_STOP, "strong"))
@@ -288,9 +323,81 @@ def _medicines_section(plan: CarePlan, items: tuple[str, ...]) -> list[Block]:
     return blocks
 
 
-def _next_steps(plan: CarePlan, items: tuple[str, ...]) -> list[Block]:
+_OTC_MOST: Final[dict[str, tuple[tuple[str, ...], float]]] = {
+    # generic: (cells strictest first, largest single dose sold over the counter, mg)
+    "acetaminophen": (("MOST-APAP-WEIGHT", "MOST-APAP-LOW", "MOST-APAP-STANDARD"), 1000.0),
+    "ibuprofen": (("MOST-NSAID-AVOID", "MOST-IBUPROFEN-CAUTION", "MOST-IBUPROFEN"), 400.0),
+    "naproxen": (("MOST-NSAID-AVOID", "MOST-NAPROXEN-CAUTION", "MOST-NAPROXEN"), 440.0),
+}
+_MG = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*mg\b", re.IGNORECASE)
+_CHILD_AGE: Final = 12
+
+
+def _most_per_day(med: MedicationLine, allowed: Mapping[str, Said], *, age: int) -> Said:
+    """The 'most in one day' cell: an over-the-counter ceiling only where it is safe to print.
+
+    A single-ingredient over-the-counter pain medicine at an over-the-counter dose gets the
+    cell that agrees with the plan (precedence chose it); a child gets 'by weight'; a
+    prescribed dose, a combination or any other medicine gets 'as prescribed'.
+    """
+    prescribed = allowed["MOST-AS-PRESCRIBED"]
+    if len(med.generics) != 1 or med.generics[0] not in _OTC_MOST:
+        return prescribed
+    ids, otc_max = _OTC_MOST[med.generics[0]]
+    dose = _MG.search(med.dose or "")
+    if dose and float(dose.group(1).replace(",", "")) > otc_max:
+        return prescribed
+    for cell_id in ids:
+        if cell_id in allowed:
+            if age < _CHILD_AGE and cell_id != "MOST-APAP-WEIGHT":
+                return allowed["MOST-CHILD-WEIGHT"]
+            return allowed[cell_id]
+    return prescribed
+
+
+@cache
+def _purposes() -> dict[str, str]:
+    raw = resources.files("careplan.rules").joinpath("purposes.toml").read_text(encoding="utf-8")
+    table: dict[str, str] = tomllib.loads(raw)["purpose"]
+    return table
+
+
+def _purpose(med: MedicationLine) -> str:
+    """What a medicine is for, in a patient's words: the first purpose its classes have."""
+    carried = {*med.classes, *med.generics}
+    for key, purpose in _purposes().items():
+        if key in carried:
+            return purpose
+    return "Ask us or your pharmacist"
+
+
+def _localise(block: Block, loc: Locale) -> Block:
+    """Every printed string of a block in the clinic's locale (typed text is left alone)."""
+    if isinstance(block, Heading | Paragraph):
+        return replace(block, text=loc.text(block.text))
+    if isinstance(block, Bullets | Checklist | KeyMessages):
+        return replace(block, items=tuple(loc.text(i) for i in block.items))
+    if isinstance(block, HelpBox):
+        return replace(
+            block, title=loc.text(block.title),
+            own_warnings=tuple(loc.text(t) for t in block.own_warnings),
+            emergency=tuple(loc.text(t) for t in block.emergency),
+            same_day=tuple(loc.text(t) for t in block.same_day), numbers=loc.text(block.numbers),
+        )
+    if isinstance(block, Table):  # typed cells (a medicine's name and dose) stay as typed
+        typed = {0, 2} if block.header[:1] == ("Medicine",) else set()
+        return replace(block, header=tuple(loc.text(h) for h in block.header), rows=tuple(
+            tuple(c if i in typed else loc.text(c) for i, c in enumerate(row))
+            for row in block.rows
+        ))
+    if isinstance(block, BodyMap):
+        return replace(block, title=loc.text(block.title), caption=loc.text(block.caption))
+    return block
+
+
+def _next_steps(plan: CarePlan, items: tuple[str, ...], loc: Locale) -> list[Block]:
     weeks = plan.follow_up.review_in_weeks
-    when = _date(plan.visit.date + timedelta(weeks=weeks))
+    when = loc.date(plan.visit.date + timedelta(weeks=weeks))
     blocks: list[Block] = [
         Heading(PATIENT_HEADINGS["follow_up"]),
         Paragraph(f"Your next visit: in {_weeks(weeks)}, around {when}.", "lead"),

@@ -9,6 +9,7 @@ import ui
 from careplan import storage
 from careplan.fhir import bundle, to_json
 from careplan.pdf import clinician_pdf, patient_pdf
+from careplan.settings import clinic_from_env
 
 ui.page("Export")
 
@@ -34,10 +35,11 @@ def offer(label: str, data: bytes | str, name: str, mime: str, what: str, **kw: 
                        kwargs={"patient": patient, "detail": f"{what}, plan {current.id}"}, **kw)
 
 
-offer("Patient handout (PDF)", patient_pdf(current.plan, review=current.review), f"{stem}.pdf",
-      "application/pdf", "handout", type="primary")
+clinic = clinic_from_env()  # the same contact and locale as the headless command prints
+offer("Patient handout (PDF)", patient_pdf(current.plan, review=current.review, clinic=clinic),
+      f"{stem}.pdf", "application/pdf", "handout", type="primary")
 offer("Large-print handout (PDF)",
-      patient_pdf(current.plan, review=current.review, large_print=True),
+      patient_pdf(current.plan, review=current.review, clinic=clinic, large_print=True),
       f"{stem}-large-print.pdf", "application/pdf", "large-print")
 offer("Clinician summary (PDF)", clinician_pdf(current.plan, review=current.review),
       f"{stem}-summary.pdf", "application/pdf", "summary")

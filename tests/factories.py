@@ -68,9 +68,11 @@ def make_intake(
     return validate_intake(apply(example_data(), merged, unset), today=today)
 
 
-def run_command(*args: str | Path) -> subprocess.CompletedProcess[str]:
+def run_command(
+    *args: str | Path, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """``python -m careplan ARGS`` as a real process, as a script or a clinic would run it."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     env.pop("CAREPLAN_DEBUG", None)
     return subprocess.run(
         [sys.executable, "-m", "careplan", *map(str, args)],

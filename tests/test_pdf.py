@@ -56,7 +56,7 @@ def test_handout_pages_and_sections(example_plan: CarePlan) -> None:
     for number, page in enumerate(pages, start=1):
         page_text = flat(page.extract_text())
         assert f"Page {number} of {len(pages)}" in page_text
-        assert "Plan of 20 November 2026" in page_text
+        assert "Plan of November 20, 2026" in page_text
         assert "DRAFT" in page_text
 
 

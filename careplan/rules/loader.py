@@ -72,7 +72,9 @@ _STOP_MEDICINE = re.compile(
     re.IGNORECASE,
 )
 _ALLOWED_STOP = re.compile(r"\b(do not|don't|never)\s+stop\b", re.IGNORECASE)
-_VOCABULARY_FILES: Final = frozenset({"topics.toml", "handout.toml"})
+_VOCABULARY_FILES: Final = frozenset(
+    {"topics.toml", "handout.toml", "locales.toml", "purposes.toml"}
+)
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3)]

@@ -1,0 +1,82 @@
+"""The clinic's locale: one handout speaks one country's language of care.
+
+Why a table and not a second copy of every text: rule and handout texts are
+written once in US English; a locale lists ordered phrase replacements and,
+where the measure itself differs (alcohol units), a whole text for that rule.
+``never`` lists what must not appear in that locale's handouts, so a test can
+prove no handout mixes the two (911 beside 999, drinks beside units).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Final, Literal
+
+from careplan.errors import SettingError
+
+DateStyle = Literal["month_day_year", "day_month_year"]
+DEFAULT_LOCALE: Final = "en-US"
+_MONTHS: Final = ("January", "February", "March", "April", "May", "June", "July", "August",
+                  "September", "October", "November", "December")
+
+
+@dataclass(frozen=True, slots=True)
+class Locale:
+    id: str
+    date_style: DateStyle
+    terms: tuple[tuple[str, str], ...]
+    rules: Mapping[str, str]
+    never: tuple[re.Pattern[str], ...]
+
+    def text(self, line: str) -> str:
+        """A fixed or rule line in this locale's words (US English is the source)."""
+        for old, new in self.terms:
+            if old in line:
+                line = line.replace(old, new)
+        return line
+
+    def rule_text(self, rule_id: str, line: str) -> str:
+        """A rule's patient text: its own text for this locale if the measure differs."""
+        return self.rules.get(rule_id) or self.text(line)
+
+    def date(self, value: date) -> str:
+        """Long date for patients: November 20, 2026 (US) or 20 November 2026 (UK)."""
+        month = _MONTHS[value.month - 1]
+        if self.date_style == "month_day_year":
+            return f"{month} {value.day}, {value.year}"
+        return f"{value.day} {month} {value.year}"
+
+    def mixed(self, text: str) -> list[str]:
+        """Words of another locale found in a text (for tests and checks)."""
+        return [m.group(0) for pattern in self.never for m in [pattern.search(text)] if m]
+
+
+@cache
+def locales() -> dict[str, Locale]:
+    """Every locale in ``careplan/rules/locales.toml`` (read once; no patient data)."""
+    raw = resources.files("careplan.rules").joinpath("locales.toml").read_text(encoding="utf-8")
+    found: dict[str, Locale] = {}
+    for entry in tomllib.loads(raw)["locale"]:
+        found[entry["id"]] = Locale(
+            id=entry["id"],
+            date_style=entry["date"],
+            terms=tuple((old, new) for old, new in entry.get("terms", [])),
+            rules={key: " ".join(text.split()) for key, text in entry.get("rules", {}).items()},
+            never=tuple(re.compile(p) for p in entry.get("never", [])),
+        )
+    return found
+
+
+def get_locale(locale_id: str) -> Locale:
+    """The locale for a setting such as ``CAREPLAN_LOCALE``; unknown ids are refused."""
+    try:
+        return locales()[locale_id]
+    except KeyError:
+        known = ", ".join(sorted(locales()))
+        raise SettingError(f"unknown locale {locale_id!r}; choose one of {known}") from None
