@@ -212,6 +212,7 @@ def _medication_lines(intake: Intake, meds: MedicationReview) -> tuple[Medicatio
                 generics=match.generics if match else (),
                 classes=tuple(sorted(match.classes)) if match else (),
                 recognised=match is not None,
+                read_as=match.read_as if match else None,
             )
         )
     return tuple(lines)

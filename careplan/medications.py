@@ -8,6 +8,11 @@ whole words only, so "nystatin" is never a statin. A name that is not
 recognised is returned in ``MedicationReview.unrecognised`` so a clinician
 reviews it by hand; nothing is silently ignored.
 
+``review`` also reads a plain misspelling ("Lipiter", "ibuprophen") as the
+one known name it is close to, so the interaction rules still run; such a
+match says what it was read as (``MedicationMatch.read_as``) and is shown
+to the clinician to check, never silently.
+
 Generic names in results are canonical (US spelling where US and UK differ,
 e.g. "acetaminophen" for paracetamol, "furosemide" for frusemide). ``GENERICS``
 holds exactly the canonical names a result can contain.
@@ -21,19 +26,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
 MedClass = Literal[
     "ace_inhibitor_or_arb",
     "acetaminophen",
     "amiodarone",
     "anticoagulant",
+    "antidepressant",
+    "antiepileptic",
+    "antihistamine_sedating",
     "antiplatelet",
     "antipsychotic",
     "aromatase_inhibitor",
     "benzodiazepine",
     "bisphosphonate",
     "checkpoint_inhibitor",
+    "cns_active",
     "colchicine",
     "cyclosporine",
+    "cyp3a4_pgp_inhibitor",
     "danazol",
     "daptomycin",
     "diuretic",
@@ -46,6 +59,8 @@ MedClass = Literal[
     "isotretinoin",
     "laxative",
     "magnesium",
+    "maoi",
+    "methotrexate",
     "muscle_relaxant",
     "myotoxic_antiviral",
     "niacin",
@@ -55,14 +70,21 @@ MedClass = Literal[
     "ppi",
     "quinine",
     "red_yeast_rice",
+    "retinoid",
+    "serotonergic",
     "simvastatin_limit_10",
     "simvastatin_limit_20",
     "ssri_snri",
     "statin",
+    "strong_anticholinergic",
+    "strong_cyp1a2_inhibitor",
     "strong_cyp3a4_inhibitor",
-    "tricyclic",
     "topical_nsaid",
+    "tricyclic",
+    "triptan",
+    "valproate",
     "vitamin_d",
+    "warfarin",
     "z_drug",
 ]
 
@@ -83,14 +105,19 @@ CLASS_LABELS: Final[dict[MedClass, str]] = {
     "acetaminophen": "acetaminophen (paracetamol)",
     "amiodarone": "amiodarone",
     "anticoagulant": "anticoagulant",
+    "antidepressant": "antidepressant",
+    "antiepileptic": "antiepileptic",
+    "antihistamine_sedating": "sedating (first-generation) antihistamine",
     "antiplatelet": "antiplatelet",
     "antipsychotic": "antipsychotic",
     "aromatase_inhibitor": "aromatase inhibitor",
     "benzodiazepine": "benzodiazepine",
     "bisphosphonate": "bisphosphonate",
     "checkpoint_inhibitor": "immune checkpoint inhibitor",
+    "cns_active": "CNS-active drug (Beers 2023 count)",
     "colchicine": "colchicine",
     "cyclosporine": "cyclosporine (ciclosporin)",
+    "cyp3a4_pgp_inhibitor": "CYP3A4 or P-gp inhibitor (colchicine label)",
     "danazol": "danazol",
     "daptomycin": "daptomycin",
     "diuretic": "diuretic",
@@ -103,6 +130,8 @@ CLASS_LABELS: Final[dict[MedClass, str]] = {
     "isotretinoin": "isotretinoin",
     "laxative": "laxative",
     "magnesium": "magnesium",
+    "maoi": "monoamine oxidase inhibitor",
+    "methotrexate": "methotrexate",
     "muscle_relaxant": "skeletal muscle relaxant",
     "myotoxic_antiviral": "myotoxic antiviral",
     "niacin": "niacin",
@@ -112,14 +141,21 @@ CLASS_LABELS: Final[dict[MedClass, str]] = {
     "ppi": "proton pump inhibitor",
     "quinine": "quinine",
     "red_yeast_rice": "red yeast rice",
+    "retinoid": "oral retinoid",
+    "serotonergic": "serotonergic drug",
     "simvastatin_limit_10": "limits simvastatin to 10 mg",
     "simvastatin_limit_20": "limits simvastatin to 20 mg",
     "ssri_snri": "SSRI or SNRI",
     "statin": "statin",
+    "strong_anticholinergic": "strongly anticholinergic (Beers 2023)",
+    "strong_cyp1a2_inhibitor": "strong CYP1A2 inhibitor",
     "strong_cyp3a4_inhibitor": "strong CYP3A4 inhibitor",
-    "tricyclic": "tricyclic antidepressant",
     "topical_nsaid": "topical NSAID",
+    "tricyclic": "tricyclic antidepressant",
+    "triptan": "triptan",
+    "valproate": "valproate",
     "vitamin_d": "vitamin D",
+    "warfarin": "warfarin",
     "z_drug": "Z-drug hypnotic",
 }
 
@@ -130,6 +166,42 @@ CLASS_LABELS: Final[dict[MedClass, str]] = {
 # --------------------------------------------------------------------------
 
 _HIV_PI: Final[tuple[MedClass, ...]] = ("hiv_protease_inhibitor", "strong_cyp3a4_inhibitor")
+_SEROTONERGIC_OPIOID: Final[tuple[MedClass, ...]] = ("opioid", "serotonergic")
+_TRIPTAN: Final[tuple[MedClass, ...]] = ("triptan",)
+_MAOI_ANTIDEPRESSANT: Final[tuple[MedClass, ...]] = ("antidepressant", "maoi")
+_SEDATING_ANTIHISTAMINE: Final[tuple[MedClass, ...]] = ("antihistamine_sedating",)
+_ANTIEPILEPTIC: Final[tuple[MedClass, ...]] = ("antiepileptic",)
+
+# A class that always brings others with it, so each drug's entry below
+# names only its own classes. Applied once, at import (see _CLASSES_OF).
+#   SSRIs, SNRIs, tricyclics and MAOIs are antidepressants; SSRIs, SNRIs,
+#     MAOIs and triptans are serotonergic (FDA 2016; Hunter criteria);
+#   tricyclics are strongly anticholinergic, as are first-generation
+#     antihistamines (Beers 2023 table of strong anticholinergics);
+#   the Beers 2023 CNS-active list (avoid 3 or more): antiepileptics
+#     (gabapentinoids included), antidepressants, antipsychotics,
+#     benzodiazepines, Z-drugs, opioids, skeletal muscle relaxants;
+#   every strong CYP3A4 inhibitor is a colchicine-label inhibitor (Colcrys
+#     label lists all of them, HIV protease inhibitors and cobicistat included);
+#   isotretinoin is a retinoid; valproate is an antiepileptic.
+_IMPLIED_CLASSES: Final[dict[MedClass, tuple[MedClass, ...]]] = {
+    "ssri_snri": ("antidepressant", "serotonergic"),
+    "tricyclic": ("antidepressant", "strong_anticholinergic"),
+    "maoi": ("serotonergic",),
+    "triptan": ("serotonergic",),
+    "antihistamine_sedating": ("strong_anticholinergic",),
+    "valproate": ("antiepileptic",),
+    "isotretinoin": ("retinoid",),
+    "strong_cyp3a4_inhibitor": ("cyp3a4_pgp_inhibitor",),
+    "antidepressant": ("cns_active",),
+    "antiepileptic": ("cns_active",),
+    "antipsychotic": ("cns_active",),
+    "benzodiazepine": ("cns_active",),
+    "gabapentinoid": ("cns_active",),
+    "muscle_relaxant": ("cns_active",),
+    "opioid": ("cns_active",),
+    "z_drug": ("cns_active",),
+}
 
 _GENERIC_CLASSES: Final[dict[str, tuple[MedClass, ...]]] = {
     # Statins
@@ -167,7 +239,7 @@ _GENERIC_CLASSES: Final[dict[str, tuple[MedClass, ...]]] = {
     "fluticasone": ("glucocorticoid",),
     "mometasone": ("glucocorticoid",),
     # Fluoroquinolones
-    "ciprofloxacin": ("fluoroquinolone",),
+    "ciprofloxacin": ("fluoroquinolone", "strong_cyp1a2_inhibitor"),
     "delafloxacin": ("fluoroquinolone",),
     "gemifloxacin": ("fluoroquinolone",),
     "levofloxacin": ("fluoroquinolone",),
@@ -184,7 +256,7 @@ _GENERIC_CLASSES: Final[dict[str, tuple[MedClass, ...]]] = {
     "heparin": ("anticoagulant",),
     "rivaroxaban": ("anticoagulant",),
     "tinzaparin": ("anticoagulant",),
-    "warfarin": ("anticoagulant",),
+    "warfarin": ("anticoagulant", "warfarin"),
     # Antiplatelets (aspirin is also an NSAID unless low dose; see identify)
     "aspirin": ("antiplatelet", "nsaid"),
     "cilostazol": ("antiplatelet",),
@@ -199,19 +271,46 @@ _GENERIC_CLASSES: Final[dict[str, tuple[MedClass, ...]]] = {
     "duloxetine": ("ssri_snri",),
     "escitalopram": ("ssri_snri",),
     "fluoxetine": ("ssri_snri",),
-    "fluvoxamine": ("ssri_snri",),
+    "fluvoxamine": ("ssri_snri", "strong_cyp1a2_inhibitor"),
     "levomilnacipran": ("ssri_snri",),
     "milnacipran": ("ssri_snri",),
-    "paroxetine": ("ssri_snri",),
+    "paroxetine": ("ssri_snri", "strong_anticholinergic"),
     "sertraline": ("ssri_snri",),
     "venlafaxine": ("ssri_snri",),
+    # Other antidepressants (serotonergic ones marked so)
+    "bupropion": ("antidepressant",),
+    "mirtazapine": ("antidepressant", "serotonergic"),
+    "trazodone": ("antidepressant", "serotonergic"),
+    "vilazodone": ("antidepressant", "serotonergic"),
+    "vortioxetine": ("antidepressant", "serotonergic"),
+    # MAOIs: antidepressant ones, and MAO-B inhibitors for Parkinson's disease
+    "isocarboxazid": _MAOI_ANTIDEPRESSANT,
+    "phenelzine": _MAOI_ANTIDEPRESSANT,
+    "tranylcypromine": _MAOI_ANTIDEPRESSANT,
+    "rasagiline": ("maoi",),
+    "selegiline": ("maoi",),
+    # Other serotonergic drugs (serotonin syndrome: FDA 2011 and 2016)
+    "buspirone": ("serotonergic",),
+    "dextromethorphan": ("serotonergic",),
+    "linezolid": ("serotonergic",),
+    "lithium": ("serotonergic",),
+    "methylene blue": ("serotonergic",),
+    "st john's wort": ("serotonergic",),
+    # Triptans
+    "almotriptan": _TRIPTAN,
+    "eletriptan": _TRIPTAN,
+    "frovatriptan": _TRIPTAN,
+    "naratriptan": _TRIPTAN,
+    "rizatriptan": _TRIPTAN,
+    "sumatriptan": _TRIPTAN,
+    "zolmitriptan": _TRIPTAN,
     # Tricyclics
-    "amitriptyline": ("tricyclic",),
-    "clomipramine": ("tricyclic",),
+    "amitriptyline": ("serotonergic", "tricyclic"),
+    "clomipramine": ("serotonergic", "tricyclic"),
     "desipramine": ("tricyclic",),
     "dosulepin": ("tricyclic",),
     "doxepin": ("tricyclic",),
-    "imipramine": ("tricyclic",),
+    "imipramine": ("serotonergic", "tricyclic"),
     "lofepramine": ("tricyclic",),
     "nortriptyline": ("tricyclic",),
     "protriptyline": ("tricyclic",),
@@ -243,26 +342,26 @@ _GENERIC_CLASSES: Final[dict[str, tuple[MedClass, ...]]] = {
     "baclofen": ("muscle_relaxant",),
     "carisoprodol": ("muscle_relaxant",),
     "chlorzoxazone": ("muscle_relaxant",),
-    "cyclobenzaprine": ("muscle_relaxant",),
+    "cyclobenzaprine": ("muscle_relaxant", "strong_anticholinergic"),
     "metaxalone": ("muscle_relaxant",),
     "methocarbamol": ("muscle_relaxant",),
-    "orphenadrine": ("muscle_relaxant",),
+    "orphenadrine": ("muscle_relaxant", "strong_anticholinergic"),
     "tizanidine": ("muscle_relaxant",),
     # Opioids
     "buprenorphine": ("opioid",),
     "codeine": ("opioid",),
     "diamorphine": ("opioid",),
     "dihydrocodeine": ("opioid",),
-    "fentanyl": ("opioid",),
+    "fentanyl": _SEROTONERGIC_OPIOID,
     "hydrocodone": ("opioid",),
     "hydromorphone": ("opioid",),
-    "meperidine": ("opioid",),
-    "methadone": ("opioid",),
+    "meperidine": _SEROTONERGIC_OPIOID,
+    "methadone": _SEROTONERGIC_OPIOID,
     "morphine": ("opioid",),
     "oxycodone": ("opioid",),
     "oxymorphone": ("opioid",),
-    "tapentadol": ("opioid",),
-    "tramadol": ("opioid",),
+    "tapentadol": _SEROTONERGIC_OPIOID,
+    "tramadol": _SEROTONERGIC_OPIOID,
     # Benzodiazepines and Z-drugs
     "alprazolam": ("benzodiazepine",),
     "chlordiazepoxide": ("benzodiazepine",),
@@ -286,6 +385,30 @@ _GENERIC_CLASSES: Final[dict[str, tuple[MedClass, ...]]] = {
     "gabapentin": ("gabapentinoid",),
     "gabapentin enacarbil": ("gabapentinoid",),
     "pregabalin": ("gabapentinoid",),
+    # Antiepileptics (and mood stabilisers)
+    "carbamazepine": _ANTIEPILEPTIC,
+    "divalproex": ("valproate",),
+    "lacosamide": _ANTIEPILEPTIC,
+    "lamotrigine": _ANTIEPILEPTIC,
+    "levetiracetam": _ANTIEPILEPTIC,
+    "oxcarbazepine": _ANTIEPILEPTIC,
+    "phenobarbital": _ANTIEPILEPTIC,
+    "phenytoin": _ANTIEPILEPTIC,
+    "primidone": _ANTIEPILEPTIC,
+    "topiramate": _ANTIEPILEPTIC,
+    "valproic acid": ("valproate",),
+    "zonisamide": _ANTIEPILEPTIC,
+    # First-generation (sedating) antihistamines
+    "brompheniramine": _SEDATING_ANTIHISTAMINE,
+    "chlorpheniramine": _SEDATING_ANTIHISTAMINE,
+    "dimenhydrinate": _SEDATING_ANTIHISTAMINE,
+    "diphenhydramine": _SEDATING_ANTIHISTAMINE,
+    "doxylamine": _SEDATING_ANTIHISTAMINE,
+    "hydroxyzine": _SEDATING_ANTIHISTAMINE,
+    "meclizine": _SEDATING_ANTIHISTAMINE,
+    "promethazine": _SEDATING_ANTIHISTAMINE,
+    # Other strong anticholinergics (Beers 2023)
+    "oxybutynin": ("strong_anticholinergic",),
     # Strong CYP3A4 inhibitors (FDA simvastatin label, 2011)
     "clarithromycin": ("strong_cyp3a4_inhibitor",),
     "cobicistat": ("strong_cyp3a4_inhibitor",),
@@ -306,15 +429,18 @@ _GENERIC_CLASSES: Final[dict[str, tuple[MedClass, ...]]] = {
     "ritonavir": _HIV_PI,
     "saquinavir": _HIV_PI,
     "tipranavir": _HIV_PI,
-    # Other simvastatin interactions
-    "cyclosporine": ("cyclosporine",),
+    # Other simvastatin interactions; those that also raise colchicine levels
+    # (moderate CYP3A4 or P-gp inhibitors, Colcrys label) say so
+    "cyclosporine": ("cyclosporine", "cyp3a4_pgp_inhibitor"),
     "danazol": ("danazol",),
-    "diltiazem": ("simvastatin_limit_10",),
-    "dronedarone": ("simvastatin_limit_10",),
-    "verapamil": ("simvastatin_limit_10",),
+    "diltiazem": ("cyp3a4_pgp_inhibitor", "simvastatin_limit_10"),
+    "dronedarone": ("cyp3a4_pgp_inhibitor", "simvastatin_limit_10"),
+    "verapamil": ("cyp3a4_pgp_inhibitor", "simvastatin_limit_10"),
     "amiodarone": ("amiodarone", "simvastatin_limit_20"),
     "amlodipine": ("simvastatin_limit_20",),
-    "ranolazine": ("simvastatin_limit_20",),
+    "ranolazine": ("cyp3a4_pgp_inhibitor", "simvastatin_limit_20"),
+    # A moderate CYP3A4 inhibitor named by the colchicine label
+    "fluconazole": ("cyp3a4_pgp_inhibitor",),
     # Toxic myopathies and other muscle or tendon effects
     "chloroquine": ("hydroxychloroquine",),
     "hydroxychloroquine": ("hydroxychloroquine",),
@@ -323,6 +449,12 @@ _GENERIC_CLASSES: Final[dict[str, tuple[MedClass, ...]]] = {
     "zidovudine": ("myotoxic_antiviral",),
     "daptomycin": ("daptomycin",),
     "isotretinoin": ("isotretinoin",),
+    # Other retinoids taken by mouth (teratogenic); tretinoin creams are local
+    "acitretin": ("retinoid",),
+    "alitretinoin": ("retinoid",),
+    "tretinoin": ("retinoid",),
+    # Methotrexate (teratogenic; see clinical reference section 8)
+    "methotrexate": ("methotrexate",),
     "anastrozole": ("aromatase_inhibitor",),
     "exemestane": ("aromatase_inhibitor",),
     "letrozole": ("aromatase_inhibitor",),
@@ -427,14 +559,15 @@ _GENERIC_CLASSES: Final[dict[str, tuple[MedClass, ...]]] = {
     "butalbital": (),
     "caffeine": (),
     "desogestrel": (),
-    "dextromethorphan": (),
-    "diphenhydramine": (),
-    "doxylamine": (),
     "drospirenone": (),
     "elvitegravir": (),
     "emtricitabine": (),
     "ezetimibe": (),
     "famotidine": (),
+    "hydralazine": (),
+    "levothyroxine": (),
+    "melatonin": (),
+    "metformin": (),
     "gestodene": (),
     "lamivudine": (),
     "levonorgestrel": (),
@@ -451,9 +584,28 @@ _GENERIC_CLASSES: Final[dict[str, tuple[MedClass, ...]]] = {
     "raloxifene": (),
     "relatlimab": (),
     "sacubitril": (),
-    "sumatriptan": (),
+    "sitagliptin": (),
     "tamoxifen": (),
     "tenofovir": (),
+}
+
+
+
+def _with_implied(classes: Iterable[MedClass]) -> frozenset[MedClass]:
+    """``classes`` with every class they imply, followed to the end."""
+    result: set[MedClass] = set()
+    todo = list(classes)
+    while todo:
+        med_class = todo.pop()
+        if med_class not in result:
+            result.add(med_class)
+            todo.extend(_IMPLIED_CLASSES.get(med_class, ()))
+    return frozenset(result)
+
+
+# Every class of each generic, implied ones included: what results carry.
+_CLASSES_OF: Final[dict[str, frozenset[MedClass]]] = {
+    generic: _with_implied(classes) for generic, classes in _GENERIC_CLASSES.items()
 }
 
 # Other names for a canonical generic: UK/INN spellings, abbreviations,
@@ -463,6 +615,7 @@ _ALIASES: Final[dict[str, str]] = {
     "apap": "acetaminophen",
     "beclometasone": "beclomethasone",
     "bendrofluazide": "bendroflumethiazide",
+    "chlorphenamine": "chlorpheniramine",
     "chlortalidone": "chlorthalidone",
     "ciclosporin": "cyclosporine",
     "colecalciferol": "cholecalciferol",
@@ -473,10 +626,13 @@ _ALIASES: Final[dict[str, str]] = {
     "ethinyloestradiol": "ethinylestradiol",
     "frusemide": "furosemide",
     "hctz": "hydrochlorothiazide",
+    "hypericum": "st john's wort",
     "ibandronic acid": "ibandronate",
     "indometacin": "indomethacin",
     "lignocaine": "lidocaine",
     "macrogol": "polyethylene glycol",
+    "meclozine": "meclizine",
+    "methylthioninium": "methylene blue",
     "milk of magnesia": "magnesium hydroxide",
     "nicotinic acid": "niacin",
     "norethisterone": "norethindrone",
@@ -486,8 +642,15 @@ _ALIASES: Final[dict[str, str]] = {
     "pethidine": "meperidine",
     "red yeast rice extract": "red yeast rice",
     "risedronic acid": "risedronate",
+    "saint john's wort": "st john's wort",
+    "saint johns wort": "st john's wort",
+    "semisodium valproate": "divalproex",
     "sennosides": "senna",
+    "st johns wort": "st john's wort",
+    "thyroxine": "levothyroxine",
     "torasemide": "torsemide",
+    "valproate": "valproic acid",
+    "valproate semisodium": "divalproex",
     "vit d": "vitamin d",
     "vit d3": "cholecalciferol",
     "vitamin d2": "ergocalciferol",
@@ -617,6 +780,45 @@ _BRANDS: Final[dict[str, tuple[str, ...]]] = {
     "Seroxat": ("paroxetine",),
     "Symbyax": ("fluoxetine", "olanzapine"),
     "Zoloft": ("sertraline",),
+    # Other antidepressants, MAOIs and other serotonergic drugs
+    "Aplenzin": ("bupropion",),
+    "Azilect": ("rasagiline",),
+    "Brintellix": ("vortioxetine",),
+    "BuSpar": ("buspirone",),
+    "Camcolit": ("lithium",),
+    "Delsym": ("dextromethorphan",),
+    "Desyrel": ("trazodone",),
+    "Eldepryl": ("selegiline",),
+    "Emsam": ("selegiline",),
+    "Lithobid": ("lithium",),
+    "Marplan": ("isocarboxazid",),
+    "Molipaxin": ("trazodone",),
+    "Nardil": ("phenelzine",),
+    "Oleptro": ("trazodone",),
+    "Parnate": ("tranylcypromine",),
+    "Priadel": ("lithium",),
+    "ProvayBlue": ("methylene blue",),
+    "Remeron": ("mirtazapine",),
+    "Trintellix": ("vortioxetine",),
+    "Viibryd": ("vilazodone",),
+    "Wellbutrin": ("bupropion",),
+    "Zelapar": ("selegiline",),
+    "Zispin": ("mirtazapine",),
+    "Zyban": ("bupropion",),
+    "Zyvox": ("linezolid",),
+    # Triptans
+    "Almogran": ("almotriptan",),
+    "Amerge": ("naratriptan",),
+    "Axert": ("almotriptan",),
+    "Frova": ("frovatriptan",),
+    "Imigran": ("sumatriptan",),
+    "Imitrex": ("sumatriptan",),
+    "Maxalt": ("rizatriptan",),
+    "Migard": ("frovatriptan",),
+    "Naramig": ("naratriptan",),
+    "Relpax": ("eletriptan",),
+    "Zembrace": ("sumatriptan",),
+    "Zomig": ("zolmitriptan",),
     # Tricyclics
     "Allegron": ("nortriptyline",),
     "Anafranil": ("clomipramine",),
@@ -763,6 +965,43 @@ _BRANDS: Final[dict[str, tuple[str, ...]]] = {
     "Horizant": ("gabapentin enacarbil",),
     "Lyrica": ("pregabalin",),
     "Neurontin": ("gabapentin",),
+    # Antiepileptics
+    "Carbatrol": ("carbamazepine",),
+    "Depakene": ("valproic acid",),
+    "Depakote": ("divalproex",),
+    "Dilantin": ("phenytoin",),
+    "Epanutin": ("phenytoin",),
+    "Epilim": ("valproic acid",),
+    "Equetro": ("carbamazepine",),
+    "Keppra": ("levetiracetam",),
+    "Lamictal": ("lamotrigine",),
+    "Mysoline": ("primidone",),
+    "Oxtellar": ("oxcarbazepine",),
+    "Qudexy": ("topiramate",),
+    "Tegretol": ("carbamazepine",),
+    "Topamax": ("topiramate",),
+    "Trileptal": ("oxcarbazepine",),
+    "Trokendi": ("topiramate",),
+    "Vimpat": ("lacosamide",),
+    "Zonegran": ("zonisamide",),
+    # First-generation antihistamines and sleep aids; other anticholinergics
+    "Antivert": ("meclizine",),
+    "Atarax": ("hydroxyzine",),
+    "Benadryl": ("diphenhydramine",),
+    "Bonine": ("meclizine",),
+    "Chlor-Trimeton": ("chlorpheniramine",),
+    "Ditropan": ("oxybutynin",),
+    "Dramamine": ("dimenhydrinate",),
+    "Dramamine Less Drowsy": ("meclizine",),
+    "Phenergan": ("promethazine",),
+    "Piriton": ("chlorpheniramine",),
+    "Unisom": ("doxylamine",),
+    "Unisom SleepGels": ("diphenhydramine",),
+    "Unisom SleepMelts": ("diphenhydramine",),
+    "Unisom SleepTabs": ("doxylamine",),
+    "Vistaril": ("hydroxyzine",),
+    "ZzzQuil": ("diphenhydramine",),
+    "ZzzQuil Pure Zzzs": ("melatonin",),
     # Strong CYP3A4 inhibitors and HIV protease inhibitors
     "Aptivus": ("tipranavir",),
     "Biaxin": ("clarithromycin",),
@@ -840,6 +1079,37 @@ _BRANDS: Final[dict[str, tuple[str, ...]]] = {
     "Myorisan": ("isotretinoin",),
     "Roaccutane": ("isotretinoin",),
     "Zenatane": ("isotretinoin",),
+    # Other retinoids (Panretin gel and Retin-A cream are local)
+    "Neotigason": ("acitretin",),
+    "Panretin": ("alitretinoin",),
+    "Retin-A": ("tretinoin",),
+    "Soriatane": ("acitretin",),
+    "Toctino": ("alitretinoin",),
+    "Vesanoid": ("tretinoin",),
+    # Methotrexate (Metoject, Otrexup, Rasuvo and RediTrex are injections)
+    "Jylamvo": ("methotrexate",),
+    "Maxtrex": ("methotrexate",),
+    "Metoject": ("methotrexate",),
+    "Otrexup": ("methotrexate",),
+    "Rasuvo": ("methotrexate",),
+    "RediTrex": ("methotrexate",),
+    "Trexall": ("methotrexate",),
+    "Xatmep": ("methotrexate",),
+    # Thyroid, diabetes, antifungal, vasodilator
+    "Apresoline": ("hydralazine",),
+    "Diflucan": ("fluconazole",),
+    "Eltroxin": ("levothyroxine",),
+    "Euthyrox": ("levothyroxine",),
+    "Fortamet": ("metformin",),
+    "Glucophage": ("metformin",),
+    "Glumetza": ("metformin",),
+    "Janumet": ("metformin", "sitagliptin"),
+    "Januvia": ("sitagliptin",),
+    "Levoxyl": ("levothyroxine",),
+    "Riomet": ("metformin",),
+    "Synthroid": ("levothyroxine",),
+    "Tirosint": ("levothyroxine",),
+    "Unithroid": ("levothyroxine",),
     # Aromatase inhibitors
     "Arimidex": ("anastrozole",),
     "Aromasin": ("exemestane",),
@@ -920,7 +1190,17 @@ _BRANDS: Final[dict[str, tuple[str, ...]]] = {
     "Perfalgan": ("acetaminophen",),
     "Tylenol": ("acetaminophen",),
     "Tylenol PM": ("acetaminophen", "diphenhydramine"),
+    # Children's products: the same ingredient as the adult brand
+    "Children's Advil": ("ibuprofen",),
+    "Children's Motrin": ("ibuprofen",),
+    "Children's Tylenol": ("acetaminophen",),
+    # "PM" (night-time) analgesics add a sedating antihistamine. Excedrin PM
+    # Headache (the current US product) holds aspirin too.
+    "Advil Dual Action": ("acetaminophen", "ibuprofen"),
     "Advil PM": ("diphenhydramine", "ibuprofen"),
+    "Aleve PM": ("diphenhydramine", "naproxen"),
+    "Excedrin PM": ("acetaminophen", "aspirin", "diphenhydramine"),
+    "Motrin PM": ("diphenhydramine", "ibuprofen"),
     # ACE inhibitors and ARBs
     "Accupril": ("quinapril",),
     "Aceon": ("perindopril",),
@@ -1006,9 +1286,11 @@ _LOCAL_BRANDS: Final[frozenset[str]] = frozenset(
         "Lidoderm",
         "Maxidex",
         "Nasonex",
+        "Panretin",
         "Pennsaid",
         "Pulmicort",
         "Qvar",
+        "Retin-A",
         "Rhinocort",
         "Versatis",
         "Voltaren Emulgel",
@@ -1024,6 +1306,7 @@ _TRANSDERMAL_BRANDS: Final[frozenset[str]] = frozenset(
         "Climara",
         "Divigel",
         "Duragesic",
+        "Emsam",
         "Estrogel",
         "Evorel",
         "Vivelle-Dot",
@@ -1037,12 +1320,18 @@ _OTHER_ROUTE_BRANDS: Final[frozenset[str]] = frozenset(
     {
         "Depo-Medrol",
         "Gablofen",
+        "Metoject",
         "Nexterone",
         "Ofirmev",
+        "Otrexup",
         "Perfalgan",
+        "ProvayBlue",
+        "Rasuvo",
+        "RediTrex",
         "Solu-Medrol",
         "Sublocade",
         "Vagifem",
+        "Zembrace",
     }
 )
 _OTHER_ROUTE_GENERICS: Final[frozenset[str]] = frozenset(
@@ -1149,9 +1438,10 @@ _MUCOSAL_WORDS: Final[frozenset[str]] = frozenset(
     }
 )
 # Classes whose drugs are systemic by any skin or mucosal route (fentanyl or
-# midazolam nasal sprays, estradiol gels): such a product is never "local".
+# midazolam nasal sprays, estradiol gels, sumatriptan or zolmitriptan nasal
+# sprays): such a product is never "local".
 _SYSTEMIC_ANY_ROUTE_CLASSES: Final[frozenset[MedClass]] = frozenset(
-    {"benzodiazepine", "oestrogen", "opioid", "z_drug"}
+    {"benzodiazepine", "oestrogen", "opioid", "triptan", "z_drug"}
 )
 # NSAIDs sprayed into the nose (ketorolac nasal spray) are systemic too.
 _SYSTEMIC_NSAID_WORDS: Final[frozenset[str]] = frozenset(
@@ -1482,6 +1772,95 @@ def _build_lookup() -> dict[tuple[str, ...], _Entry]:
 
 _LOOKUP: Final[dict[tuple[str, ...], _Entry]] = _build_lookup()
 _LONGEST_KEY: Final[int] = max(len(words) for words in _LOOKUP)
+# Each name as written in the tables above ("Lipitor", "paracetamol"), by its words.
+_DISPLAY: Final[dict[tuple[str, ...], str]] = {
+    tuple(normalise_name(name).split()): name
+    for name in reversed((*_GENERIC_CLASSES, *_ALIASES, *_BRANDS))
+}
+
+# --------------------------------------------------------------------------
+# Misspellings: an unknown word is read as the one known word it is close
+# to. Conservative: at least 5 letters, the same first letter, a length within
+# one letter (two from 10 letters, so "proton" is not Protonix), a similarity
+# (rapidfuzz ratio, 0-100) of at least _FUZZY_CUTOFF, and no other known word
+# for a different drug within _FUZZY_MARGIN of it or as few edits away (so
+# "clorazepam" is not guessed between lorazepam and clonazepam, nor "nioral"
+# between Neoral and Nizoral). Only words that are part of a
+# known name are targets, and the corrected name must still be a known one.
+# --------------------------------------------------------------------------
+
+_FUZZY_MIN_LENGTH: Final[int] = 5
+_FUZZY_CUTOFF: Final[float] = 84.0
+_FUZZY_MARGIN: Final[float] = 5.0
+# Words that say how or when a medicine is taken, never a drug name.
+_NEVER_CORRECTED: Final[frozenset[str]] = (
+    _SALT_WORDS
+    | _RELEASE_SUFFIXES
+    | _OTHER_ROUTE_WORDS
+    | _PATCH_WORDS
+    | _SKIN_WORDS
+    | _MUCOSAL_WORDS
+    | frozenset(
+        {
+            "caplet", "caplets", "capsule", "capsules", "chewable", "daily", "drops",
+            "liquid", "nightly", "solution", "suspension", "syrup", "tablet", "tablets",
+        }
+    )
+)
+_KNOWN_WORDS: Final[frozenset[str]] = frozenset(word for key in _LOOKUP for word in key)
+
+
+
+def _fuzzy_targets() -> dict[str, tuple[str, ...]]:
+    """Known words a misspelling may be read as, sorted, by first letter."""
+    targets: dict[str, list[str]] = {}
+    for word in sorted(_KNOWN_WORDS):
+        if len(word) >= _FUZZY_MIN_LENGTH and word.isalpha() and word not in _NEVER_CORRECTED:
+            targets.setdefault(word[0], []).append(word)
+    return {letter: tuple(words) for letter, words in targets.items()}
+
+
+_FUZZY_TARGETS: Final[dict[str, tuple[str, ...]]] = _fuzzy_targets()
+
+
+def _same_drug(first: str, second: str) -> bool:
+    """Whether two known words name the same ingredients on their own ("Voltarol", "Voltaren")."""
+    one, other = _LOOKUP.get((first,)), _LOOKUP.get((second,))
+    return one is not None and other is not None and one.generics == other.generics
+
+
+def _closest_word(word: str) -> str | None:
+    """The one known word ``word`` is a misspelling of, or ``None``."""
+    if len(word) < _FUZZY_MIN_LENGTH or not word.isalpha() or word in _NEVER_CORRECTED:
+        return None
+    slack = max(1, len(word) // 5)
+    targets = [t for t in _FUZZY_TARGETS.get(word[0], ()) if abs(len(t) - len(word)) <= slack]
+    best = process.extract(
+        word,
+        targets,
+        scorer=fuzz.ratio,
+        score_cutoff=_FUZZY_CUTOFF - _FUZZY_MARGIN,
+        limit=None,
+    )
+    if not best or best[0][1] < _FUZZY_CUTOFF:
+        return None
+    chosen, score, _ = best[0]
+    edits = Levenshtein.distance(word, chosen)
+    for other, other_score, _ in best[1:]:
+        close = score - other_score < _FUZZY_MARGIN or Levenshtein.distance(word, other) <= edits
+        if close and not _same_drug(chosen, other):
+            return None  # two drugs are about as close: a person must read it
+    return chosen
+
+
+def _correct_spelling(words: list[str]) -> list[str] | None:
+    """``words`` with each unknown word replaced by its closest known word,
+    or ``None`` when no word is close enough to one."""
+    corrected = [
+        word if word in _KNOWN_WORDS else (_closest_word(word) or word) for word in words
+    ]
+    return corrected if corrected != words else None
+
 
 GENERICS: Final[frozenset[str]] = frozenset(_GENERIC_CLASSES)
 
@@ -1508,6 +1887,9 @@ class MedicationMatch:
     dose_mg: float | None
     route: Route
     ingredient_doses: tuple[tuple[str, float | None], ...] = ()
+    read_as: str | None = None
+    """The known name a misspelt entry was read as ("Lipitor" for "Lipiter");
+    ``None`` when the entry was recognised as written."""
 
     def dose_of(self, generic: str) -> float | None:
         """Strength in mg of one ingredient; ``None`` if unknown or not an ingredient."""
@@ -1524,14 +1906,30 @@ class MedicationReview:
     recognised: tuple[MedicationMatch, ...]
     unrecognised: tuple[str, ...]
 
+    def count_with_class(self, med_class: MedClass) -> int:
+        """How many different drugs of ``med_class`` the list holds ("3 or more
+        CNS-active drugs", Beers 2023).
 
-def _scan(words: list[str]) -> list[_Entry]:
+        Local products (a gel, eye drops) carry no systemic class and never
+        count. A drug entered twice ("Zoloft", "sertraline 50 mg") counts once;
+        each ingredient of a combination that has the class counts on its own
+        ("Symbyax": fluoxetine and olanzapine are two CNS-active drugs).
+        """
+        drugs: set[str] = set()
+        for match in self.recognised:
+            if match.route == "local" or med_class not in match.classes:
+                continue
+            drugs.update(g for g in match.generics if med_class in _CLASSES_OF[g])
+        return len(drugs)
+
+
+def _scan(words: list[str]) -> list[tuple[tuple[str, ...], _Entry]]:
     """Longest known phrase at each position, left to right; whole name first.
 
     Salt words right after a drug name are skipped, so "esomeprazole
     magnesium" is esomeprazole only. Unknown words are skipped.
     """
-    found: list[_Entry] = []
+    found: list[tuple[tuple[str, ...], _Entry]] = []
     after_drug = False
     i = 0
     while i < len(words):
@@ -1539,9 +1937,10 @@ def _scan(words: list[str]) -> list[_Entry]:
             i += 1
             continue
         for size in range(min(_LONGEST_KEY, len(words) - i), 0, -1):
-            entry = _LOOKUP.get(tuple(words[i : i + size]))
+            key = tuple(words[i : i + size])
+            entry = _LOOKUP.get(key)
             if entry is not None:
-                found.append(entry)
+                found.append((key, entry))
                 i += size
                 after_drug = True
                 break
@@ -1564,7 +1963,7 @@ def _route(entries: list[_Entry], generics: tuple[str, ...], words: list[str]) -
     mucosa (fentanyl nasal spray, estradiol gel), as are NSAIDs in the nose.
     """
     present = set(words)
-    classes = {c for g in generics for c in _GENERIC_CLASSES[g]}
+    classes = {c for g in generics for c in _CLASSES_OF[g]}
     systemic = bool(classes & _SYSTEMIC_ANY_ROUTE_CLASSES)
     if present & _OTHER_ROUTE_WORDS:
         return "other"
@@ -1661,16 +2060,27 @@ def _combination_doses(
     return doses
 
 
-def identify(name: str, *, dose: str | None = None) -> MedicationMatch | None:
+def identify(
+    name: str, *, dose: str | None = None, fuzzy: bool = False
+) -> MedicationMatch | None:
     """The ingredients and classes of one medication name, or ``None`` if unknown.
 
     ``dose`` is free text ("40 mg daily", "1 g", "10/40 mg"); a strength in it
-    wins over one written in the name.
+    wins over one written in the name. With ``fuzzy``, a name not known as
+    written may be read as a misspelling of a known one (see ``read_as``).
     """
     name_words = normalise_name(name).split()
-    entries = _scan(name_words)
-    if not entries:
+    found = _scan(name_words)
+    read_as: str | None = None
+    if not found and fuzzy:
+        corrected = _correct_spelling(name_words)
+        if corrected is not None:
+            found = _scan(corrected)
+            name_words = corrected
+            read_as = " + ".join(dict.fromkeys(_DISPLAY[key] for key, _ in found))
+    if not found:
         return None
+    entries = [entry for _, entry in found]
     generics = tuple(sorted({g for entry in entries for g in entry.generics}))
     dose_words = normalise_name(dose).split() if dose else []
     single_dose_mg = _parse_dose_mg(dose) if dose else None
@@ -1684,7 +2094,7 @@ def identify(name: str, *, dose: str | None = None) -> MedicationMatch | None:
         known = [d for d in ingredient_doses.values() if d is not None]
         dose_mg = known[0] if len(known) == 1 else None
     route = _route(entries, generics, name_words + dose_words)
-    classes: set[MedClass] = {c for g in generics for c in _GENERIC_CLASSES[g]}
+    classes: set[MedClass] = {c for g in generics for c in _CLASSES_OF[g]}
     if route == "local":
         # The systemic rules (tendon rupture with fluoroquinolones, steroid
         # myopathy, CYP3A4 interactions, bleeding with NSAIDs) rest on
@@ -1694,7 +2104,7 @@ def identify(name: str, *, dose: str | None = None) -> MedicationMatch | None:
     elif "nsaid" in classes and _is_low_dose_aspirin(
         entries, generics, name_words, name_words + dose_words, single_dose_mg
     ):
-        other_nsaids = any("nsaid" in _GENERIC_CLASSES[g] for g in generics if g != "aspirin")
+        other_nsaids = any("nsaid" in _CLASSES_OF[g] for g in generics if g != "aspirin")
         if not other_nsaids:
             classes.discard("nsaid")
     return MedicationMatch(
@@ -1704,15 +2114,20 @@ def identify(name: str, *, dose: str | None = None) -> MedicationMatch | None:
         dose_mg=dose_mg,
         route=route,
         ingredient_doses=tuple(sorted(ingredient_doses.items())),
+        read_as=read_as,
     )
 
 
 def review(medications: Iterable[tuple[str, str | None]]) -> MedicationReview:
-    """Split ``(name, dose)`` pairs into recognised matches and unrecognised names."""
+    """Split ``(name, dose)`` pairs into recognised matches and unrecognised names.
+
+    A misspelt name close to exactly one known name is recognised, and says
+    what it was read as (``MedicationMatch.read_as``).
+    """
     recognised: list[MedicationMatch] = []
     unrecognised: list[str] = []
     for name, dose in medications:
-        match = identify(name, dose=dose)
+        match = identify(name, dose=dose, fuzzy=True)
         if match is None:
             unrecognised.append(name)
         else:

@@ -85,7 +85,11 @@ class ScoreDetail(_Frozen):
 
 
 class MedicationLine(_Frozen):
-    """A medication as entered and what the vocabulary recognised in it."""
+    """A medication as entered and what the vocabulary recognised in it.
+
+    ``read_as`` is the known name a misspelt entry was read as ("Lipitor" for
+    "Lipiter"): recognised, so the rules check it, but shown to be checked.
+    """
 
     entered: str
     dose: str | None
@@ -93,6 +97,7 @@ class MedicationLine(_Frozen):
     generics: tuple[str, ...]
     classes: tuple[str, ...]
     recognised: bool
+    read_as: str | None = None
 
 
 class FollowUp(_Frozen):

@@ -13,7 +13,7 @@ from typing import Final, Literal
 
 from careplan.bodymap import LABELS
 from careplan.engine import default_rule_base
-from careplan.plan import Alert, CarePlan, Domain, Recommendation
+from careplan.plan import Alert, CarePlan, Domain, MedicationLine, Recommendation
 from careplan.review import Review, shown_alerts, shown_recommendations, status_of
 from careplan.rules.topics import Speaks, Voice, resolve
 
@@ -375,8 +375,7 @@ def clinician_summary(plan: CarePlan, *, review: Review | None = None) -> Docume
             header=("As entered", "Dose", "Started", "Recognised as"),
             rows=tuple(
                 (m.entered, m.dose or "", m.started.isoformat() if m.started else "",
-                 (", ".join(m.generics) + (f" ({', '.join(m.classes)})" if m.classes else ""))
-                 if m.recognised else "NOT RECOGNISED: check by hand")
+                 medication_reading(m) or "NOT RECOGNISED: check by hand")
                 for m in plan.medications
             ),
             widths=(0.25, 0.2, 0.15, 0.4),
@@ -433,6 +432,19 @@ def clinician_summary(plan: CarePlan, *, review: Review | None = None) -> Docume
         footer=f"{p.name} · MRN {p.mrn or 'none'} · visit {v.date.isoformat()} · {state}",
         draft=review is None or not review.signed,
     )
+
+
+def medication_reading(line: MedicationLine, *, classes: bool = True) -> str | None:
+    """What the vocabulary read in one medication line, for the clinician, or
+    ``None`` if it read nothing: "atorvastatin (statin)", or for a misspelling
+    read as a near name "read as Lipitor — check: atorvastatin (statin)".
+    """
+    if not line.recognised:
+        return None
+    reading = ", ".join(line.generics)
+    if classes and line.classes:
+        reading += f" ({', '.join(line.classes)})"
+    return f"read as {line.read_as} — check: {reading}" if line.read_as else reading
 
 
 def patient_words(document: Document) -> str:

@@ -12,6 +12,7 @@ from careplan import intake as model
 from careplan.bodymap import LABELS
 from careplan.drafts import preview
 from careplan.facts import words
+from careplan.report import medication_reading
 
 ui.page("Intake")
 
@@ -165,8 +166,9 @@ with tabs[5]:
     for index, med in enumerate(meds):
         line = st.columns([4, 1])
         known = recognised.get(str(med.get("name")))
-        status = ("recognised as " + ", ".join(known.generics)) if known and known.recognised \
-            else "not recognised: check by hand"
+        reading = medication_reading(known, classes=False) if known else None
+        status = "not recognised: check by hand" if reading is None \
+            else reading if known and known.read_as else f"recognised as {reading}"
         line[0].markdown(f"{ui.md(str(med.get('name')))} · {ui.md(str(med.get('dose') or ''))}"
                          f" · started {ui.md(str(med.get('started') or '—'))} · _{status}_")
         if line[1].button("Remove", key=f"remove-med-{index}"):

@@ -303,13 +303,16 @@ def test_combination_products_give_every_ingredient(name: str, generics: tuple[s
 
 
 def test_combination_classes_are_the_union() -> None:
-    assert _match("Norco").classes == {"opioid", "acetaminophen"}
+    assert _match("Norco").classes == {"opioid", "acetaminophen", "cns_active"}
     assert _match("Excedrin").classes == {"acetaminophen", "antiplatelet", "nsaid"}
-    assert _match("Paxlovid").classes == {"hiv_protease_inhibitor", "strong_cyp3a4_inhibitor"}
+    protease_inhibitor = {
+        "hiv_protease_inhibitor", "strong_cyp3a4_inhibitor", "cyp3a4_pgp_inhibitor"
+    }
+    assert _match("Paxlovid").classes == protease_inhibitor
     assert _match("Caduet").classes == {"statin", "simvastatin_limit_20"}
     assert _match("amiodarone").classes == {"amiodarone", "simvastatin_limit_20"}
-    assert _match("diltiazem").classes == {"simvastatin_limit_10"}
-    assert _match("ritonavir").classes == {"hiv_protease_inhibitor", "strong_cyp3a4_inhibitor"}
+    assert _match("diltiazem").classes == {"simvastatin_limit_10", "cyp3a4_pgp_inhibitor"}
+    assert _match("ritonavir").classes == protease_inhibitor
 
 
 @pytest.mark.parametrize(
