@@ -122,6 +122,8 @@ CATALOGUE: Final[dict[str, FactSpec]] = {
     "medication_classes": FactSpec("set", "taking {value}", CLASSES),
     "unrecognised_medications": _n("{value} medication name(s) not recognised"),
     "acetaminophen_products": _n("{value} products containing acetaminophen"),
+    "serotonergic_drugs": _n("{value} serotonergic drugs"),
+    "cns_active_drugs": _n("{value} CNS-active drugs (Beers 2023 list)"),
     "simvastatin_dose_mg": _n("simvastatin {value} mg"),
     "lovastatin_dose_mg": _n("lovastatin {value} mg"),
     "doxepin_dose_mg": _n("doxepin {value} mg"),
@@ -302,6 +304,8 @@ def derive_facts(
         "acetaminophen_products": sum(
             1 for m in medications.recognised if "acetaminophen" in m.classes
         ) if taken else None,
+        "serotonergic_drugs": medications.count_with_class("serotonergic") if taken else None,
+        "cns_active_drugs": medications.count_with_class("cns_active") if taken else None,
         **{
             f"{generic}_dose_mg": _dose(medications, generic)
             for generic in ("simvastatin", "lovastatin", "doxepin", "niacin")

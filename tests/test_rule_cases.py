@@ -95,3 +95,9 @@ def test_every_rule_cites_a_source_with_a_year() -> None:
     for rule in default_rule_base().rules:
         assert any(ch.isdigit() for ch in rule.source), rule.id
         assert len(rule.source) > 10, rule.id
+
+
+def test_no_rule_cites_the_clinical_reference_as_a_source() -> None:
+    """The clinical reference is a digest: each rule cites the primary guideline, label or paper."""
+    for rule in default_rule_base().rules:
+        assert "clinical reference" not in rule.source.lower(), rule.id

@@ -71,6 +71,49 @@ def test_patient_text_never_tells_anyone_to_stop_a_medicine() -> None:
     assert load_rule_base(rule_text(patient="Do not stop your medicine on your own."))
 
 
+NSAID = 'speaks = { nsaid = "avoid" }\n'
+DO_NOT_TAKE = "Do not take ibuprofen (Advil) unless we say so."
+
+
+@pytest.mark.parametrize(
+    ("when", "message"),
+    [
+        ('["has", "medication_classes", "nsaid"]', "to a patient who takes"),
+        ('["ge", "pain_now", 5]', "needs \\['unless'"),
+        ('["all", ["ge", "pain_now", 5], '
+         '["not", ["unless", ["has", "medication_classes", "nsaid"]]]]', "to a patient who takes"),
+    ],
+)
+def test_do_not_take_is_refused_for_a_medicine_the_patient_takes(when: str, message: str) -> None:
+    with pytest.raises(RuleBaseError, match=message):
+        load_rule_base(rule_text(when=when, patient=DO_NOT_TAKE, extra=NSAID))
+
+
+def test_do_not_take_without_a_topic_is_refused_when_a_medicine_is_required() -> None:
+    with pytest.raises(RuleBaseError, match="requires a medicine on the list"):
+        load_rule_base(rule_text(when='["has", "medications", "quinine"]',
+                                 patient="Do not take it for cramps."))
+
+
+@pytest.mark.parametrize(
+    ("when", "patient", "extra"),
+    [
+        ('["all", ["has", "medication_classes", "anticoagulant"], '
+         '["unless", ["has", "medication_classes", "nsaid"]]]', DO_NOT_TAKE, NSAID),
+        ('["has", "conditions", "heart_failure"]', "Do not take magnesium pills.", ""),
+        ('["has", "medication_classes", "acetaminophen"]',
+         "Do not take more than 3,000 mg of acetaminophen in a day.",
+         'speaks = { acetaminophen_dose = "standard" }\n'),
+        ('["has", "medication_classes", "nsaid"]',
+         "You take ibuprofen (Advil). Do not stop it on your own.", NSAID),
+    ],
+)
+def test_do_not_take_is_allowed_when_the_medicine_is_not_on_the_list(
+    when: str, patient: str, extra: str
+) -> None:
+    assert load_rule_base(rule_text(when=when, patient=patient, extra=extra))
+
+
 def test_placeholders_must_be_number_facts() -> None:
     with pytest.raises(RuleBaseError, match="placeholder"):
         load_rule_base(rule_text(patient="Come back in {weeks} weeks."))

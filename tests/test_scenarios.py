@@ -62,8 +62,10 @@ def test_older_adult_on_an_anticoagulant_with_kidney_disease() -> None:
                                 {"name": "Advil", "dose": "400 mg as needed"}],
     })
     found = ids(plan)
-    assert {"MED-NSAID-GI", "MED-NSAID-BLEEDING", "MED-NSAID-KIDNEY", "PT-BALANCE-OLDER",
-            "NUT-FLUID-LIMIT"} <= found
+    # Advil is on the list: one "do not stop it on your own, we will review it" item, never
+    # "do not take them" about a medicine the patient already takes (point 6).
+    assert {"MED-NSAID-ON-LIST", "PT-BALANCE-OLDER", "NUT-FLUID-LIMIT"} <= found
+    assert not {"MED-NSAID-GI", "MED-NSAID-BLEEDING", "MED-NSAID-KIDNEY"} & found
     assert "NUT-HYDRATION" not in found
     assert "MED-STATIN-SAMS" not in found
 

@@ -72,6 +72,18 @@ _STOP_MEDICINE = re.compile(
     re.IGNORECASE,
 )
 _ALLOWED_STOP = re.compile(r"\b(do not|don't|never)\s+stop\b", re.IGNORECASE)
+# "Do not take X" is right for a medicine the patient might buy, wrong for one already on
+# their list: such a rule must not require the patient to take a medicine, and it must
+# exclude (``unless``) the medicine its topic speaks against (stance avoid or danger).
+# "Do not take more than 3,000 mg" is a dose ceiling, not a "do not take".
+_DO_NOT_TAKE = re.compile(r"\b(do not|don't|never)\s+take\b(?!\s+more\s+than)", re.IGNORECASE)
+_MEDICINE_FACTS: Final = frozenset({"medications", "medication_classes"})
+_TOPIC_MEDICINES: Final[dict[str, str]] = {
+    "nsaid": "nsaid",
+    "pain_gel": "topical_nsaid",
+    "statin": "statin",
+    "acetaminophen_dose": "acetaminophen",
+}
 _VOCABULARY_FILES: Final = frozenset(
     {"topics.toml", "handout.toml", "locales.toml", "purposes.toml"}
 )
@@ -178,6 +190,8 @@ def parse_rule(
     if _STOP_MEDICINE.search(_ALLOWED_STOP.sub("", spec.patient_text)):
         raise RuleBaseError(f"{where}: patient text must not tell anyone to stop a medicine")
     _check_placeholders(spec.patient_text, where=where)
+    if _DO_NOT_TAKE.search(spec.patient_text):
+        _check_not_taken(when, spec.speaks, where=where)
     speaks = check_speaks(
         spec.speaks, text=spec.patient_text, where=where,
         topics=default_topics() if topics is None else topics,
@@ -200,6 +214,50 @@ def parse_rule(
         speaks=speaks,
         file=file,
     )
+
+
+def _medicines(condition: Condition, *, negated: bool = False) -> tuple[set[str], set[str]]:
+    """Medicines a condition requires (outside ``not``/``unless``) and those it excludes.
+
+    ``count_ge`` over a medicine fact requires "some medicine" (``*``).
+    """
+    head = condition[0]
+    if head in ("all", "any"):
+        required: set[str] = set()
+        excluded: set[str] = set()
+        for child in condition[1:]:
+            req, exc = _medicines(child, negated=negated)
+            required |= req
+            excluded |= exc
+        return required, excluded
+    if head in ("not", "unless"):
+        return _medicines(condition[1], negated=not negated)
+    if condition[1] not in _MEDICINE_FACTS or head not in ("has", "has_any", "has_all", "count_ge"):
+        return set(), set()
+    arg = condition[2]
+    found = {"*"} if head == "count_ge" else set(arg) if isinstance(arg, frozenset) else {arg}
+    return (set(), found) if negated else (found, set())
+
+
+def _check_not_taken(when: Condition, speaks: Mapping[str, str], *, where: str) -> None:
+    """Refuse "do not take" in a rule that fires for someone already taking the medicine."""
+    required, excluded = _medicines(when)
+    against = {
+        _TOPIC_MEDICINES[t] for t, stance in speaks.items()
+        if t in _TOPIC_MEDICINES and stance in ("avoid", "danger")
+    }
+    if not against and required:
+        raise RuleBaseError(
+            f"{where}: 'do not take' in a rule that requires a medicine on the list "
+            f"({sorted(required)}): say 'do not stop it on your own' and review it instead"
+        )
+    if taken := against & required:
+        raise RuleBaseError(f"{where}: 'do not take' to a patient who takes {sorted(taken)}")
+    if missing := against - excluded:
+        raise RuleBaseError(
+            f"{where}: 'do not take' needs ['unless', ['has', 'medication_classes', ...]] "
+            f"for {sorted(missing)}, with a companion rule for a patient who already takes it"
+        )
 
 
 def _check_because(ref: str, *, where: str) -> None:
