@@ -212,11 +212,12 @@ def test_alcohol_facts_in_units_and_drinks(given: dict[str, Any], units: float |
         assert facts.describe("alcohol_drinks_per_week") == f"{drinks:g} drinks of alcohol a week"
 
 
-def test_drinks_alone_reach_the_units_rules() -> None:
+def test_drinks_alone_reach_the_alcohol_rules_in_us_drinks() -> None:
     plan = plan_for({"risk_factors.alcohol_drinks_per_week": 10,
                      "risk_factors.alcohol_units_per_week": None})
     alcohol = next(r for r in plan.recommendations if r.id == "NUT-ALCOHOL")
-    assert alcohol.because == ("17.5 units of alcohol a week",)
+    assert alcohol.because == ("10 drinks of alcohol a week",)
+    assert "units" not in alcohol.patient_text
 
 
 def test_grapefruit_with_simvastatin_names_both() -> None:
