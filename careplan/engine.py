@@ -118,8 +118,8 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
         rule_base=RuleBaseStamp(version=rules.version, digest=rules.digest),
         scores=flat_scores(scores),
         score_details=score_details(scores),
-        alerts=tuple(_alert(rule, facts) for rule in fired_alerts),
-        recommendations=tuple(_recommendation(rule, facts) for rule in kept),
+        alerts=tuple(_alert(rule, facts, meds) for rule in fired_alerts),
+        recommendations=tuple(_recommendation(rule, facts, meds) for rule in kept),
         withheld=withheld,
         medications=_medication_lines(intake, meds),
         screens_not_done=screens,
@@ -155,7 +155,7 @@ def _because(rule: Rule, facts: Facts) -> tuple[str, ...]:
     return tuple(dict.fromkeys(text for text in described if text))
 
 
-def _patient_text(rule: Rule, facts: Facts) -> str:
+def _patient_text(rule: Rule, facts: Facts, meds: MedicationReview) -> str:
     if "{" not in rule.patient_text:
         return rule.patient_text
     numbers = {
@@ -163,21 +163,33 @@ def _patient_text(rule: Rule, facts: Facts) -> str:
         for name, value in facts.values.items()
         if isinstance(value, int | float) and not isinstance(value, bool)
     }
-    return rule.patient_text.format_map(numbers)
+    return rule.patient_text.format_map({**numbers, "medicines": _medicines(rule, facts, meds)})
+
+
+def _medicines(rule: Rule, facts: Facts, meds: MedicationReview) -> str:
+    """The patient's own medicines a rule is about, as typed: 'Zocor and clarithromycin'."""
+    wanted = {
+        member for ref in rule.because
+        for name, _, member in [ref.partition(":")]
+        if name in ("medications", "medication_classes") and member and facts.describe(ref)
+    }
+    names = [m.entered for m in meds.recognised if wanted & {*m.generics, *m.classes}]
+    names = list(dict.fromkeys(names)) or ["your medicine"]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _plain(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def _alert(rule: Rule, facts: Facts) -> Alert:
+def _alert(rule: Rule, facts: Facts, meds: MedicationReview) -> Alert:
     return Alert(
         id=rule.id,
         severity=rule.severity or "routine",
         timeframe=rule.timeframe or "routine",
         title=rule.title,
         action=rule.clinician_note,
-        patient_text=_patient_text(rule, facts),
+        patient_text=_patient_text(rule, facts, meds),
         because=_because(rule, facts),
         source=rule.source,
         labs=rule.labs,
@@ -185,12 +197,12 @@ def _alert(rule: Rule, facts: Facts) -> Alert:
     )
 
 
-def _recommendation(rule: Rule, facts: Facts) -> Recommendation:
+def _recommendation(rule: Rule, facts: Facts, meds: MedicationReview) -> Recommendation:
     return Recommendation(
         id=rule.id,
         domain=rule.domain or "follow_up",
         title=rule.title,
-        patient_text=_patient_text(rule, facts),
+        patient_text=_patient_text(rule, facts, meds),
         clinician_note=rule.clinician_note,
         because=_because(rule, facts),
         source=rule.source,

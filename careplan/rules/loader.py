@@ -87,6 +87,9 @@ _TOPIC_MEDICINES: Final[dict[str, str]] = {
 _VOCABULARY_FILES: Final = frozenset(
     {"topics.toml", "handout.toml", "locales.toml", "purposes.toml"}
 )
+# {medicines} in patient text names the patient's own medicines the rule is about (as typed),
+# so an item says "Zocor and clarithromycin", not "two of your medicines".
+MEDICINES_PLACEHOLDER: Final = "medicines"
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3)]
@@ -190,6 +193,10 @@ def parse_rule(
     if _STOP_MEDICINE.search(_ALLOWED_STOP.sub("", spec.patient_text)):
         raise RuleBaseError(f"{where}: patient text must not tell anyone to stop a medicine")
     _check_placeholders(spec.patient_text, where=where)
+    if "{medicines}" in spec.patient_text and not any(
+        ref.partition(":")[0] in _MEDICINE_FACTS and ":" in ref for ref in spec.because
+    ):
+        raise RuleBaseError(f"{where}: {{medicines}} needs a medicine in 'because' to name")
     if _DO_NOT_TAKE.search(spec.patient_text):
         _check_not_taken(when, spec.speaks, where=where)
     speaks = check_speaks(
@@ -271,6 +278,8 @@ def _check_because(ref: str, *, where: str) -> None:
 
 def _check_placeholders(text: str, *, where: str) -> None:
     for name in re.findall(r"\{([^}]*)\}", text):
+        if name == MEDICINES_PLACEHOLDER:
+            continue
         if name not in CATALOGUE or CATALOGUE[name].kind != "number":
             raise RuleBaseError(f"{where}: placeholder {{{name}}} is not a number fact")
 

@@ -1,0 +1,100 @@
+"""The handout's medicines: a table a patient can act on, and items that name the medicine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from careplan.engine import build_plan
+from careplan.errors import RuleBaseError
+from careplan.plan import CarePlan
+from careplan.report import Table, patient_handout, patient_words
+from careplan.rules import load_rule_base
+from factories import TODAY, make_intake
+
+
+def plan_for(changes: dict[str, Any]) -> CarePlan:
+    return build_plan(intake=make_intake(changes), today=TODAY)
+
+
+def medicines_table(plan: CarePlan) -> dict[str, tuple[str, ...]]:
+    table = next(b for b in patient_handout(plan).blocks
+                 if isinstance(b, Table) and b.header[:1] == ("Medicine",))
+    return {row[0]: row[1:] for row in table.rows}
+
+
+def test_each_medicine_says_what_it_is_for_how_much_and_the_most_a_day() -> None:
+    rows = medicines_table(plan_for({"history.medications": [
+        {"name": "Lipitor", "dose": "40 mg at night"},
+        {"name": "Tylenol", "dose": "500 mg"},
+        {"name": "Advil", "dose": "200 mg"},
+        {"name": "mystery pill"},
+    ]}))
+    assert rows["Lipitor"] == ("Lowers cholesterol", "40 mg at night", "As prescribed")
+    assert rows["Tylenol"] == ("Pain or fever", "500 mg", "3,000 mg")
+    # Hypertension in the example: NSAIDs with caution, so the ceiling says "a few days".
+    assert rows["Advil"] == ("Pain and swelling", "200 mg", "1,200 mg, for a few days only")
+    assert rows["mystery pill"] == ("Ask us or your pharmacist", "As on the label",
+                                    "As prescribed")
+
+
+def test_an_eight_year_old_never_gets_an_adult_ceiling() -> None:
+    plan = plan_for({
+        "patient.date_of_birth": "2018-06-01",
+        "history.medications": [{"name": "Children's Tylenol", "dose": "5 mL"},
+                                {"name": "Children's Motrin", "dose": "5 mL"}],
+        "history.conditions": [], "risk_factors.alcohol_units_per_week": 0,
+    })
+    rows = medicines_table(plan)
+    assert rows["Children's Tylenol"][-1] == "By weight: follow the label or ask us"
+    assert rows["Children's Motrin"][-1] == "By weight: follow the label or ask us"
+    text = patient_handout(plan)
+    assert "3,000 mg" not in patient_words(text)
+    assert "1,200 mg" not in patient_words(text)
+
+
+def test_liver_disease_gets_the_lower_acetaminophen_ceiling_everywhere() -> None:
+    plan = plan_for({"history.conditions": ["liver_disease"],
+                     "history.medications": [{"name": "Tylenol", "dose": "500 mg"}]})
+    assert medicines_table(plan)["Tylenol"][-1] == "2,000 mg"
+    assert "3,000 mg" not in patient_words(patient_handout(plan))
+
+
+def test_no_dose_ceiling_beside_avoid_and_no_otc_ceiling_for_a_prescribed_dose() -> None:
+    rows = medicines_table(plan_for({"history.medications": [
+        {"name": "warfarin", "dose": "5 mg"}, {"name": "Advil", "dose": "200 mg"},
+        {"name": "naproxen", "dose": "500 mg twice daily"},
+    ]}))
+    assert rows["Advil"][-1] == "Ask us before you take it"
+    assert rows["naproxen"][-1] == "As prescribed"
+
+
+def test_items_name_the_medicines_they_are_about() -> None:
+    plan = plan_for({"history.medications": [
+        {"name": "Zocor 40mg", "dose": "40 mg nightly"},
+        {"name": "clarithromycin", "dose": "500 mg twice daily"},
+    ]})
+    alert = next(a for a in plan.alerts if a.id == "MED-STATIN-CONTRA")
+    assert alert.patient_text.startswith("Your medicines Zocor 40mg and clarithromycin can harm")
+    plan = plan_for({"history.medications": [{"name": "Plaquenil", "dose": "200 mg"}]})
+    item = next(r for r in plan.recommendations if r.id == "MED-TOXIC-MYOPATHY")
+    assert item.patient_text.startswith("Your medicine Plaquenil can sometimes")
+
+
+def test_the_medicines_placeholder_needs_a_medicine_to_name() -> None:
+    rule = '''
+[[rule]]
+id = "TEST-ONE"
+domain = "medication_review"
+title = "A test rule"
+when = ["ge", "pain_now", 5]
+because = ["pain_now"]
+clinician_note = "Note for the clinician."
+patient_text = "Your medicine {medicines} needs a check."
+source = "NICE NG59 (2016)"
+'''
+    with pytest.raises(RuleBaseError, match="needs a medicine in 'because'"):
+        load_rule_base({"test.toml": rule})
+    ok = rule.replace('because = ["pain_now"]', 'because = ["medication_classes:statin"]')
+    assert load_rule_base({"test.toml": ok}).rules[0].id == "TEST-ONE"
