@@ -18,7 +18,7 @@ from typing import Final
 
 from careplan.facts import Facts, derive_facts
 from careplan.intake import Intake
-from careplan.medications import MedicationReview, review
+from careplan.medications import MedicationReview, over_the_counter, review
 from careplan.plan import (
     DOMAINS,
     SEVERITIES,
@@ -173,7 +173,12 @@ def _medicines(rule: Rule, facts: Facts, meds: MedicationReview) -> str:
         for name, _, member in [ref.partition(":")]
         if name in ("medications", "medication_classes") and member and facts.describe(ref)
     }
-    names = [m.entered for m in meds.recognised if wanted & {*m.generics, *m.classes}]
+    prescribed_only = "nsaid_prescribed" in rule.reads  # not the NSAID bought over the counter
+    names = [
+        m.entered for m in meds.recognised
+        if wanted & {*m.generics, *m.classes}
+        and not (prescribed_only and "nsaid" in m.classes and over_the_counter(m))
+    ]
     names = list(dict.fromkeys(names)) or ["your medicine"]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
@@ -226,6 +231,7 @@ def _medication_lines(intake: Intake, meds: MedicationReview) -> tuple[Medicatio
                 classes=tuple(sorted(match.classes)) if match else (),
                 recognised=match is not None,
                 read_as=match.read_as if match else None,
+                over_the_counter=match is not None and over_the_counter(match),
             )
         )
     return tuple(lines)

@@ -14,7 +14,13 @@ from datetime import date
 from typing import Final, Literal
 
 from careplan import intake as model
-from careplan.medications import CLASSES, GENERICS, MedicationReview
+from careplan.medications import (
+    CLASSES,
+    GENERICS,
+    MedicationMatch,
+    MedicationReview,
+    over_the_counter,
+)
 from careplan.scoring import Scores
 
 Kind = Literal["bool", "number", "enum", "set"]
@@ -121,6 +127,8 @@ CATALOGUE: Final[dict[str, FactSpec]] = {
     "medications": FactSpec("set", "taking {value}", tuple(sorted(GENERICS))),
     "medication_classes": FactSpec("set", "taking {value}", CLASSES),
     "unrecognised_medications": _n("{value} medication name(s) not recognised"),
+    "nsaid_prescribed": _b("takes a prescribed NSAID (or one above over-the-counter strength)"),
+    "nsaid_over_the_counter": _b("takes an over-the-counter NSAID"),
     "acetaminophen_products": _n("{value} products containing acetaminophen"),
     "serotonergic_drugs": _n("{value} serotonergic drugs"),
     "cns_active_drugs": _n("{value} CNS-active drugs (Beers 2023 list)"),
@@ -301,6 +309,12 @@ def derive_facts(
         "medications": frozenset(generics) if taken else None,
         "medication_classes": frozenset(classes) if taken else None,
         "unrecognised_medications": len(medications.unrecognised) if taken else None,
+        "nsaid_prescribed": any(
+            _systemic_nsaid(m) and not over_the_counter(m) for m in medications.recognised
+        ) if taken else None,
+        "nsaid_over_the_counter": any(
+            _systemic_nsaid(m) and over_the_counter(m) for m in medications.recognised
+        ) if taken else None,
         "acetaminophen_products": sum(
             1 for m in medications.recognised if "acetaminophen" in m.classes
         ) if taken else None,
@@ -319,6 +333,10 @@ def derive_facts(
         },
     }
     return Facts(values, {key: tuple(lines) for key, lines in text.items()})
+
+
+def _systemic_nsaid(match: MedicationMatch) -> bool:
+    return "nsaid" in match.classes and match.route != "local"
 
 
 def _dose(medications: MedicationReview, generic: str) -> float | None:

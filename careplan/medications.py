@@ -2118,6 +2118,38 @@ def identify(
     )
 
 
+# Pain relievers sold without a prescription, with the largest single dose sold that way (mg),
+# and what else an over-the-counter combination may hold ("PM", cold and flu products).
+_OTC_PAIN_MAX_MG: Final[dict[str, float]] = {
+    "acetaminophen": 1000.0, "ibuprofen": 400.0, "naproxen": 440.0, "aspirin": 1000.0,
+}
+_OTC_COMPANIONS: Final[frozenset[str]] = frozenset({
+    "caffeine", "chlorpheniramine", "dextromethorphan", "diphenhydramine", "doxylamine",
+    "famotidine", "guaifenesin", "phenylephrine", "pseudoephedrine",
+})
+
+
+def over_the_counter(match: MedicationMatch) -> bool:
+    """A pain reliever as sold over the counter: OTC ingredients at an OTC strength.
+
+    Why: "do not take ibuprofen unless we say so" is right for pills a patient buys,
+    wrong for one a doctor prescribed (that is reviewed with the prescriber, never
+    stopped by the handout). A strength not given counts as over the counter only for
+    these ingredients; a prescription-only NSAID (meloxicam, celecoxib) never does.
+    """
+    pain = [g for g in match.generics if g in _OTC_PAIN_MAX_MG]
+    if not pain or any(g not in _OTC_PAIN_MAX_MG and g not in _OTC_COMPANIONS
+                       for g in match.generics):
+        return False
+    for generic in pain:
+        dose = match.dose_of(generic)
+        if dose is None and len(match.generics) == 1:
+            dose = match.dose_mg
+        if dose is not None and dose > _OTC_PAIN_MAX_MG[generic]:
+            return False
+    return True
+
+
 def review(medications: Iterable[tuple[str, str | None]]) -> MedicationReview:
     """Split ``(name, dose)`` pairs into recognised matches and unrecognised names.
 

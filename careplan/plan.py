@@ -98,6 +98,7 @@ class MedicationLine(_Frozen):
     classes: tuple[str, ...]
     recognised: bool
     read_as: str | None = None
+    over_the_counter: bool = False  # an OTC pain reliever at an OTC strength
 
 
 class FollowUp(_Frozen):

@@ -7,7 +7,6 @@ plain strings: escaping for reportlab happens in ``pdf.py``, at output.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -323,31 +322,25 @@ def _medicines_section(
     return blocks
 
 
-_OTC_MOST: Final[dict[str, tuple[tuple[str, ...], float]]] = {
-    # generic: (cells strictest first, largest single dose sold over the counter, mg)
-    "acetaminophen": (("MOST-APAP-WEIGHT", "MOST-APAP-LOW", "MOST-APAP-STANDARD"), 1000.0),
-    "ibuprofen": (("MOST-NSAID-AVOID", "MOST-IBUPROFEN-CAUTION", "MOST-IBUPROFEN"), 400.0),
-    "naproxen": (("MOST-NSAID-AVOID", "MOST-NAPROXEN-CAUTION", "MOST-NAPROXEN"), 440.0),
+_OTC_CELLS: Final[dict[str, tuple[str, ...]]] = {  # generic: cells, strictest first
+    "acetaminophen": ("MOST-APAP-WEIGHT", "MOST-APAP-LOW", "MOST-APAP-STANDARD"),
+    "ibuprofen": ("MOST-NSAID-AVOID", "MOST-IBUPROFEN-CAUTION", "MOST-IBUPROFEN"),
+    "naproxen": ("MOST-NSAID-AVOID", "MOST-NAPROXEN-CAUTION", "MOST-NAPROXEN"),
 }
-_MG = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*mg\b", re.IGNORECASE)
 _CHILD_AGE: Final = 12
 
 
 def _most_per_day(med: MedicationLine, allowed: Mapping[str, Said], *, age: int) -> Said:
     """The 'most in one day' cell: an over-the-counter ceiling only where it is safe to print.
 
-    A single-ingredient over-the-counter pain medicine at an over-the-counter dose gets the
-    cell that agrees with the plan (precedence chose it); a child gets 'by weight'; a
-    prescribed dose, a combination or any other medicine gets 'as prescribed'.
+    A single-ingredient over-the-counter pain reliever at an over-the-counter strength gets
+    the cell that agrees with the plan (precedence chose it); a child gets 'by weight'; a
+    prescribed strength, a combination or any other medicine gets 'as prescribed'.
     """
     prescribed = allowed["MOST-AS-PRESCRIBED"]
-    if len(med.generics) != 1 or med.generics[0] not in _OTC_MOST:
+    if not med.over_the_counter or len(med.generics) != 1 or med.generics[0] not in _OTC_CELLS:
         return prescribed
-    ids, otc_max = _OTC_MOST[med.generics[0]]
-    dose = _MG.search(med.dose or "")
-    if dose and float(dose.group(1).replace(",", "")) > otc_max:
-        return prescribed
-    for cell_id in ids:
+    for cell_id in _OTC_CELLS[med.generics[0]]:
         if cell_id in allowed:
             if age < _CHILD_AGE and cell_id != "MOST-APAP-WEIGHT":
                 return allowed["MOST-CHILD-WEIGHT"]

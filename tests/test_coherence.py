@@ -52,13 +52,17 @@ def stances_by_topic(spoken: tuple[tuple[str, Speaks], ...]) -> dict[str, set[st
     return found
 
 
-def assert_coherent(document: Document) -> None:
+def assert_coherent(document: Document, typed: tuple[str, ...] = ()) -> None:
+    """``typed``: medicine names as typed, which a rule may print ({medicines}) but not say."""
     topics = default_rule_base().topics
     declared = {text: dict(speaks) for text, speaks in document.spoken}
     for line in printed_statements(document):
         assert line in declared or "{" in line, f"printed but not accounted for: {line!r}"
+        said = line
+        for name in sorted(typed, key=len, reverse=True):
+            said = said.replace(name, "")
         for topic in topics.values():
-            if topic.mentioned_in(line):
+            if topic.mentioned_in(said):
                 assert topic.id in declared.get(line, {}), f"{line!r} speaks of {topic.id}"
     for topic, stances in stances_by_topic(document.spoken).items():
         assert len(stances) == 1, f"two stances on {topic}: {sorted(stances)}"
@@ -70,7 +74,7 @@ def assert_coherent(document: Document) -> None:
 @given(intakes())
 def test_no_handout_holds_two_stances_on_one_topic(data: dict[str, Any]) -> None:
     plan = build_plan(intake=validate_intake(data, today=TODAY), today=TODAY)
-    assert_coherent(patient_handout(plan))
+    assert_coherent(patient_handout(plan), tuple(m.entered for m in plan.medications))
     # The engine's own view agrees: what it shows holds one stance per topic too.
     shown = tuple(
         (item.patient_text, tuple(sorted(item.speaks.items())))

@@ -62,12 +62,26 @@ def test_older_adult_on_an_anticoagulant_with_kidney_disease() -> None:
                                 {"name": "Advil", "dose": "400 mg as needed"}],
     })
     found = ids(plan)
-    # Advil is on the list: one "do not stop it on your own, we will review it" item, never
-    # "do not take them" about a medicine the patient already takes (point 6).
-    assert {"MED-NSAID-ON-LIST", "PT-BALANCE-OLDER", "NUT-FLUID-LIMIT"} <= found
-    assert not {"MED-NSAID-GI", "MED-NSAID-BLEEDING", "MED-NSAID-KIDNEY"} & found
+    # Advil bought over the counter: "do not take them unless we say so" is right (point 6).
+    assert {"MED-NSAID-GI", "MED-NSAID-BLEEDING", "MED-NSAID-KIDNEY"} <= found
+    assert {"PT-BALANCE-OLDER", "NUT-FLUID-LIMIT"} <= found
+    assert "MED-NSAID-ON-LIST" not in found
     assert "NUT-HYDRATION" not in found
     assert "MED-STATIN-SAMS" not in found
+    # A prescribed NSAID is never told "do not take": one "do not stop it on your own, we
+    # will review it with your prescriber" item instead.
+    plan = plan_for({
+        "patient.date_of_birth": "1946-05-02",
+        "history.conditions": ["chronic_kidney_disease", "hypertension"],
+        "history.medications": [{"name": "Eliquis", "dose": "5 mg twice daily"},
+                                {"name": "meloxicam", "dose": "15 mg daily"}],
+    })
+    found = ids(plan)
+    assert "MED-NSAID-ON-LIST" in found
+    assert not {"MED-NSAID-GI", "MED-NSAID-BLEEDING", "MED-NSAID-KIDNEY"} & found
+    for item in plan.recommendations:
+        if item.speaks.get("nsaid"):
+            assert "do not take" not in item.patient_text.lower(), item.id
 
 
 def test_pregnancy() -> None:

@@ -78,6 +78,7 @@ _ALLOWED_STOP = re.compile(r"\b(do not|don't|never)\s+stop\b", re.IGNORECASE)
 # "Do not take more than 3,000 mg" is a dose ceiling, not a "do not take".
 _DO_NOT_TAKE = re.compile(r"\b(do not|don't|never)\s+take\b(?!\s+more\s+than)", re.IGNORECASE)
 _MEDICINE_FACTS: Final = frozenset({"medications", "medication_classes"})
+_TAKING_FACTS: Final[dict[str, str]] = {"nsaid_prescribed": "nsaid"}  # fact -> class taken
 _TOPIC_MEDICINES: Final[dict[str, str]] = {
     "nsaid": "nsaid",
     "pain_gel": "topical_nsaid",
@@ -239,6 +240,9 @@ def _medicines(condition: Condition, *, negated: bool = False) -> tuple[set[str]
         return required, excluded
     if head in ("not", "unless"):
         return _medicines(condition[1], negated=not negated)
+    if head == "is" and condition[1] in _TAKING_FACTS:
+        found = {_TAKING_FACTS[condition[1]]}
+        return (set(), found) if negated else (found, set())
     if condition[1] not in _MEDICINE_FACTS or head not in ("has", "has_any", "has_all", "count_ge"):
         return set(), set()
     arg = condition[2]
