@@ -209,7 +209,8 @@ def patient_handout(
         a.model_copy(update={"patient_text": loc.rule_text(a.id, a.patient_text)})
         for a in shown_alerts(plan, review)
     )
-    held = bool(plan.withheld)
+    # "Some advice is on hold" only when exercise and heat advice is actually held.
+    held = any(item.speaks.get("activity") == "hold" for item in (*alerts, *recs))
     lines = _fixed_lines(plan, alerts, recs)
     draft = review is None or not review.signed
     typed: list[Block] = [  # what the clinician typed is printed as typed, in any locale

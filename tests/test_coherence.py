@@ -179,3 +179,11 @@ def test_dark_urine_is_an_emergency_room_instruction_everywhere() -> None:
         if "urine" in rule.patient_text.lower():
             assert dict(rule.speaks).get("urine") == "emergency", rule.id
             assert "emergency room" in rule.patient_text or "911" in rule.patient_text, rule.id
+
+
+def test_on_hold_note_only_when_activity_is_held() -> None:
+    calm = plan_for({"history.conditions": ["chronic_kidney_disease", "hypertension"]})
+    assert calm.withheld  # MED-NSAID-CV is held by the kidney item, not activity
+    assert "on hold until a doctor checks you" not in handout_text(calm)
+    held = plan_for({"red_flags.dark_urine": True})
+    assert "on hold until a doctor checks you" in handout_text(held)
