@@ -139,7 +139,8 @@ def test_statin_with_dark_urine_gets_one_message() -> None:
     assert "RF-RHABDO" in held_by(plan, "MED-STATIN-SAMS")
     text = handout_text(plan)
     for reassurance in ("not the cause", "not damage to your muscles", "it passes",
-                        "Most muscle pain gets better", "Moving is safe", "Call us if your urine"):
+                        "Most muscle pain gets better", "Moving is safe", "Call us if your urine",
+                        "Keep taking your medicines", "lowest dose"):
         assert reassurance not in text, reassurance
     assert "Rest for now" in text
     assert_coherent(patient_handout(plan))
