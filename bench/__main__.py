@@ -15,6 +15,7 @@ from bench import pages as pages_bench
 from bench import storage as storage_bench
 from careplan.engine import build_plan, default_rule_base
 from careplan.pdf import clinician_pdf, patient_pdf
+from careplan.rules.topics import Voice, resolve
 from careplan.validation import validate_intake
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,17 @@ def median_ms(action: Callable[[], object], *, warmup: int = 200, repeats: int =
     return statistics.median(samples) / 1e6
 
 
+def _hard_patient(data: dict[str, object]) -> dict[str, object]:
+    """The example with an emergency and a long medicine list: precedence has most to do."""
+    hard = json.loads(json.dumps(data))
+    hard["red_flags"]["dark_urine"] = True  # type: ignore[index]
+    hard["history"]["medications"] = [  # type: ignore[index]
+        {"name": name} for name in ("Zocor 40 mg", "clarithromycin", "warfarin", "Advil",
+                                    "Tylenol PM", "sertraline", "tramadol", "lisinopril")
+    ]
+    return hard
+
+
 def main() -> None:
     raw = EXAMPLE.read_bytes()
     data = json.loads(raw)
@@ -53,10 +65,21 @@ def main() -> None:
     validate = median_ms(lambda: validate_intake(data, today=TODAY))
     build = median_ms(lambda: build_plan(intake=intake, today=TODAY))
     both = median_ms(lambda: build_plan(intake=validate_intake(raw, today=TODAY), today=TODAY))
+    floor = median_ms(lambda: json.loads(raw))  # the same run's floor: only parse the JSON
+    hard = validate_intake(_hard_patient(data), today=TODAY)
+    build_hard = median_ms(lambda: build_plan(intake=hard, today=TODAY))
+    rules = default_rule_base()
+    matched = [rule for rule in rules.rules if rule.speaks][:40]
+    voices = [Voice(rule.id, rule.speaks) for rule in matched]
+    precedence = median_ms(lambda: resolve(voices, rules.texts, rules.topics))
     print(f"machine: {machine()}")
+    print(f"floor: parse the intake JSON:         median {floor:.3f} ms")
     print(f"validate intake (example):            median {validate:.3f} ms")
     print(f"build plan (example):                 median {build:.3f} ms")
-    print(f"parse + validate + build (goal < 1ms): median {both:.3f} ms")
+    print(f"parse + validate + build (goal < 1ms): median {both:.3f} ms "
+          f"({both / floor:.0f}x floor)")
+    print(f"build plan, hard patient (dark urine, 8 medicines): median {build_hard:.3f} ms")
+    print(f"precedence step alone, {len(voices)} items:   median {precedence:.3f} ms")
     plan = build_plan(intake=intake, today=TODAY)
     handout = median_ms(lambda: patient_pdf(plan), warmup=5, repeats=60)
     summary = median_ms(lambda: clinician_pdf(plan), warmup=5, repeats=60)
