@@ -210,7 +210,8 @@ def patient_handout(
         for a in shown_alerts(plan, review)
     )
     # "Some advice is on hold" only when exercise and heat advice is actually held.
-    held = any(item.speaks.get("activity") == "hold" for item in (*alerts, *recs))
+    items: tuple[Alert | Recommendation, ...] = (*alerts, *recs)
+    held = any(item.speaks.get("activity") == "hold" for item in items)
     lines = _fixed_lines(plan, alerts, recs)
     draft = review is None or not review.signed
     typed: list[Block] = [  # what the clinician typed is printed as typed, in any locale
@@ -271,9 +272,8 @@ def patient_handout(
     status = "DRAFT, not yet reviewed by your clinician" if draft else (
         f"Reviewed by {review.signed_by}" if review and review.signed_by else "Reviewed"
     )
-    printed: tuple[Alert | Recommendation, ...] = (*alerts, *recs)
     spoken = tuple(
-        (loc.text(item.patient_text), tuple(sorted(item.speaks.items()))) for item in printed
+        (loc.text(item.patient_text), tuple(sorted(item.speaks.items()))) for item in items
     ) + tuple(
         (loc.text(said.text), said.speaks) for where, found in lines.items() for said in found
         if where != "most_per_day" or said in cells
