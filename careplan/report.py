@@ -210,8 +210,8 @@ def patient_handout(
         for a in shown_alerts(plan, review)
     )
     # "Some advice is on hold" only when exercise and heat advice is actually held.
-    items: tuple[Alert | Recommendation, ...] = (*alerts, *recs)
-    held = any(item.speaks.get("activity") == "hold" for item in items)
+    printed: tuple[Alert | Recommendation, ...] = (*alerts, *recs)
+    held = any(item.speaks.get("activity") == "hold" for item in printed)
     lines = _fixed_lines(plan, alerts, recs)
     draft = review is None or not review.signed
     typed: list[Block] = [  # what the clinician typed is printed as typed, in any locale
@@ -273,7 +273,7 @@ def patient_handout(
         f"Reviewed by {review.signed_by}" if review and review.signed_by else "Reviewed"
     )
     spoken = tuple(
-        (loc.text(item.patient_text), tuple(sorted(item.speaks.items()))) for item in items
+        (loc.text(item.patient_text), tuple(sorted(item.speaks.items()))) for item in printed
     ) + tuple(
         (loc.text(said.text), said.speaks) for where, found in lines.items() for said in found
         if where != "most_per_day" or said in cells
