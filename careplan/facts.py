@@ -127,6 +127,7 @@ CATALOGUE: Final[dict[str, FactSpec]] = {
     "medications": FactSpec("set", "taking {value}", tuple(sorted(GENERICS))),
     "medication_classes": FactSpec("set", "taking {value}", CLASSES),
     "unrecognised_medications": _n("{value} medication name(s) not recognised"),
+    "medications_read_as": _n("{value} misspelt medication name(s) read as a near name"),
     "nsaid_prescribed": _b("takes a prescribed NSAID (or one above over-the-counter strength)"),
     "nsaid_over_the_counter": _b("takes an over-the-counter NSAID"),
     "acetaminophen_products": _n("{value} products containing acetaminophen"),
@@ -234,6 +235,8 @@ def derive_facts(
     for match in medications.recognised:
         entry = meds_by_name.get(match.entered)
         line = match.entered
+        if match.read_as:  # a misspelling read as a near name: the clinician must confirm it
+            line += f" (read as {match.read_as} — check)"
         if entry is not None and entry.dose:
             line += f" {entry.dose}"
         if entry is not None and entry.started:
@@ -309,6 +312,8 @@ def derive_facts(
         "medications": frozenset(generics) if taken else None,
         "medication_classes": frozenset(classes) if taken else None,
         "unrecognised_medications": len(medications.unrecognised) if taken else None,
+        "medications_read_as": sum(1 for m in medications.recognised if m.read_as)
+        if taken else None,
         "nsaid_prescribed": any(
             _systemic_nsaid(m) and not over_the_counter(m) for m in medications.recognised
         ) if taken else None,

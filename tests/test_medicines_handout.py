@@ -98,3 +98,10 @@ source = "NICE NG59 (2016)"
         load_rule_base({"test.toml": rule})
     ok = rule.replace('because = ["pain_now"]', 'because = ["medication_classes:statin"]')
     assert load_rule_base({"test.toml": ok}).rules[0].id == "TEST-ONE"
+
+
+def test_a_misspelt_name_is_never_read_silently() -> None:
+    plan = plan_for({"history.medications": [{"name": "Lipiter", "dose": "40 mg daily"}]})
+    reasons = [b for r in plan.recommendations for b in r.because]
+    assert any("Lipiter 40 mg daily (read as Lipitor — check)" in b for b in reasons)
+    assert "MED-READ-AS" in {r.id for r in plan.recommendations}
