@@ -103,5 +103,5 @@ source = "NICE NG59 (2016)"
 def test_a_misspelt_name_is_never_read_silently() -> None:
     plan = plan_for({"history.medications": [{"name": "Lipiter", "dose": "40 mg daily"}]})
     reasons = [b for r in plan.recommendations for b in r.because]
-    assert any("Lipiter 40 mg daily (read as Lipitor — check)" in b for b in reasons)
+    assert "taking Lipiter (read as Lipitor — check) 40 mg daily" in reasons
     assert "MED-READ-AS" in {r.id for r in plan.recommendations}
