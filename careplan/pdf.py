@@ -275,13 +275,15 @@ def _table(block: Table, st: _Styles, width: float) -> RLTable:
 
 def _help_box(block: HelpBox, st: _Styles, width: float) -> RLTable:
     inner: list[Flowable] = [_p(block.title, st.h1)]
+    own, emergency, same_day = block.headings
     if block.own_warnings:
-        inner.append(_p("Because of what you told us today:", st.strong))
+        inner.append(_p(own, st.strong))
         inner.append(_bullets(block.own_warnings, st))
-    inner.append(_p("Call 911 or go to the emergency room now if you have:", st.strong))
+    inner.append(_p(emergency, st.strong))
     inner.append(_bullets(block.emergency, st))
-    inner.append(_p("Call us or see a doctor the same day if you have:", st.strong))
-    inner.append(_bullets(block.same_day, st))
+    if block.same_day:  # a stricter item may have taken each same-day line's place
+        inner.append(_p(same_day, st.strong))
+        inner.append(_bullets(block.same_day, st))
     inner.append(_p(block.numbers, st.strong))
     # One row per part, so a box with many warnings can continue on the next page.
     box = RLTable([[part] for part in inner], colWidths=[width], hAlign="LEFT")

@@ -69,6 +69,7 @@ class HelpBox:
     emergency: tuple[str, ...]
     same_day: tuple[str, ...]
     numbers: str
+    headings: tuple[str, str, str] = ("", "", "")  # own warnings, emergency, same day
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +192,14 @@ def _fixed_lines(
     return {where: tuple(found) for where, found in lines.items()}
 
 
+def _help_headings(lines: dict[str, tuple[Said, ...]]) -> tuple[str, str, str]:
+    found = {said.id: said.text for said in lines.get("help_headings", ())}
+    own, emergency, same_day = (
+        found[key] for key in ("HELP-HEAD-OWN", "HELP-HEAD-EMERGENCY", "HELP-HEAD-SAME-DAY")
+    )
+    return own, emergency, same_day
+
+
 def _say(lines: dict[str, tuple[Said, ...]], where: str) -> tuple[str, ...]:
     return tuple(said.text for said in lines.get(where, ()))
 
@@ -234,6 +243,7 @@ def patient_handout(
             emergency=_say(lines, "help_emergency"),
             same_day=_say(lines, "help_same_day"),
             numbers=" ".join(_say(lines, "help_numbers")),
+            headings=_help_headings(lines),
         ),
         Heading("The most important things"),
         KeyMessages(_say(lines, "key")),
@@ -377,6 +387,8 @@ def _localise(block: Block, loc: Locale) -> Block:
             own_warnings=tuple(loc.text(t) for t in block.own_warnings),
             emergency=tuple(loc.text(t) for t in block.emergency),
             same_day=tuple(loc.text(t) for t in block.same_day), numbers=loc.text(block.numbers),
+            headings=(loc.text(block.headings[0]), loc.text(block.headings[1]),
+                      loc.text(block.headings[2])),
         )
     if isinstance(block, Table):  # typed cells (a medicine's name and dose) stay as typed
         typed = {0, 2} if block.header[:1] == ("Medicine",) else set()
@@ -559,7 +571,10 @@ def patient_words(document: Document) -> str:
         elif isinstance(block, Bullets | Checklist | KeyMessages):
             parts.extend(block.items)
         elif isinstance(block, HelpBox):
-            parts += [*block.own_warnings, *block.emergency, *block.same_day, block.numbers]
+            parts += [block.headings[0]] if block.own_warnings else []
+            parts += [*block.own_warnings, block.headings[1], *block.emergency]
+            parts += [block.headings[2], *block.same_day] if block.same_day else []
+            parts.append(block.numbers)
         elif isinstance(block, BodyMap):
             parts += [block.title, block.caption]
     return "\n".join(_sentence(p) for p in parts)

@@ -48,6 +48,7 @@ def test_no_handout_mixes_two_locales(scenario: str, locale: str) -> None:
 def test_a_uk_handout_uses_uk_numbers_names_and_units() -> None:
     text = handout(SCENARIOS["heavy drinker on acetaminophen who smokes"], "en-GB")
     assert "call 999" in text
+    assert "Call 999 or go to A&E (the emergency department) now if you have:" in text
     assert "NHS 111" in text
     assert "paracetamol" in text
     assert "14 units a week" in text

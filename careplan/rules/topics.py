@@ -25,7 +25,8 @@ from careplan.errors import RuleBaseError
 Speaks = tuple[tuple[str, str], ...]  # (topic, stance), sorted by topic
 Role = Literal["anchor", "follower"]
 Where = Literal[
-    "help_emergency", "help_same_day", "help_numbers", "key", "flare", "most_per_day"
+    "help_headings", "help_emergency", "help_same_day", "help_numbers", "key", "flare",
+    "most_per_day",
 ]
 
 _ID = r"^[a-z][a-z_]*$"
