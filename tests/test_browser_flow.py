@@ -45,6 +45,9 @@ def open_tab(page: Page, name: str) -> None:
 def answer(page: Page, path: str, value: Any) -> None:
     """Type one answer the way a clinician would, then wait for the save and rerun."""
     box = widget(page, f"f:{path}")
+    if path == "risk_factors.alcohol_units_per_week" and not box.is_visible():
+        page.get_by_text("Alcohol in UK units instead").click()  # the US form asks in drinks
+        box.locator("input").wait_for(state="visible")
     if isinstance(value, bool):
         box.get_by_role("radio", name="Yes" if value else "No").click()
     elif path in SELECTS:
