@@ -94,11 +94,14 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
         _withheld(rule.id, verdict.held[rule.id], rules)
         for rule in (*fired_alerts, *matched) if rule.id in verdict.held
     )
+    matched_alerts = fired_alerts
     fired_alerts = [rule for rule in fired_alerts if rule.id not in verdict.held]
     kept = [rule for rule in matched if rule.id not in verdict.held]
     kept.sort(key=lambda r: (DOMAINS.index(r.domain or "follow_up"), r.priority))
 
-    labs = {lab for rule in (*fired_alerts, *kept) for lab in rule.labs}
+    # Labs come from every matched item, withheld or not: holding back a weaker message to
+    # the patient must not hide a test the clinician should consider.
+    labs = {lab for rule in (*matched_alerts, *matched) for lab in rule.labs}
     return CarePlan(
         patient=PatientSummary(
             name=intake.patient.name,
@@ -132,6 +135,7 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
 
 
 def _withheld(rule_id: str, held: tuple[str, str, tuple[str, ...]], rules: RuleBase) -> Withheld:
+    """The clinician's record of a held item: the topic, the stance that won and who holds it."""
     topic, stance, by = held
     label = rules.topics[topic].label
     reason = f"held back: on {label}, {', '.join(by)} says {stance.replace('_', ' ')}"

@@ -28,6 +28,8 @@ _MONTHS: Final = ("January", "February", "March", "April", "May", "June", "July"
 
 @dataclass(frozen=True, slots=True)
 class Locale:
+    """One locale from ``locales.toml``: phrase replacements, whole texts, date style, taboos."""
+
     id: str
     date_style: DateStyle
     terms: tuple[tuple[str, str], ...]
@@ -41,9 +43,20 @@ class Locale:
                 line = line.replace(old, new)
         return line
 
-    def rule_text(self, rule_id: str, line: str) -> str:
-        """A rule's patient text: its own text for this locale if the measure differs."""
-        return self.rules.get(rule_id) or self.text(line)
+    def rule_text(self, rule_id: str, template: str, printed: str) -> str:
+        """A rule's patient text in this locale, keeping the medicine names it was filled with.
+
+        ``template`` is the rule's text with ``{medicines}``; ``printed`` the plan's text.
+        Only the rule's own words are translated: "Your medicine Tylenol PM" stays as typed.
+        A text the clinician edited is translated whole.
+        """
+        if rule_id in self.rules:
+            return self.rules[rule_id]
+        before, mark, after = template.partition("{medicines}")
+        if mark and printed.startswith(before) and printed.endswith(after):
+            names = printed[len(before):len(printed) - len(after)]
+            return f"{self.text(before)}{names}{self.text(after)}"
+        return self.text(printed)
 
     def date(self, value: date) -> str:
         """Long date for patients: November 20, 2026 (US) or 20 November 2026 (UK)."""

@@ -162,8 +162,14 @@ class Said(NamedTuple):
     speaks: Speaks
 
 
+def _local_rule_text(loc: Locale, rule_id: str, printed: str) -> str:
+    rules = default_rule_base()
+    template = next((r.patient_text for r in rules.rules if r.id == rule_id), printed)
+    return loc.rule_text(rule_id, template, printed)
+
+
 def _fixed_lines(
-    plan: CarePlan, alerts: tuple[Alert, ...], recs: tuple[Recommendation, ...]
+    plan: CarePlan, alerts: tuple[Alert, ...], recs: tuple[Recommendation, ...], loc: Locale
 ) -> dict[str, tuple[Said, ...]]:
     """The fixed handout lines that agree with what this handout prints, by place.
 
@@ -180,14 +186,14 @@ def _fixed_lines(
         "KEY-EMERGENCY": emergency,
         "KEY-CHECK-SOON": bool(alerts) and not emergency,
         "KEY-SLEEP-STRESS": any(r.domain in ("sleep", "stress") for r in recs),
-        "KEY-KEEP-TAKING": bool(plan.medications),
+        "KEY-KEEP-TAKING": bool(plan.medications),  # "ask us before you stop or change one"
     }
     values = {"weeks": _weeks(plan.follow_up.review_in_weeks)}
     lines: dict[str, list[Said]] = {}
     for text in rules.texts:
         if text.id in allowed and wanted.get(text.id, True):
             line = text.text.format_map(values) if "{" in text.text else text.text
-            lines.setdefault(text.where, []).append(Said(text.id, line, text.speaks))
+            lines.setdefault(text.where, []).append(Said(text.id, loc.text(line), text.speaks))
     lines["key"] = lines.get("key", [])[:5]  # 3 to 5 key messages (plain-language guidance)
     return {where: tuple(found) for where, found in lines.items()}
 
@@ -211,17 +217,17 @@ def patient_handout(
     clinic = clinic or Clinic()
     loc = get_locale(clinic.locale)
     recs = tuple(
-        r.model_copy(update={"patient_text": loc.rule_text(r.id, r.patient_text)})
+        r.model_copy(update={"patient_text": _local_rule_text(loc, r.id, r.patient_text)})
         for r in shown_recommendations(plan, review)
     )
     alerts = tuple(
-        a.model_copy(update={"patient_text": loc.rule_text(a.id, a.patient_text)})
+        a.model_copy(update={"patient_text": _local_rule_text(loc, a.id, a.patient_text)})
         for a in shown_alerts(plan, review)
     )
     # "Some advice is on hold" only when exercise and heat advice is actually held.
     printed: tuple[Alert | Recommendation, ...] = (*alerts, *recs)
     held = any(item.speaks.get("activity") == "hold" for item in printed)
-    lines = _fixed_lines(plan, alerts, recs)
+    lines = _fixed_lines(plan, alerts, recs, loc)
     draft = review is None or not review.signed
     typed: list[Block] = [  # what the clinician typed is printed as typed, in any locale
         Table(
@@ -283,9 +289,9 @@ def patient_handout(
         f"Reviewed by {review.signed_by}" if review and review.signed_by else "Reviewed"
     )
     spoken = tuple(
-        (loc.text(item.patient_text), tuple(sorted(item.speaks.items()))) for item in printed
+        (item.patient_text, tuple(sorted(item.speaks.items()))) for item in printed
     ) + tuple(
-        (loc.text(said.text), said.speaks) for where, found in lines.items() for said in found
+        (said.text, said.speaks) for where, found in lines.items() for said in found
         if where != "most_per_day" or said in cells
     )
     blocks = [block if any(block is t for t in typed) else _localise(block, loc)
@@ -349,11 +355,12 @@ def _most_per_day(med: MedicationLine, allowed: Mapping[str, Said], *, age: int)
     prescribed strength, a combination or any other medicine gets 'as prescribed'.
     """
     prescribed = allowed["MOST-AS-PRESCRIBED"]
-    if not med.over_the_counter or len(med.generics) != 1 or med.generics[0] not in _OTC_CELLS:
+    pain = [g for g in med.generics if g in _OTC_CELLS]
+    if not med.over_the_counter or len(pain) != 1:  # a prescription, or two pain relievers
         return prescribed
-    for cell_id in _OTC_CELLS[med.generics[0]]:
+    for cell_id in _OTC_CELLS[pain[0]]:
         if cell_id in allowed:
-            if age < _CHILD_AGE and cell_id != "MOST-APAP-WEIGHT":
+            if age < _CHILD_AGE and cell_id not in ("MOST-APAP-WEIGHT", "MOST-NSAID-AVOID"):
                 return allowed["MOST-CHILD-WEIGHT"]
             return allowed[cell_id]
     return prescribed
@@ -367,29 +374,24 @@ def _purposes() -> dict[str, str]:
 
 
 def _purpose(med: MedicationLine) -> str:
-    """What a medicine is for, in a patient's words: the first purpose its classes have."""
+    """What a medicine is for, in a patient's words: up to two purposes ("PM" pain relievers)."""
     carried = {*med.classes, *med.generics}
-    for key, purpose in _purposes().items():
-        if key in carried:
-            return purpose
-    return "Ask us or your pharmacist"
+    found = list(dict.fromkeys(p for key, p in _purposes().items() if key in carried))[:2]
+    if not found:
+        return "Ask us or your pharmacist"
+    return found[0] if len(found) == 1 else f"{found[0]}; {found[1].lower()}"
 
 
 def _localise(block: Block, loc: Locale) -> Block:
-    """Every printed string of a block in the clinic's locale (typed text is left alone)."""
+    """The layout's own words in the clinic's locale: headings, paragraphs, titles, captions.
+
+    Rule and fixed lines (checklists, key messages, the Get-help box, the flare plan) are
+    already in the locale's words; what was typed (names, doses) is never changed.
+    """
     if isinstance(block, Heading | Paragraph):
         return replace(block, text=loc.text(block.text))
-    if isinstance(block, Bullets | Checklist | KeyMessages):
-        return replace(block, items=tuple(loc.text(i) for i in block.items))
     if isinstance(block, HelpBox):
-        return replace(
-            block, title=loc.text(block.title),
-            own_warnings=tuple(loc.text(t) for t in block.own_warnings),
-            emergency=tuple(loc.text(t) for t in block.emergency),
-            same_day=tuple(loc.text(t) for t in block.same_day), numbers=loc.text(block.numbers),
-            headings=(loc.text(block.headings[0]), loc.text(block.headings[1]),
-                      loc.text(block.headings[2])),
-        )
+        return replace(block, title=loc.text(block.title))
     if isinstance(block, Table):  # typed cells (a medicine's name and dose) stay as typed
         typed = {0, 2} if block.header[:1] == ("Medicine",) else set()
         return replace(block, header=tuple(loc.text(h) for h in block.header), rows=tuple(
@@ -527,9 +529,8 @@ def clinician_summary(plan: CarePlan, *, review: Review | None = None) -> Docume
               widths=(0.19, 0.27, 0.27, 0.27), section_rows=tuple(sections)),
     ]
     if plan.withheld:
-        blocks += [Heading("Held back by an emergency alert", level=2), Bullets(tuple(
-            f"{w.id}: {w.reason}" for w in plan.withheld
-        ))]
+        blocks += [Heading("Held back by a stricter item (not in the handout)", level=2),
+                   Bullets(tuple(f"{w.id}: {w.reason}" for w in plan.withheld))]
     if review is not None:
         reasons = tuple(
             f"{d.item_id} {status_of(d.item_id, review)}: {d.reason}"

@@ -105,3 +105,19 @@ def test_a_misspelt_name_is_never_read_silently() -> None:
     reasons = [b for r in plan.recommendations for b in r.because]
     assert "taking Lipiter (read as Lipitor — check) 40 mg daily" in reasons
     assert "MED-READ-AS" in {r.id for r in plan.recommendations}
+
+
+def test_a_childs_cell_never_overrides_avoid() -> None:
+    plan = plan_for({"patient.date_of_birth": "2018-05-01",
+                     "history.conditions": ["chronic_kidney_disease"],
+                     "history.medications": [{"name": "Advil", "dose": "100 mg"}]})
+    assert medicines_table(plan)["Advil"][-1] == "Ask us before you take it"
+
+
+def test_no_key_message_says_keep_taking_beside_a_harmful_medicine() -> None:
+    plan = plan_for({"history.conditions": ["chronic_kidney_disease"],
+                     "history.medications": [{"name": "ibuprofen", "dose": "800 mg"}]})
+    text = patient_words(patient_handout(plan))
+    assert "We will review it with the doctor who prescribed it" in text
+    assert "Keep taking" not in text
+    assert "Ask us before you stop or change a prescribed medicine." in text

@@ -314,7 +314,9 @@ def load_rule_base(
     fixed = load_fixed_texts(handout_text, topics=vocabulary)
     rules: list[Rule] = []
     digest = hashlib.sha256(RULEBASE_VERSION.encode())
-    for name, text in (("topics.toml", topics_text), ("handout.toml", handout_text)):
+    for name, text in (("topics.toml", topics_text), ("handout.toml", handout_text),
+                       ("locales.toml", _shipped("locales.toml")),
+                       ("purposes.toml", _shipped("purposes.toml"))):
         digest.update(name.encode() + b"\0" + text.encode())
     for name in sorted(texts):
         digest.update(name.encode() + b"\0" + texts[name].encode())

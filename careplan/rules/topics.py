@@ -71,9 +71,11 @@ class Topic:
 
     @property
     def mildest(self) -> str:
+        """The stance a fixed line may assume when nothing in the plan speaks of the topic."""
         return self.stances[-1]
 
     def mentioned_in(self, text: str) -> bool:
+        """Whether a text's words speak of this topic (the loader's and the tests' guard)."""
         return any(word.search(text) for word in self.words)
 
 
@@ -195,7 +197,6 @@ class Verdict:
     """What precedence decided: who is held back and by whom; which fixed lines agree."""
 
     held: Mapping[str, tuple[str, str, tuple[str, ...]]]  # id -> (topic, winning stance, by)
-    winners: Mapping[str, str]  # topic -> winning stance
     lines: tuple[str, ...]  # fixed-text ids that may print
 
 
@@ -226,10 +227,17 @@ def resolve(
             if stance != winners[topic]:
                 held[voice.id] = (topic, winners[topic], by_topic[topic])
                 break
+    for voice in speakers:  # a standing line gives way only to a stricter line that prints
+        if voice.anchor and voice.id in held and all(by in held for by in held[voice.id][2]):
+            del held[voice.id]
+    printed: dict[str, str] = {}  # the stance each topic ends up with in print
+    for voice in speakers:
+        if voice.id not in held:
+            printed.update(voice.speaks)
     lines = tuple(
         t.id for t in fixed
-        if t.id not in held and all(
-            winners.get(topic, topics[topic].mildest) == stance for topic, stance in t.speaks
-        )
+        if t.id not in held and (t.role == "anchor" or all(
+            printed.get(topic, topics[topic].mildest) == stance for topic, stance in t.speaks
+        ))
     )
-    return Verdict(held, winners, lines)
+    return Verdict(held, lines)
