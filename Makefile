@@ -24,7 +24,8 @@ $(DEV): requirements.txt requirements-dev.txt $(RUNTIME)
 
 run: $(RUNTIME)
 	$(BIN)/python -m careplan demo-data --if-empty
-	$(BIN)/python -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
+	CAREPLAN_DEMO=$${CAREPLAN_DEMO:-1} $(BIN)/python -m streamlit run app.py \
+		--server.address $(HOST) --server.port $(PORT)
 
 lint: $(DEV)
 	$(BIN)/ruff check .

@@ -13,7 +13,6 @@ There is no default account and no default password.
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.orm import Session
 
-from careplan import storage
+from careplan import settings, storage
 from careplan.errors import CareplanError
 
 Role = Literal["clinician", "admin"]
@@ -52,7 +51,7 @@ class SignedIn:
 
 
 def idle_limit() -> timedelta:
-    return timedelta(minutes=float(os.environ.get("CAREPLAN_IDLE_MINUTES", "15")))
+    return timedelta(minutes=settings.current().idle_minutes)
 
 
 def check_password(password: str, *, username: str) -> None:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final, Literal, get_args
+
+from careplan import settings
 
 Action = Literal[
     "sign_in", "sign_in_failed", "lockout", "sign_out", "idle_logoff", "create_admin",
@@ -45,7 +46,7 @@ class AuditRecord:
 
 
 def _key() -> bytes | None:
-    key = os.environ.get("CAREPLAN_AUDIT_KEY", "")
+    key = settings.current().audit_key
     return key.encode() if key else None
 
 

@@ -20,11 +20,11 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from careplan import settings
 from careplan.engine import build_plan
 from careplan.errors import IntakeError, SettingError, StorageError
 from careplan.intake import Intake
 from careplan.plan import CarePlan
-from careplan.settings import clinic_from_env
 from careplan.validation import validate_intake
 
 EXIT_OK = 0
@@ -237,7 +237,8 @@ def _plan_command(args: argparse.Namespace) -> int:
     intake = _read_intake(args.intake, today=today)
     if intake is None:
         return EXIT_BAD_INPUT
-    clinic = clinic_from_env()  # a bad CAREPLAN_LOCALE fails before any file is written
+    config = settings.current()  # a bad setting fails before any file is written
+    clinic = config.handout_clinic() if args.pdf_out and args.audience != "clinician" else None
     plan = build_plan(intake=intake, today=today)
     text = plan_json(plan)
     if args.pdf_out is not None:
@@ -307,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"careplan: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as exc:  # a bug, not bad input: say so in one line
-        if os.environ.get("CAREPLAN_DEBUG"):
+        if os.environ.get("CAREPLAN_DEBUG"):  # not via settings: a bad setting must not hide it
             raise
         print(f"careplan: internal error ({type(exc).__name__}); set CAREPLAN_DEBUG=1 for details",
               file=sys.stderr)

@@ -45,12 +45,12 @@ from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus import Table as RLTable
 
 from careplan import bodymap
+from careplan.clinic import Clinic
 from careplan.plan import CarePlan
 from careplan.report import (
     BodyMap,
     Bullets,
     Checklist,
-    Clinic,
     Document,
     Heading,
     HelpBox,
@@ -164,6 +164,7 @@ class _NumberedCanvas(canvas.Canvas):
 
     footer: str = ""
     font_size: float = 9.0
+    watermark: str = ""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -179,6 +180,8 @@ class _NumberedCanvas(canvas.Canvas):
         for state in self._pages:
             self.__dict__.update(state)
             self._draw_footer(total)
+            if self.watermark:
+                self._draw_watermark()
             super().showPage()
         super().save()
 
@@ -197,6 +200,19 @@ class _NumberedCanvas(canvas.Canvas):
         self.restoreState()
 
 
+    def _draw_watermark(self) -> None:
+        """Large grey words across the page: a demo handout cannot pass for a real one."""
+        width, height = LETTER
+        self.saveState()
+        self.setFont(f"{FONT}-Bold", 44)
+        self.setFillColor(MUTED)
+        self.setFillAlpha(0.18)
+        self.translate(width / 2, height / 2)
+        self.rotate(45)
+        self.drawCentredString(0, 0, drawable(self.watermark))
+        self.restoreState()
+
+
 def _fit(text: str, width: float, size: float) -> str:
     """Shorten ``text`` with an ellipsis so it fits ``width`` points (footers never overlap)."""
     if pdfmetrics.stringWidth(text, FONT, size) <= width:
@@ -206,8 +222,9 @@ def _fit(text: str, width: float, size: float) -> str:
     return text.rstrip() + "…"
 
 
-def _canvas_for(footer: str, size: float) -> type[_NumberedCanvas]:
-    return type("_Canvas", (_NumberedCanvas,), {"footer": footer, "font_size": size})
+def _canvas_for(footer: str, size: float, watermark: str = "") -> type[_NumberedCanvas]:
+    return type("_Canvas", (_NumberedCanvas,),
+                {"footer": footer, "font_size": size, "watermark": watermark})
 
 
 def _table_style(commands: list[tuple[Any, ...]]) -> TableStyle:
@@ -409,7 +426,9 @@ def render(document: Document, *, large_print: bool = False) -> bytes:
         initialFontName=FONT,  # else Helvetica is declared on every page
     )
     story = _flowables(document, st, doc.width)
-    doc.build(story, canvasmaker=_canvas_for(document.footer, max(8.0, size * 0.75)))
+    doc.build(story, canvasmaker=_canvas_for(
+        document.footer, max(8.0, size * 0.75), document.watermark
+    ))
     return out.getvalue()
 
 

@@ -16,24 +16,15 @@ from importlib import resources
 from typing import Final, Literal, NamedTuple
 
 from careplan.bodymap import LABELS
+from careplan.clinic import Clinic
 from careplan.engine import default_rule_base
-from careplan.locales import DEFAULT_LOCALE, Locale, get_locale
+from careplan.locales import Locale, get_locale
 from careplan.plan import Alert, CarePlan, Domain, MedicationLine, Recommendation
 from careplan.review import Review, shown_alerts, shown_recommendations, status_of
 from careplan.rules.topics import Speaks, Voice, resolve
 
 Audience = Literal["patient", "clinician"]
 Tone = Literal["body", "lead", "small", "muted", "strong"]
-
-
-@dataclass(frozen=True, slots=True)
-class Clinic:
-    """Who the patient calls. Configured per deployment; 555-01xx numbers are fictional."""
-
-    name: str = "Inomyalgia Care Clinic"
-    phone: str = "555-0100"
-    hours: str = "Monday to Friday, 8 am to 6 pm"
-    locale: str = DEFAULT_LOCALE  # en-US or en-GB: emergency numbers, medicine names, units
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +108,7 @@ class Document:
     blocks: tuple[Block, ...]
     footer: str
     draft: bool
+    watermark: str = ""  # printed across every page, e.g. for a demo clinic
     spoken: tuple[tuple[str, Speaks], ...] = ()  # printed statements with their stances
 
 
@@ -140,6 +132,7 @@ CLINICIAN_HEADINGS: Final[dict[Domain, str]] = {
     "follow_up": "Follow-up",
 }
 
+DEMO_WATERMARK: Final = "DEMO - not a real clinic"
 NEVER_STOP: Final = "Do not stop a prescribed medicine without asking us first."
 HELD_FOR_ALERT: Final = "Some advice is on hold until a doctor checks you. We will add it after."
 
@@ -306,6 +299,7 @@ def patient_handout(
         footer=f"{status} · {plan.patient.name} · Plan of {loc.date(plan.visit.date)}",
         draft=draft,
         spoken=spoken,
+        watermark=DEMO_WATERMARK if clinic.demo else "",
     )
 
 

@@ -17,7 +17,6 @@ Repository functions take the session as the keyword argument ``session``.
 from __future__ import annotations
 
 import json
-import os
 import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -49,6 +48,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
+from careplan import settings
 from careplan.engine import build_plan
 from careplan.errors import (
     ConflictError,
@@ -65,7 +65,7 @@ from careplan.plan import CarePlan
 from careplan.review import Review
 from careplan.validation import validate_intake
 
-DEFAULT_URL: Final = "sqlite:///data/careplan.db"
+DEFAULT_URL: Final = settings.DEFAULT_DATABASE_URL
 BUSY_TIMEOUT_MS: Final = 5000
 PlanStatus = Literal["draft", "signed"]
 CARRIED_FIELDS: Final = (
@@ -213,7 +213,7 @@ def _signed_plans_are_immutable(mapper: Any, connection: Any, target: PlanVersio
 
 def database_url() -> str:
     """``DATABASE_URL`` or the embedded SQLite file under ``data/``."""
-    return os.environ.get("DATABASE_URL", DEFAULT_URL)
+    return settings.current().database_url
 
 
 def make_engine(url: str | None = None, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:

@@ -7,6 +7,7 @@ import streamlit as st
 
 import ui
 from careplan import storage
+from careplan.errors import SettingError
 from careplan.fhir import bundle, to_json
 from careplan.pdf import clinician_pdf, patient_pdf
 from careplan.settings import clinic_from_env
@@ -35,12 +36,17 @@ def offer(label: str, data: bytes | str, name: str, mime: str, what: str, **kw: 
                        kwargs={"patient": patient, "detail": f"{what}, plan {current.id}"}, **kw)
 
 
-clinic = clinic_from_env()  # the same contact and locale as the headless command prints
-offer("Patient handout (PDF)", patient_pdf(current.plan, review=current.review, clinic=clinic),
-      f"{stem}.pdf", "application/pdf", "handout", type="primary")
-offer("Large-print handout (PDF)",
-      patient_pdf(current.plan, review=current.review, clinic=clinic, large_print=True),
-      f"{stem}-large-print.pdf", "application/pdf", "large-print")
+try:  # the same contact and locale as the headless command prints
+    clinic = clinic_from_env()
+except SettingError as exc:  # never a handout that sends a patient to a placeholder phone
+    st.error(f"The patient handout cannot be printed: {exc}.")
+else:
+    offer("Patient handout (PDF)",
+          patient_pdf(current.plan, review=current.review, clinic=clinic),
+          f"{stem}.pdf", "application/pdf", "handout", type="primary")
+    offer("Large-print handout (PDF)",
+          patient_pdf(current.plan, review=current.review, clinic=clinic, large_print=True),
+          f"{stem}-large-print.pdf", "application/pdf", "large-print")
 offer("Clinician summary (PDF)", clinician_pdf(current.plan, review=current.review),
       f"{stem}-summary.pdf", "application/pdf", "summary")
 offer("Plan (JSON)", current.plan.model_dump_json(indent=2), f"{stem}.json",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,10 @@ from careplan.intake import Intake
 from careplan.rules import RuleBase
 from careplan.storage import create_schema, make_engine
 from factories import make_intake
+
+# The tests print handouts for a demo clinic (a handout without a configured clinic is
+# refused: tests/test_settings.py). Set before any subprocess or app server starts.
+os.environ.setdefault("CAREPLAN_DEMO", "1")
 
 
 @pytest.fixture(scope="session")

@@ -16,13 +16,13 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
+from careplan.clinic import Clinic
 from careplan.engine import build_plan, default_rule_base
 from careplan.locales import get_locale
 from careplan.plan import CarePlan
 from careplan.report import (
     Bullets,
     Checklist,
-    Clinic,
     Document,
     HelpBox,
     KeyMessages,

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
+from careplan.clinic import Clinic
 from careplan.engine import build_plan
 from careplan.errors import SettingError
 from careplan.locales import get_locale, locales
-from careplan.report import Clinic, patient_handout, patient_words
+from careplan.report import patient_handout, patient_words
 from careplan.settings import clinic_from_env
 from factories import TODAY, make_intake, run_command
 
@@ -99,6 +100,7 @@ def test_locale_overrides_name_real_rules() -> None:
 def test_the_locale_setting_is_read_once_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CAREPLAN_LOCALE", "en-GB")
     monkeypatch.setenv("CAREPLAN_CLINIC_NAME", "Riverside Practice")
+    monkeypatch.setenv("CAREPLAN_CLINIC_PHONE", "020 7946 0000")
     clinic = clinic_from_env()
     assert (clinic.locale, clinic.name) == ("en-GB", "Riverside Practice")
     monkeypatch.setenv("CAREPLAN_LOCALE", "fr-FR")

@@ -1,0 +1,64 @@
+"""Deployment settings: read in one place, checked, and never a placeholder clinic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from careplan.clinic import Clinic
+from careplan.engine import build_plan
+from careplan.errors import SettingError
+from careplan.pdf import patient_pdf
+from careplan.settings import DEFAULT_DATABASE_URL, load
+from factories import TODAY, make_intake, run_command
+from pdf_helpers import reader
+
+
+def test_defaults() -> None:
+    config = load({})
+    assert config.database_url == DEFAULT_DATABASE_URL
+    assert config.clinic is None
+    assert config.idle_minutes == 15
+    assert (config.audit_key, config.debug) == ("", False)
+
+
+def test_a_configured_clinic_and_locale() -> None:
+    config = load({"CAREPLAN_CLINIC_NAME": "Riverside Practice", "CAREPLAN_CLINIC_PHONE":
+                   "020 7946 0000", "CAREPLAN_LOCALE": "en-GB", "CAREPLAN_DEMO": "1"})
+    assert config.handout_clinic() == Clinic(name="Riverside Practice", phone="020 7946 0000",
+                                             hours="ask at the front desk", locale="en-GB",
+                                             demo=False)
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({}, "no clinic is configured"),
+    ({"CAREPLAN_CLINIC_NAME": "Riverside"}, "set both CAREPLAN_CLINIC_NAME and"),
+    ({"CAREPLAN_LOCALE": "fr-FR", "CAREPLAN_DEMO": "1"}, "unknown locale 'fr-FR'"),
+    ({"CAREPLAN_IDLE_MINUTES": "ten", "CAREPLAN_DEMO": "1"}, "CAREPLAN_IDLE_MINUTES must be"),
+    ({"CAREPLAN_IDLE_MINUTES": "nan", "CAREPLAN_DEMO": "1"}, "CAREPLAN_IDLE_MINUTES must be"),
+])
+def test_bad_or_missing_settings_say_what_to_set(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingError, match=message):
+        load(env).handout_clinic()
+
+
+def test_a_demo_handout_says_so_on_every_page() -> None:
+    plan = build_plan(intake=make_intake(), today=TODAY)
+    demo = reader(patient_pdf(plan, clinic=load({"CAREPLAN_DEMO": "1"}).handout_clinic()))
+    assert all("DEMO - not a real clinic" in page.extract_text() for page in demo.pages)
+    real = Clinic(name="Riverside Practice", phone="020 7946 0000", demo=False)
+    assert "DEMO" not in "".join(p.extract_text() for p in reader(patient_pdf(plan, clinic=real))
+                                 .pages)
+
+
+def test_the_command_refuses_a_handout_without_a_clinic(tmp_path: Path) -> None:
+    out = tmp_path / "plan.pdf"
+    result = run_command("plan", "careplan/example_intake.json", "--pdf", str(out),
+                         env={"CAREPLAN_DEMO": "0"})
+    assert result.returncode == 2
+    assert "no clinic is configured" in result.stderr
+    assert not out.exists()
+    summary = run_command("plan", "careplan/example_intake.json", "--pdf", str(out),
+                          "--audience", "clinician", env={"CAREPLAN_DEMO": "0"})
+    assert summary.returncode == 0  # the clinician summary names no clinic to call
