@@ -28,6 +28,7 @@ from careplan import storage
 from careplan.errors import CareplanError
 
 Role = Literal["clinician", "admin"]
+ROLES: Final[tuple[Role, ...]] = ("clinician", "admin")
 MIN_PASSWORD: Final = 12
 MAX_PASSWORD: Final = 1024
 MAX_FAILURES: Final = 5

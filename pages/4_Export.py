@@ -23,21 +23,25 @@ if not plans:
         ui.go("care_plan")
     st.stop()
 current = plans[-1]
+plan_id = current.id
 if current.status != "signed":
     st.warning("This plan is not signed: the handout will say DRAFT.")
 stem = f"care-plan-{current.plan.visit.date.isoformat()}-v{current.number}"
 
 
-def offer(label: str, data: bytes | str, name: str, mime: str, what: str, **kw: object) -> None:
+def offer(
+    label: str, data: bytes | str, name: str, mime: str, what: str, *, primary: bool = False,
+) -> None:
     """One download; each one is recorded in the audit trail."""
     st.download_button(label, data, file_name=name, mime=mime, key=f"download-{what}",
                        on_click=ui.audit, args=("export",),
-                       kwargs={"patient": patient, "detail": f"{what}, plan {current.id}"}, **kw)
+                       kwargs={"patient": patient, "detail": f"{what}, plan {plan_id}"},
+                       type="primary" if primary else "secondary")
 
 
 clinic = clinic_from_env()  # the same contact and locale as the headless command prints
 offer("Patient handout (PDF)", patient_pdf(current.plan, review=current.review, clinic=clinic),
-      f"{stem}.pdf", "application/pdf", "handout", type="primary")
+      f"{stem}.pdf", "application/pdf", "handout", primary=True)
 offer("Large-print handout (PDF)",
       patient_pdf(current.plan, review=current.review, clinic=clinic, large_print=True),
       f"{stem}-large-print.pdf", "application/pdf", "large-print")
