@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from careplan import accounts, bodymap, storage
 from careplan.accounts import SignedIn
-from careplan.errors import ConflictError, StorageError
+from careplan.errors import AccountError, ConflictError, StorageError
 
 PAGES: Final = {
     "patients": "pages/1_Patients.py",
@@ -153,7 +153,7 @@ def _first_admin_form() -> None:
                               role="admin", password=password, by="setup", now=now())
             signed = accounts.sign_in(session=session, username=username, password=password,
                                       now=now())
-    except accounts.AccountError as error:
+    except AccountError as error:
         st.error(str(error))
         return
     if signed is not None:

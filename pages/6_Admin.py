@@ -8,7 +8,7 @@ import streamlit as st
 import ui
 from careplan import accounts, audit, storage
 from careplan.csv_safe import to_csv
-from careplan.errors import StorageError
+from careplan.errors import AccountError, StorageError
 
 me = ui.page("Admin", admin=True)
 st.title("Admin")
@@ -34,7 +34,7 @@ with st.form("add-user", clear_on_submit=True):
                 accounts.add_user(session=session, username=username, display_name=name,
                                   role=role, password=password, by=me.username, now=ui.now())
             st.success(f"Added {ui.md(username)}.")
-        except (accounts.AccountError, StorageError) as error:
+        except (AccountError, StorageError) as error:
             st.error(str(error))
 others = [u.username for u in users if u.username != me.username]
 if others:
