@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import streamlit as st
 from PIL import Image, ImageDraw, ImageFont
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from careplan import accounts, bodymap, storage
 from careplan.accounts import SignedIn
-from careplan.errors import ConflictError, StorageError
+from careplan.errors import AccountError, ConflictError, StorageError
 
 PAGES: Final = {
     "patients": "pages/1_Patients.py",
@@ -40,6 +40,9 @@ NAVIGATION: Final = {
     "export": ("Export", ":material/download:"),
     "history": ("History", ":material/monitoring:"),
 }
+# How an intake answer is asked: the widget it gets and how its value goes to the draft.
+FieldKind = Literal["text", "textarea", "lines", "int", "float", "date", "choice", "multi",
+                    "yesno"]
 MAP_SCALE: Final = 2.0
 MAP_GAP: Final = bodymap.DEFAULT_GAP
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$])")
@@ -150,7 +153,7 @@ def _first_admin_form() -> None:
                               role="admin", password=password, by="setup", now=now())
             signed = accounts.sign_in(session=session, username=username, password=password,
                                       now=now())
-    except accounts.AccountError as error:
+    except AccountError as error:
         st.error(str(error))
         return
     if signed is not None:
@@ -290,7 +293,7 @@ def answer_in_draft(path: str) -> bool:
     return _get(st.session_state.get("draft_data"), path) is not None
 
 
-def _to_widget(kind: str, value: Any) -> Any:
+def _to_widget(kind: FieldKind, value: Any) -> Any:
     if value is None:
         return [] if kind in ("multi",) else ("" if kind in ("text", "lines") else None)
     if kind == "date":
@@ -305,7 +308,7 @@ def _to_widget(kind: str, value: Any) -> Any:
     return value
 
 
-def _to_draft(kind: str, value: Any) -> Any:
+def _to_draft(kind: FieldKind, value: Any) -> Any:
     if kind in ("text",):
         return value if value and value.strip() else None
     if kind == "lines":
@@ -341,12 +344,12 @@ def save_answer(path: str, value: Any) -> None:
         st.session_state["save_error"] = str(error)
 
 
-def _changed(path: str, key: str, kind: str) -> None:
+def _changed(path: str, key: str, kind: FieldKind) -> None:
     save_answer(path, _to_draft(kind, st.session_state[key]))
 
 
 def field(
-    kind: str, path: str, label: str, *, problems: dict[str, str], carried: dict[str, str],
+    kind: FieldKind, path: str, label: str, *, problems: dict[str, str], carried: dict[str, str],
     options: Sequence[Any] = (), fmt: Callable[[Any], str] = str, **kwargs: Any,
 ) -> None:
     """One intake answer bound to its draft path, with its message right below it."""

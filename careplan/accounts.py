@@ -24,9 +24,10 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy.orm import Session
 
 from careplan import settings, storage
-from careplan.errors import CareplanError
+from careplan.errors import AccountError
 
 Role = Literal["clinician", "admin"]
+ROLES: Final[tuple[Role, ...]] = ("clinician", "admin")
 MIN_PASSWORD: Final = 12
 MAX_PASSWORD: Final = 1024
 MAX_FAILURES: Final = 5
@@ -35,10 +36,6 @@ GENERIC_FAILURE: Final = "That user name and password did not work, or the accou
 _HASHER: Final = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 # Compared against when the user does not exist, so both paths take the same time.
 _DUMMY_HASH: Final = _HASHER.hash(secrets.token_urlsafe(16))
-
-
-class AccountError(CareplanError):
-    """An account could not be created or changed; the message says why."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,13 @@ from pathlib import Path
 
 from careplan import settings
 from careplan.engine import build_plan
-from careplan.errors import IntakeError, SettingError, StorageError
+from careplan.errors import (
+    AccountCommandError,
+    AccountError,
+    IntakeError,
+    SettingError,
+    StorageError,
+)
 from careplan.intake import Intake
 from careplan.plan import CarePlan
 from careplan.validation import validate_intake
@@ -131,10 +137,6 @@ def _password(args: argparse.Namespace) -> str:
     return first
 
 
-class AccountCommandError(Exception):
-    """A user-facing problem with an account command."""
-
-
 def _users_command(args: argparse.Namespace) -> int:
     from careplan import accounts, storage
 
@@ -162,7 +164,7 @@ def _users_command(args: argparse.Namespace) -> int:
                 for user in storage.list_users(session=session):
                     state = "active" if user.active else "disabled"
                     print(f"{user.username}\t{user.role}\t{state}\t{user.display_name}")
-    except (accounts.AccountError, AccountCommandError, StorageError) as error:
+    except (AccountError, StorageError) as error:  # AccountCommandError is an AccountError
         print(f"careplan: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     finally:
@@ -268,7 +270,8 @@ def _fhir_command(args: argparse.Namespace) -> int:
 
 
 def _fhir_import_command(args: argparse.Namespace) -> int:
-    from careplan.fhir import FhirImportError, import_response
+    from careplan.errors import FhirImportError
+    from careplan.fhir import import_response
 
     try:
         raw = args.response.read_bytes()

@@ -1,6 +1,13 @@
 """Exceptions of the care-plan package, one tree so callers catch what they mean.
 
+Every error the package raises on purpose is defined here and derives from
+``CareplanError`` (a test checks that no ``*Error`` class is defined elsewhere or
+left out of this tree).
+
     CareplanError
+     ├── AccountError       an account cannot be created or changed (weak password, no such user)
+     │    └── AccountCommandError  the account command was used wrongly (passwords differ)
+     ├── FhirImportError    a QuestionnaireResponse cannot be read as an answer to our form
      ├── IntakeError        the intake is invalid; carries one Problem per field
      ├── RuleBaseError      the rule files break the rule schema (found at load time)
      ├── SettingError       a deployment setting has a value we cannot use (CAREPLAN_LOCALE)
@@ -32,6 +39,18 @@ class Problem:
 
 class CareplanError(Exception):
     """Base of every error this package raises on purpose."""
+
+
+class AccountError(CareplanError):
+    """An account could not be created or changed; the message says why."""
+
+
+class AccountCommandError(AccountError):
+    """A user-facing problem with an account command (``careplan users ...``)."""
+
+
+class FhirImportError(CareplanError):
+    """A QuestionnaireResponse that cannot be read as an answer to our intake form."""
 
 
 class SettingError(CareplanError, ValueError):

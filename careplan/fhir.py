@@ -47,7 +47,7 @@ from pydantic import BaseModel, ValidationError
 
 from careplan import intake as model
 from careplan.bodymap import LABELS as AREA_LABELS
-from careplan.errors import CareplanError, IntakeError
+from careplan.errors import FhirImportError, IntakeError
 from careplan.intake import Intake
 from careplan.plan import CarePlan
 from careplan.review import ADDED_PREFIX, Review, shown_alerts, shown_recommendations
@@ -78,10 +78,6 @@ _MEDICATIONS: Final = "history.medications"
 def option_system(link_id: str) -> str:
     """The CodeSystem of a choice question's answers, named after the field."""
     return f"{BASE}/CodeSystem/{link_id.rsplit('.', 1)[-1]}"
-
-
-class FhirImportError(CareplanError):
-    """A QuestionnaireResponse that cannot be read as an answer to our intake form."""
 
 
 @dataclass(frozen=True, slots=True)

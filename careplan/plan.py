@@ -18,9 +18,9 @@ Domain = Literal[
     "rest", "physical_therapy", "medication_review", "sleep", "nutrition", "stress", "follow_up"
 ]
 
-SEVERITIES: Final[tuple[str, ...]] = get_args(Severity)
-TIMEFRAMES: Final[tuple[str, ...]] = get_args(Timeframe)
-DOMAINS: Final[tuple[str, ...]] = get_args(Domain)
+SEVERITIES: Final[tuple[Severity, ...]] = get_args(Severity)
+TIMEFRAMES: Final[tuple[Timeframe, ...]] = get_args(Timeframe)
+DOMAINS: Final[tuple[Domain, ...]] = get_args(Domain)
 
 DISCLAIMER: Final = (
     "Decision support for a clinician, not a prescription. Every item needs clinical review."

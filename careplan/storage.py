@@ -844,6 +844,11 @@ class AuditRow(Base):
 
 @dataclass(frozen=True, slots=True)
 class Account:
+    """The stored account, for signing in only: it carries the password hash.
+
+    Never shown: pages and commands that list accounts get an :class:`AccountView`.
+    """
+
     id: int
     username: str
     display_name: str
@@ -854,9 +859,27 @@ class Account:
     password_hash: str
 
 
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    """The shown account (Admin page, ``careplan users list``): no password hash, no secrets."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    active: bool
+    failed_attempts: int
+    locked_until: datetime | None
+
+
 def _account(user: User) -> Account:
     return Account(user.id, user.username, user.display_name, user.role, user.active,
                    user.failed_attempts, user.locked_until, user.password_hash)
+
+
+def _account_view(user: User) -> AccountView:
+    return AccountView(user.id, user.username, user.display_name, user.role, user.active,
+                       user.failed_attempts, user.locked_until)
 
 
 def count_users(*, session: Session) -> int:
@@ -887,8 +910,10 @@ def find_user(*, session: Session, username: str, lock: bool = False) -> Account
     return None if user is None else _account(user)
 
 
-def list_users(*, session: Session) -> list[Account]:
-    return [_account(u) for u in session.execute(select(User).order_by(User.username)).scalars()]
+def list_users(*, session: Session) -> list[AccountView]:
+    """Every account as shown to an administrator, by user name; no password hashes."""
+    return [_account_view(u)
+            for u in session.execute(select(User).order_by(User.username)).scalars()]
 
 
 def update_user(*, session: Session, user_id: int, now: datetime, **changes: Any) -> None:

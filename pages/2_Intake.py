@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
+from typing import Any
 
 import streamlit as st
 from streamlit_image_coordinates import streamlit_image_coordinates
@@ -30,20 +32,26 @@ if result.plan is not None:
              f"Because: {ui.md('; '.join(alert.because))}. The care plan says what to do.",
              icon=":material/emergency:")
     scores = result.plan.scores
+    met = scores.get("fibromyalgia_criteria_met")
+    criteria = "met" if met is True else ("not met" if met is False else None)
     cells = st.columns(6)
     for cell, (label, value) in zip(cells, [
         ("Pain now", scores.get("pain_now")), ("PEG", scores.get("peg")),
         ("WPI", scores.get("wpi")), ("SSS", scores.get("sss")), ("PHQ-4", scores.get("phq4")),
-        ("Fibromyalgia criteria", {True: "met", False: "not met"}.get(
-            scores.get("fibromyalgia_criteria_met"))),
+        ("Fibromyalgia criteria", criteria),
     ], strict=True):
         cell.metric(label, "—" if value is None else value)
 st.caption("Fields marked * are required. Every change is saved at once. "
            "A blank answer means 'not asked'.")
 
 
-def f(kind: str, path: str, label: str, **kwargs: object) -> None:
-    ui.field(kind, path, label, problems=problems, carried=carried, **kwargs)
+def f(
+    kind: ui.FieldKind, path: str, label: str, *, options: Sequence[Any] = (),
+    fmt: Callable[[Any], str] = str, **widget: float | str | None,
+) -> None:
+    """One answer; ``widget`` holds the Streamlit widget's own settings (bounds, height)."""
+    ui.field(kind, path, label, problems=problems, carried=carried, options=options, fmt=fmt,
+             **widget)
 
 
 tabs = st.tabs(["Visit and history", "Body map", "Symptoms", "Risk factors and screens",

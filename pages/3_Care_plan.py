@@ -49,6 +49,7 @@ if current is None or (stale and current.status == "draft"):
 if current is None:
     st.stop()
 plan = current.plan
+plan_id = current.id  # read by the widgets below (a function does not see `current` narrowed)
 signed = current.status == "signed"
 if stale:
     st.info("The intake changed after this plan was made.")
@@ -81,16 +82,16 @@ def decision_widgets(rec: Recommendation) -> Decision | None:
     previous = existing.action if existing else ""
     default = {"reject": "Reject", "edit": "Edit"}.get(previous, "Accept")
     action = st.radio("Decision", choices, index=choices.index(default), horizontal=True,
-                      key=f"dec:{current.id}:{rec.id}", disabled=signed)
+                      key=f"dec:{plan_id}:{rec.id}", disabled=signed)
     if action == "Accept":
         return Decision(item_id=rec.id, action="accept")
     reason = st.text_input("Reason (required)", value=(existing.reason if existing else "") or "",
-                           key=f"why:{current.id}:{rec.id}", disabled=signed)
+                           key=f"why:{plan_id}:{rec.id}", disabled=signed)
     text = rec.patient_text
     if action == "Edit":
         text = st.text_area("Text for the patient",
                             value=(existing.patient_text if existing else None) or rec.patient_text,
-                            key=f"txt:{current.id}:{rec.id}", disabled=signed)
+                            key=f"txt:{plan_id}:{rec.id}", disabled=signed)
     if not reason.strip():
         st.error("Give a reason for this decision.")
         return None

@@ -24,16 +24,20 @@ if not plans:
         ui.go("care_plan")
     st.stop()
 current = plans[-1]
+plan_id = current.id
 if current.status != "signed":
     st.warning("This plan is not signed: the handout will say DRAFT.")
 stem = f"care-plan-{current.plan.visit.date.isoformat()}-v{current.number}"
 
 
-def offer(label: str, data: bytes | str, name: str, mime: str, what: str, **kw: object) -> None:
+def offer(
+    label: str, data: bytes | str, name: str, mime: str, what: str, *, primary: bool = False,
+) -> None:
     """One download; each one is recorded in the audit trail."""
     st.download_button(label, data, file_name=name, mime=mime, key=f"download-{what}",
                        on_click=ui.audit, args=("export",),
-                       kwargs={"patient": patient, "detail": f"{what}, plan {current.id}"}, **kw)
+                       kwargs={"patient": patient, "detail": f"{what}, plan {plan_id}"},
+                       type="primary" if primary else "secondary")
 
 
 try:  # the same contact and locale as the headless command prints
@@ -43,7 +47,7 @@ except SettingError as exc:  # never a handout that sends a patient to a placeho
 else:
     offer("Patient handout (PDF)",
           patient_pdf(current.plan, review=current.review, clinic=clinic),
-          f"{stem}.pdf", "application/pdf", "handout", type="primary")
+          f"{stem}.pdf", "application/pdf", "handout", primary=True)
     offer("Large-print handout (PDF)",
           patient_pdf(current.plan, review=current.review, clinic=clinic, large_print=True),
           f"{stem}-large-print.pdf", "application/pdf", "large-print")

@@ -26,14 +26,18 @@ scores = ["pain_now", "peg", "wpi", "sss", "phq4"]
 chart = frame.set_index("visit_date")[scores].astype("float64")
 st.line_chart(chart, height=280)
 st.caption("Pain and PEG are 0-10, WPI 0-19, SSS 0-12, PHQ-4 0-12.")
-for row in frame.itertuples():
+# Each column read with its type, so a row is (int, Timestamp, int, bool, score floats).
+score_values = zip(*(frame[name].astype("Float64") for name in scores), strict=True)
+rows = zip(frame["visit_id"].astype(int), pd.to_datetime(frame["visit_date"]),
+           frame["plans"].astype(int), frame["signed"].astype(bool), score_values, strict=True)
+for visit_id, visit_date, plans_made, signed, row_scores in rows:
     left, right = st.columns([5, 1])
     values = " · ".join(
-        f"{name.upper().replace('_NOW', '')} {getattr(row, name):g}"
-        for name in scores if not pd.isna(getattr(row, name))
+        f"{name.upper().replace('_NOW', '')} {value:g}"
+        for name, value in zip(scores, row_scores, strict=True) if not pd.isna(value)
     )
-    state = "signed" if row.signed else ("plan drafted" if row.plans else "no plan")
-    left.markdown(f"**{row.visit_date.date().isoformat()}** · {state} · {values or 'not scored'}")
-    if right.button("Open plan", key=f"open-plan-{row.visit_id}"):
-        ui.choose(patient=patient, visit=int(row.visit_id))
+    state = "signed" if signed else ("plan drafted" if plans_made else "no plan")
+    left.markdown(f"**{visit_date.date().isoformat()}** · {state} · {values or 'not scored'}")
+    if right.button("Open plan", key=f"open-plan-{visit_id}"):
+        ui.choose(patient=patient, visit=visit_id)
         ui.go("care_plan")

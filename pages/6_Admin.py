@@ -8,6 +8,7 @@ import streamlit as st
 import ui
 from careplan import accounts, audit, storage
 from careplan.csv_safe import to_csv
+from careplan.errors import AccountError, StorageError
 
 me = ui.page("Admin", admin=True)
 st.title("Admin")
@@ -24,7 +25,7 @@ with st.form("add-user", clear_on_submit=True):
     cols = st.columns(3)
     username = cols[0].text_input("User name", key="new-user")
     name = cols[1].text_input("Full name", key="new-user-name")
-    role = cols[2].selectbox("Role", ("clinician", "admin"), key="new-user-role")
+    role = cols[2].selectbox("Role", accounts.ROLES, key="new-user-role")
     password = st.text_input("First password (12 characters or more)", type="password",
                              key="new-user-password")
     if st.form_submit_button("Add account"):
@@ -33,18 +34,18 @@ with st.form("add-user", clear_on_submit=True):
                 accounts.add_user(session=session, username=username, display_name=name,
                                   role=role, password=password, by=me.username, now=ui.now())
             st.success(f"Added {ui.md(username)}.")
-        except (accounts.AccountError, storage.StorageError) as error:
+        except (AccountError, StorageError) as error:
             st.error(str(error))
 others = [u.username for u in users if u.username != me.username]
 if others:
-    cols = st.columns([2, 1, 1])
-    chosen = cols[0].selectbox("Account", others, key="manage-user")
-    if cols[1].button("Disable", key="disable-user"):
+    pick, disable, enable = st.columns([2, 1, 1])
+    chosen = pick.selectbox("Account", others, key="manage-user")
+    if disable.button("Disable", key="disable-user"):
         with ui.db() as session:
             accounts.set_active(session=session, username=chosen, active=False, by=me.username,
                                 now=ui.now())
         st.rerun()
-    if cols[2].button("Enable", key="enable-user"):
+    if enable.button("Enable", key="enable-user"):
         with ui.db() as session:
             accounts.set_active(session=session, username=chosen, active=True, by=me.username,
                                 now=ui.now())

@@ -28,10 +28,10 @@ Fixtures:
   own browser download does not work here). Missing Chromium fails under ``CI=true`` and
   skips locally.
 - ``browser_page`` (function): a ``Page`` in a new context (1280x800, en-US, downloads
-  accepted), closed at teardown. Playwright pages take new attributes, so the page itself is
-  returned with two recorders attached: ``page.dialogs`` (messages of every alert/confirm/
-  prompt, each dismissed; read it with :func:`dialogs`) and ``page.page_errors`` (uncaught
-  JavaScript errors; :func:`page_errors`).
+  accepted), closed at teardown, with two recorders attached (kept beside the page, not on
+  it: newer Playwright has its own ``Page.page_errors`` method): the messages of every
+  alert/confirm/prompt, each dismissed (read them with :func:`dialogs`), and uncaught
+  JavaScript errors (:func:`page_errors`).
 
 Waiting: :func:`wait_for_app` returns when Streamlit is connected, the script run state on
 ``[data-testid="stApp"]`` (``data-test-script-state``) is ``notRunning``, no element is
@@ -52,7 +52,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -373,21 +375,29 @@ def png_size(path: Path) -> tuple[int, int]:
 # --- recorders -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Recorded:
+    dialogs: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+
+# Per page, forgotten with the page.
+_RECORDED: weakref.WeakKeyDictionary[Page, _Recorded] = weakref.WeakKeyDictionary()
+
+
 def dialogs(page: Page) -> list[str]:
     """Messages of the dialogs a ``browser_page`` has seen (and dismissed)."""
-    recorded: list[str] = page.dialogs  # type: ignore[attr-defined]
-    return recorded
+    return _RECORDED[page].dialogs
 
 
 def page_errors(page: Page) -> list[str]:
     """Uncaught JavaScript errors a ``browser_page`` has seen."""
-    recorded: list[str] = page.page_errors  # type: ignore[attr-defined]
-    return recorded
+    return _RECORDED[page].page_errors
 
 
 def _attach_recorders(page: Page) -> None:
-    seen_dialogs: list[str] = []
-    seen_errors: list[str] = []
+    recorded = _RECORDED[page] = _Recorded()
+    seen_dialogs, seen_errors = recorded.dialogs, recorded.page_errors
 
     def on_dialog(dialog: Dialog) -> None:
         seen_dialogs.append(dialog.message)
@@ -397,8 +407,6 @@ def _attach_recorders(page: Page) -> None:
     def on_page_error(error: Error) -> None:
         seen_errors.append(f"{error.name}: {error.message}")
 
-    page.dialogs = seen_dialogs  # type: ignore[attr-defined]
-    page.page_errors = seen_errors  # type: ignore[attr-defined]
     page.on("dialog", on_dialog)
     page.on("pageerror", on_page_error)
 

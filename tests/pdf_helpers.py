@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 
 def reader(data: bytes) -> PdfReader:
@@ -25,9 +26,14 @@ def flat(text: str) -> str:
 def font_names(data: bytes) -> set[str]:
     names: set[str] = set()
     for page in reader(data).pages:
-        fonts: Any = page["/Resources"].get_object().get("/Font", {})
+        resources = page["/Resources"].get_object()
+        assert isinstance(resources, DictionaryObject)
+        fonts = resources.get("/Font", DictionaryObject()).get_object()
+        assert isinstance(fonts, DictionaryObject)
         for ref in fonts.values():
-            names.add(str(ref.get_object()["/BaseFont"]))
+            font = ref.get_object()
+            assert isinstance(font, DictionaryObject)
+            names.add(str(font["/BaseFont"]))
     return names
 
 

@@ -46,7 +46,7 @@ _medication_names = st.one_of(
 
 
 @st.composite
-def intakes(draw: st.DrawFn, **fixed: Any) -> dict[str, Any]:
+def intakes(draw: st.DrawFn, /, **fixed: Any) -> dict[str, Any]:
     """A valid intake as JSON-like data; ``fixed`` sets sections' fields (e.g. red flags)."""
     born = draw(st.dates(min_value=date(1900, 1, 1), max_value=TODAY))
     seen = draw(st.dates(min_value=born, max_value=TODAY))

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from careplan import accounts, audit
 from careplan import storage as db
-from careplan.accounts import AccountError
+from careplan.errors import AccountError
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 GOOD = "correct horse battery staple"
@@ -55,6 +55,19 @@ def test_first_account_must_be_an_admin_and_passwords_are_strong(engine: Engine)
     assert stored is not None
     assert stored.password_hash.startswith("$argon2id$")
     assert long not in stored.password_hash
+
+
+def test_the_shown_accounts_carry_no_password_hash(engine: Engine) -> None:
+    setup_users(engine)
+    with db.transaction(engine, readonly=True) as s:
+        shown = db.list_users(session=s)
+    assert [(u.username, u.role, u.active) for u in shown] == [
+        ("admin", "admin", True), ("rivera", "clinician", True)]
+    for user in shown:
+        assert isinstance(user, db.AccountView)
+        assert not any("hash" in name or "password" in name
+                       for name in user.__dataclass_fields__), "a secret in the shown shape"
+        assert "argon2" not in repr(user)
 
 
 def test_five_failures_lock_for_fifteen_minutes_with_one_generic_answer(engine: Engine) -> None:

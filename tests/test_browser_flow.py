@@ -186,8 +186,8 @@ def test_a_from_empty_list_to_a_signed_plan_and_handout(
     settle(page)
     with page.expect_download() as info:
         page.get_by_role("button", name="Patient handout (PDF)").click()
-    path = info.value.path()
-    text = " ".join("\n".join(p.extract_text() for p in PdfReader(path).pages).split())
+    handout = info.value.path()
+    text = " ".join("\n".join(p.extract_text() for p in PdfReader(handout).pages).split())
     assert "Zoë Nguyễn" in text
     assert "Keep doing your normal daily tasks" in text  # accepted
     assert "A warm pack or warm shower" not in text  # rejected

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from careplan.clinic import Clinic
 from careplan.engine import build_plan, default_rule_base
 from careplan.locales import get_locale
-from careplan.plan import CarePlan
+from careplan.plan import Alert, CarePlan, Recommendation
 from careplan.report import (
     Bullets,
     Checklist,
@@ -71,8 +71,8 @@ def assert_coherent(document: Document, typed: tuple[str, ...] = ()) -> None:
         for topic in topics.values():
             if topic.mentioned_in(said):
                 assert topic.id in declared.get(line, {}), f"{line!r} speaks of {topic.id}"
-    for topic, stances in stances_by_topic(document.spoken).items():
-        assert len(stances) == 1, f"two stances on {topic}: {sorted(stances)}"
+    for topic_id, stances in stances_by_topic(document.spoken).items():
+        assert len(stances) == 1, f"two stances on {topic_id}: {sorted(stances)}"
 
 
 @settings(max_examples=EXAMPLES, deadline=None,
@@ -89,10 +89,8 @@ def test_no_handout_holds_two_stances_on_one_topic(data: dict[str, Any]) -> None
                       if stance in topics[topic].reassure]
         assert not reassuring, f"reassurance beside an alert: {reassuring}"
     # The engine's own view agrees: what it shows holds one stance per topic too.
-    shown = tuple(
-        (item.patient_text, tuple(sorted(item.speaks.items())))
-        for item in (*plan.alerts, *plan.recommendations)
-    )
+    items: tuple[Alert | Recommendation, ...] = (*plan.alerts, *plan.recommendations)
+    shown = tuple((item.patient_text, tuple(sorted(item.speaks.items()))) for item in items)
     assert all(len(s) == 1 for s in stances_by_topic(shown).values())
 
 

@@ -23,11 +23,10 @@ from pydantic import BaseModel
 
 from careplan import intake as model
 from careplan.engine import build_plan
-from careplan.errors import CareplanError, IntakeError
+from careplan.errors import CareplanError, FhirImportError, IntakeError
 from careplan.fhir import (
     QUESTIONNAIRE_URL,
     RULE_SYSTEM,
-    FhirImportError,
     bundle,
     import_response,
     option_system,

@@ -95,8 +95,10 @@ def test_0003_rewrites_the_old_numbness_red_flag_in_stored_drafts(empty_url: str
     engine = db.make_engine(empty_url)
     try:
         with engine.connect() as conn:
-            drafts = dict(conn.execute(sa.text("SELECT id, draft FROM visits")).all())
-            intakes = dict(conn.execute(sa.text("SELECT id, intake FROM plan_versions")).all())
+            drafts: dict[int, str] = dict(
+                conn.execute(sa.text("SELECT id, draft FROM visits")).all())
+            intakes: dict[int, str] = dict(
+                conn.execute(sa.text("SELECT id, intake FROM plan_versions")).all())
         flags = {i: json.loads(drafts[i])["red_flags"] for i in (1, 2, 3)}
         assert flags[1]["saddle_numbness_or_bladder_bowel_change"] is True
         assert "limb_numbness_or_tingling" not in flags[1]  # a yes does not say which numbness
@@ -109,8 +111,8 @@ def test_0003_rewrites_the_old_numbness_red_flag_in_stored_drafts(empty_url: str
         assert intakes[2] == old_yes  # a signed record stays as signed
 
         with db.transaction(engine, readonly=True) as session:
-            draft = db.get_draft(session=session, visit_id=1)
-        intake = validate_intake(draft.data, today=date(2026, 11, 25))
+            saved = db.get_draft(session=session, visit_id=1)
+        intake = validate_intake(saved.data, today=date(2026, 11, 25))
         assert intake.red_flags.saddle_numbness_or_bladder_bowel_change is True
         assert intake.legacy_notes == ()  # the migration did the reading
     finally:
@@ -120,7 +122,8 @@ def test_0003_rewrites_the_old_numbness_red_flag_in_stored_drafts(empty_url: str
     engine = sa.create_engine(empty_url)
     try:
         with engine.connect() as conn:
-            back = dict(conn.execute(sa.text("SELECT id, draft FROM visits")).all())
+            back: dict[int, str] = dict(
+                conn.execute(sa.text("SELECT id, draft FROM visits")).all())
     finally:
         engine.dispose()
     assert json.loads(back[1])["red_flags"]["numbness_or_bladder_bowel_change"] is True

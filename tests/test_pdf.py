@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pypdf.generic import DictionaryObject
 from reportlab import rl_config
 
 from careplan.engine import build_plan
@@ -82,7 +83,9 @@ def test_metadata_and_embedded_subset_fonts(example_plan: CarePlan) -> None:
     assert meta.title == "Your care plan for muscle pain"
     assert meta.author == "Dr. A. Rivera"
     assert meta.subject == "Care plan for Zoë Nguyễn"
-    assert reader(data).trailer["/Root"]["/Lang"] == "en"
+    root = reader(data).trailer["/Root"]
+    assert isinstance(root, DictionaryObject)
+    assert str(root["/Lang"]) == "en"
     fonts = font_names(data)
     assert fonts, "no fonts found"
     assert all("DejaVuSans" in name for name in fonts)

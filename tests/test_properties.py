@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from careplan.engine import build_plan, default_rule_base
-from careplan.plan import DOMAINS, SEVERITIES, TIMEFRAMES
+from careplan.plan import DOMAINS, SEVERITIES, TIMEFRAMES, Alert, Recommendation
 from careplan.validation import validate_intake
 from strategies import TODAY, intakes
 
@@ -37,7 +37,8 @@ def test_any_valid_intake_builds_a_sound_plan(data: dict[str, Any]) -> None:
     assert [DOMAINS.index(r.domain) for r in plan.recommendations] == sorted(
         DOMAINS.index(r.domain) for r in plan.recommendations
     )
-    for item in (*plan.alerts, *plan.recommendations):
+    items: tuple[Alert | Recommendation, ...] = (*plan.alerts, *plan.recommendations)
+    for item in items:
         assert item.because, f"{item.id} fired without a reason"
         assert item.source
         assert "{" not in item.patient_text

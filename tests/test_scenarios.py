@@ -8,7 +8,7 @@ import pytest
 
 from careplan.engine import build_plan
 from careplan.facts import CATALOGUE
-from careplan.plan import DOMAINS, CarePlan
+from careplan.plan import DOMAINS, Alert, CarePlan, Recommendation
 from factories import TODAY, make_intake
 
 
@@ -50,7 +50,8 @@ def test_statin_with_an_interacting_antibiotic() -> None:
     # combination: the reassurance is held back by the alert, and the clinician sees why.
     assert "MED-STATIN-SAMS" not in ids(plan)
     assert "MED-STATIN-CONTRA" in next(w.by for w in plan.withheld if w.id == "MED-STATIN-SAMS")
-    for item in (*plan.alerts, *plan.recommendations):
+    items: tuple[Alert | Recommendation, ...] = (*plan.alerts, *plan.recommendations)
+    for item in items:
         assert "stop taking" not in item.patient_text.lower()
 
 
