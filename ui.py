@@ -10,6 +10,7 @@ Why these pieces live together:
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -43,6 +44,9 @@ NAVIGATION: Final = {
 MAP_SCALE: Final = 2.0
 MAP_GAP: Final = bodymap.DEFAULT_GAP
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$])")
+# The hidden element each script run draws first (tests/browser.py waits on it).
+RUN_MARKER: Final = "careplan-run"
+_RUNS: Final = itertools.count(1)
 
 
 def engine() -> Any:
@@ -63,6 +67,7 @@ def page(title: str, *, admin: bool = False) -> SignedIn:
     """
     st.set_page_config(page_title=f"{title} · Inomyalgia Care", page_icon=":material/healing:",
                        layout="wide")
+    run_marker()
     who = require_user()
     patient_id, visit_id = selection()
     params = {k: str(v) for k, v in (("patient", patient_id), ("visit", visit_id)) if v}
@@ -88,6 +93,22 @@ def page(title: str, *, admin: bool = False) -> SignedIn:
         st.error("This page is for administrators.")
         st.stop()
     return who
+
+
+def run_marker() -> None:
+    """Draw a hidden element naming this script run and the saved draft version.
+
+    Browser tests wait for ``data-run`` to change after an action (and for Streamlit to stop
+    running) instead of guessing from a quiet period. Drawn before sign-in, so every page
+    run has one, and after the widget callbacks of the run, so ``data-saved`` is the draft
+    version the answers just typed were saved as. The element and its container are hidden.
+    """
+    run = f"{next(_RUNS)}-{uuid.uuid4().hex[:8]}"
+    saved = st.session_state.get("draft_version", "")
+    st.html(
+        f'<style>.stElementContainer:has([data-testid="{RUN_MARKER}"]){{display:none}}</style>'
+        f'<span data-testid="{RUN_MARKER}" data-run="{run}" data-saved="{saved}" hidden></span>'
+    )
 
 
 def now() -> datetime:
