@@ -33,15 +33,16 @@ Fixtures:
   prompt, each dismissed; read it with :func:`dialogs`) and ``page.page_errors`` (uncaught
   JavaScript errors; :func:`page_errors`).
 
-Waiting: every run of the app draws first a hidden run marker (``ui.run_marker``:
-``[data-testid="careplan-run"]`` with a new ``data-run`` each run and the saved draft
-version in ``data-saved``). :func:`rerun` wraps an action that reruns the script: it reads
-the marker before the action and then waits until Streamlit is connected, the script run
-state on ``[data-testid="stApp"]`` (``data-test-script-state``) is ``notRunning``, no element
-is ``data-stale``, and the marker names a new run. :func:`wait_for_app` alone (after
-``goto``/``reload`` or an action that reruns nothing, such as a tab) waits for the same
-without a change. There is no quiet period: a click's rerun does not change the run state
-in the browser until the server answers, so only the new marker proves the rerun happened.
+Waiting: every run of the app draws first an empty run marker (``ui.run_marker``: a
+container keyed ``careplan-run-<run>-saved-<version>``, so classed ``st-key-...``; <run> is
+new each run, <version> the saved draft version). :func:`rerun` wraps an action that
+reruns the script: it reads the marker before the action and then waits until Streamlit
+is connected, the script run state on ``[data-testid="stApp"]`` (``data-test-script-state``)
+is ``notRunning``, no element is ``data-stale``, and the marker names a new run.
+:func:`wait_for_app` alone (after ``goto``/``reload`` or an action that reruns nothing,
+such as a tab) waits for the same without a change. There is no quiet period: a click's
+rerun does not change the run state in the browser until the server answers, so only the
+new marker proves the rerun happened.
 """
 
 from __future__ import annotations
@@ -261,13 +262,17 @@ def measure_cold_start(
 
 # --- waiting for Streamlit -----------------------------------------------------------------
 
-# Every script run of the app draws first a hidden element (``ui.run_marker``) whose
-# ``data-run`` is new in each run and whose ``data-saved`` is the saved draft version.
+# Every script run of the app draws first an empty container (``ui.run_marker``) keyed
+# ``careplan-run-<run>-saved-<version>``: <run> is new in each run, <version> the saved draft
+# version ("none" outside an intake). Streamlit gives it the class ``st-key-<key>``.
 RUN_MARKER = "careplan-run"
-_MARKER_JS = f"""
+_READ_MARKER_JS = f"""
 () => {{
-  const marker = document.querySelector('[data-testid="{RUN_MARKER}"]');
-  return marker ? marker.getAttribute("data-run") : null;
+  const element = document.querySelector('[class*="st-key-{RUN_MARKER}-"]');
+  if (!element) return null;
+  const name = Array.from(element.classList).find((c) => c.startsWith("st-key-{RUN_MARKER}-"));
+  const match = /^st-key-{RUN_MARKER}-(.+)-saved-(.+)$/.exec(name);
+  return match ? {{ run: match[1], saved: match[2] }} : null;
 }}
 """
 
@@ -279,26 +284,28 @@ _IDLE_JS = f"""
   if (state === "compilationError") return true;
   if (state !== "notRunning") return false;
   if (document.querySelector('[data-stale="true"]')) return false;
-  const marker = document.querySelector('[data-testid="{RUN_MARKER}"]');
+  const marker = ({_READ_MARKER_JS.strip()})();
   if (!marker) return false;
-  return before === null || marker.getAttribute("data-run") !== before;
+  return before === null || marker.run !== before;
 }}
 """
 
 
-def run_marker(page: Page) -> str | None:
-    """The ``data-run`` of the page's run marker (``None`` before the first run drew it)."""
-    value: str | None = page.evaluate(_MARKER_JS)
+def _marker(page: Page) -> dict[str, str] | None:
+    value: dict[str, str] | None = page.evaluate(_READ_MARKER_JS)
     return value
+
+
+def run_marker(page: Page) -> str | None:
+    """The run the page's run marker names (``None`` before the first run drew it)."""
+    marker = _marker(page)
+    return None if marker is None else marker["run"]
 
 
 def saved_version(page: Page) -> str | None:
-    """The draft version the last run saw saved (``data-saved``; "" outside an intake)."""
-    value: str | None = page.evaluate(
-        f"""() => document.querySelector('[data-testid="{RUN_MARKER}"]')
-              ?.getAttribute("data-saved") ?? null"""
-    )
-    return value
+    """The draft version the last run saw saved ("none" outside an intake)."""
+    marker = _marker(page)
+    return None if marker is None else marker["saved"]
 
 
 def wait_for_app(page: Page, timeout_ms: float = 30_000, *, after: str | None = None) -> None:

@@ -21,7 +21,8 @@ import uuid
 import streamlit as st
 
 # The run marker app pages draw (ui.run_marker), so the helpers wait on it here too.
-st.html(f'<span data-testid="careplan-run" data-run="{uuid.uuid4().hex}" hidden></span>')
+with st.container(key=f"careplan-run-{uuid.uuid4().hex}-saved-none"):
+    st.empty()
 st.title("Infra probe")
 st.write(f"testing={os.environ.get('CAREPLAN_TESTING')}")
 st.write(f"database={os.environ.get('DATABASE_URL', '').rsplit('/', 1)[-1]}")
