@@ -10,6 +10,7 @@ Why these pieces live together:
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -46,6 +47,9 @@ FieldKind = Literal["text", "textarea", "lines", "int", "float", "date", "choice
 MAP_SCALE: Final = 2.0
 MAP_GAP: Final = bodymap.DEFAULT_GAP
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$])")
+# The hidden element each script run draws first (tests/browser.py waits on it).
+RUN_MARKER: Final = "careplan-run"
+_RUNS: Final = itertools.count(1)
 
 
 def engine() -> Any:
@@ -66,6 +70,7 @@ def page(title: str, *, admin: bool = False) -> SignedIn:
     """
     st.set_page_config(page_title=f"{title} · Inomyalgia Care", page_icon=":material/healing:",
                        layout="wide")
+    run_marker()
     who = require_user()
     patient_id, visit_id = selection()
     params = {k: str(v) for k, v in (("patient", patient_id), ("visit", visit_id)) if v}
@@ -91,6 +96,23 @@ def page(title: str, *, admin: bool = False) -> SignedIn:
         st.error("This page is for administrators.")
         st.stop()
     return who
+
+
+def run_marker() -> None:
+    """Draw an empty element naming this script run and the saved draft version.
+
+    Browser tests wait for the run named to change after an action (and for Streamlit to
+    stop running) instead of guessing from a quiet period. Drawn before sign-in, so every
+    page run has one, and after the widget callbacks of the run, so the version is the one
+    the answers just typed were saved as.
+    """
+    run = f"{next(_RUNS)}-{uuid.uuid4().hex[:8]}"
+    saved = st.session_state.get("draft_version", "none")
+    # A keyed container holding an empty placeholder (a container with nothing in it is not
+    # drawn): 0 px high, no HTML passes through (tests/test_hardening.py), and the browser
+    # sees the class st-key-careplan-run-<run>-saved-<version>.
+    with st.container(key=f"{RUN_MARKER}-{run}-saved-{saved}"):
+        st.empty()
 
 
 def now() -> datetime:

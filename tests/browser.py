@@ -33,12 +33,16 @@ Fixtures:
   alert/confirm/prompt, each dismissed (read them with :func:`dialogs`), and uncaught
   JavaScript errors (:func:`page_errors`).
 
-Waiting: :func:`wait_for_app` returns when Streamlit is connected, the script run state on
-``[data-testid="stApp"]`` (``data-test-script-state``) is ``notRunning``, no element is
-``data-stale``, and nothing has changed (run state, connection state or user input) for
-``settle_ms``. The quiet period covers the gap after a click: a widget rerun does not change
-the run state in the browser until the server answers. ``stStatusWidget`` is no use for this:
-it only appears after ~0.5 s of running, and in Streamlit 1.6x it shows "Stop", not "Running".
+Waiting: every run of the app draws first an empty run marker (``ui.run_marker``: a
+container keyed ``careplan-run-<run>-saved-<version>``, so classed ``st-key-...``; <run> is
+new each run, <version> the saved draft version). :func:`rerun` wraps an action that
+reruns the script: it reads the marker before the action and then waits until Streamlit
+is connected, the script run state on ``[data-testid="stApp"]`` (``data-test-script-state``)
+is ``notRunning``, no element is ``data-stale``, and the marker names a new run.
+:func:`wait_for_app` alone (after ``goto``/``reload`` or an action that reruns nothing,
+such as a tab) waits for the same without a change. There is no quiet period: a click's
+rerun does not change the run state in the browser until the server answers, so only the
+new marker proves the rerun happened.
 """
 
 from __future__ import annotations
@@ -260,54 +264,77 @@ def measure_cold_start(
 
 # --- waiting for Streamlit -----------------------------------------------------------------
 
-# Installed in every document of a ``browser_page`` (and on demand by wait_for_app): records
-# when the run/connection state last changed and when the user last interacted.
-_WATCH_JS = """
-(() => {
-  if (window.__careplanWatch) return;
-  const w = (window.__careplanWatch = { state: null, lastChange: performance.now(), lastInput: 0 });
-  const input = () => { w.lastInput = performance.now(); };
-  for (const type of ["pointerdown", "pointerup", "click", "keydown", "keyup", "input",
-                      "change", "focusout"]) {
-    window.addEventListener(type, input, true);
-  }
-  const check = () => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    const state = app
-      ? app.getAttribute("data-test-script-state") + "/" +
-        app.getAttribute("data-test-connection-state")
-      : null;
-    if (state !== w.state) { w.state = state; w.lastChange = performance.now(); }
-  };
-  new MutationObserver(check).observe(document, {
-    subtree: true, childList: true, attributes: true,
-    attributeFilter: ["data-test-script-state", "data-test-connection-state"],
-  });
-  check();
-})();
+# Every script run of the app draws first an empty container (``ui.run_marker``) keyed
+# ``careplan-run-<run>-saved-<version>``: <run> is new in each run, <version> the saved draft
+# version ("none" outside an intake). Streamlit gives it the class ``st-key-<key>``.
+RUN_MARKER = "careplan-run"
+_READ_MARKER_JS = f"""
+() => {{
+  const element = document.querySelector('[class*="st-key-{RUN_MARKER}-"]');
+  if (!element) return null;
+  const name = Array.from(element.classList).find((c) => c.startsWith("st-key-{RUN_MARKER}-"));
+  const match = /^st-key-{RUN_MARKER}-(.+)-saved-(.+)$/.exec(name);
+  return match ? {{ run: match[1], saved: match[2] }} : null;
+}}
 """
 
-_IDLE_JS = """
-(settle) => {
+_IDLE_JS = f"""
+(before) => {{
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute("data-test-connection-state") !== "CONNECTED") return false;
   const state = app.getAttribute("data-test-script-state");
-  if (state !== "notRunning" && state !== "compilationError") return false;
+  if (state === "compilationError") return true;
+  if (state !== "notRunning") return false;
   if (document.querySelector('[data-stale="true"]')) return false;
-  const w = window.__careplanWatch;
-  return !w || performance.now() - Math.max(w.lastChange, w.lastInput) >= settle;
-}
+  const marker = ({_READ_MARKER_JS.strip()})();
+  if (!marker) return false;
+  return before === null || marker.run !== before;
+}}
 """
 
 
-def wait_for_app(page: Page, timeout_ms: float = 30_000, *, settle_ms: float = 300) -> None:
-    """Wait until Streamlit has finished the current run (see the module docstring).
+def _marker(page: Page) -> dict[str, str] | None:
+    value: dict[str, str] | None = page.evaluate(_READ_MARKER_JS)
+    return value
 
-    Call it after ``goto``/``reload`` and after every interaction that may rerun the script.
-    A script that never stops running (``st.rerun`` loops, ``run_every`` fragments) never
-    settles. A compile error counts as finished, so the test can see the error."""
-    page.evaluate(_WATCH_JS)
-    page.wait_for_function(_IDLE_JS, arg=settle_ms, timeout=timeout_ms, polling=50)
+
+def run_marker(page: Page) -> str | None:
+    """The run the page's run marker names (``None`` before the first run drew it)."""
+    marker = _marker(page)
+    return None if marker is None else marker["run"]
+
+
+def saved_version(page: Page) -> str | None:
+    """The draft version the last run saw saved ("none" outside an intake)."""
+    marker = _marker(page)
+    return None if marker is None else marker["saved"]
+
+
+def wait_for_app(page: Page, timeout_ms: float = 30_000, *, after: str | None = None) -> None:
+    """Wait until Streamlit is connected and not running, nothing is stale, and the run
+    marker is drawn; with ``after`` (a marker read before an action), until the marker shows
+    a different run. No quiet period is assumed: a rerun counts only once its marker is seen.
+
+    Use :func:`rerun` around an action that reruns the script, and this alone after
+    ``goto``/``reload`` or after an action that does not rerun (a tab, an expander). A
+    script that never stops running never finishes waiting. A compile error counts as
+    finished, so the test can see the error."""
+    page.wait_for_function(_IDLE_JS, arg=after, timeout=timeout_ms, polling=50)
+
+
+@contextlib.contextmanager
+def rerun(page: Page, timeout_ms: float = 30_000) -> Iterator[None]:
+    """Around an action that reruns the script: read the run marker before it, and after
+    it wait until Streamlit has stopped running and the marker shows a new run::
+
+        with browser.rerun(page):
+            page.get_by_role("button", name="Save").click()
+    """
+    before = run_marker(page)
+    if before is None:
+        raise RuntimeError(f"no {RUN_MARKER} element on the page: wait for the app first")
+    yield
+    wait_for_app(page, timeout_ms, after=before)
 
 
 def open_app(page: Page, url: str, timeout_ms: float = 30_000) -> None:
@@ -449,7 +476,6 @@ def browser_page(chromium: Browser) -> Iterator[Page]:
         accept_downloads=True,
     )
     try:
-        context.add_init_script(_WATCH_JS)
         page = context.new_page()
         _attach_recorders(page)
         yield page

@@ -22,6 +22,7 @@ from factories import example_data
 pytest_plugins = ["browser"]
 
 SELECTS = {"patient.sex", "history.onset", "history.pattern", "risk_factors.sleep_quality"}
+DATES = {"visit.date", "patient.date_of_birth"}
 TEXT_AREAS = {"visit.reason", "history.notes", "history.allergies", "history.prior_treatments"}
 TAB_OF = {"affected_areas": "Body map", "symptom_severity": "Symptoms",
           "risk_factors": "Risk factors and screens", "red_flags": "Red flags",
@@ -34,11 +35,19 @@ def widget(page: Page, key: str) -> Locator:
 
 
 def settle(page: Page) -> None:
+    """After an action that reruns nothing (a tab, an expander) or after a reload."""
     browser.wait_for_app(page)
 
 
+def arrive(page: Page, heading: str) -> None:
+    """After an action that switches page: the new page's heading is drawn, and its run has
+    finished (a switch is two runs, the old page's and the new one's)."""
+    page.get_by_role("heading", name=heading).wait_for()
+    settle(page)
+
+
 def open_tab(page: Page, name: str) -> None:
-    page.get_by_role("tab", name=name).click()
+    page.get_by_role("tab", name=name).click()  # tabs switch in the browser: no rerun
     settle(page)
 
 
@@ -48,27 +57,42 @@ def answer(page: Page, path: str, value: Any) -> None:
     if path == "risk_factors.alcohol_units_per_week" and not box.is_visible():
         page.get_by_text("Alcohol in UK units instead").click()  # the US form asks in drinks
         box.locator("input").wait_for(state="visible")
+    saved = browser.saved_version(page)
     if isinstance(value, bool):
-        box.get_by_role("radio", name="Yes" if value else "No").click()
+        with browser.rerun(page):
+            box.get_by_role("radio", name="Yes" if value else "No").click()
     elif path in SELECTS:
-        box.click()
-        page.get_by_role("option", name=value, exact=True).click()
+        box.get_by_role("combobox").fill(value)  # typing opens the list, filtered
+        with browser.rerun(page):
+            page.get_by_role("option", name=value, exact=True).click()
     elif isinstance(value, list) and path not in TEXT_AREAS:
-        for item in value:
+        for item in value:  # each item chosen is saved in its own rerun
             box.locator("input").click()
             label = bodymap.LABELS[item] if path == "affected_areas" else item.replace("_", " ")
             page.keyboard.type(label)
-            page.keyboard.press("Enter")
+            with browser.rerun(page):
+                page.keyboard.press("Enter")
         page.keyboard.press("Escape")
+        settle(page)
+    elif path in DATES:
+        # Streamlit's date field is three spin buttons; the answer is sent when focus leaves.
+        box.get_by_role("spinbutton").first.click()
+        page.keyboard.type(str(value).replace("-", ""))
+        with browser.rerun(page):
+            page.get_by_role("heading", name="Intake").click()  # focus leaves the field
     elif path in TEXT_AREAS:
         area = box.locator("textarea")
         area.fill("\n".join(value) if isinstance(value, list) else value)
-        area.press("Tab")
+        with browser.rerun(page):
+            area.press("Tab")
     else:
         field = box.locator("input")
+        if field.input_value() == str(value):
+            return  # already answered (the visit starts with the signed-in clinician)
         field.fill(str(value))
-        field.press("Enter")
-    settle(page)
+        with browser.rerun(page):
+            field.press("Enter")
+    assert browser.saved_version(page) != saved, f"{path} was not saved"
 
 
 def flat(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
@@ -91,29 +115,30 @@ def first_admin(page: Page, url: str) -> None:
     for key, value in (("admin-user", "rivera"), ("admin-name", "Dr. A. Rivera"),
                        ("admin-password", PASSWORD), ("admin-again", PASSWORD)):
         widget(page, key).locator("input").fill(value)
-    page.get_by_role("button", name="Create administrator").click()
-    settle(page)
+    with browser.rerun(page):
+        page.get_by_role("button", name="Create administrator").click()
 
 
 def sign_in(page: Page) -> None:
     page.get_by_role("heading", name="Sign in").wait_for()
     widget(page, "signin-user").locator("input").fill("rivera")
     widget(page, "signin-password").locator("input").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    settle(page)
+    with browser.rerun(page):
+        page.get_by_role("button", name="Sign in").click()
 
 
 def create_patient(page: Page, url: str, name: str) -> None:
     first_admin(page, url)
-    page.get_by_role("link", name="Patients").click()
-    settle(page)
+    with browser.rerun(page):
+        page.get_by_role("link", name="Patients").click()
+    arrive(page, "Patients")
     widget(page, "new-name").locator("input").fill(name)
     born = widget(page, "new-born").locator("input")
     born.fill("1968-03-14")
     born.press("Enter")
-    page.get_by_role("button", name="Create patient and start a visit").click()
-    settle(page)
-    page.get_by_role("heading", name="Intake").wait_for()
+    with browser.rerun(page):
+        page.get_by_role("button", name="Create patient and start a visit").click()
+    arrive(page, "Intake")
 
 
 def click_region(page: Page, region: str) -> None:
@@ -126,8 +151,8 @@ def click_region(page: Page, region: str) -> None:
     assert box is not None
     natural = (2 * bodymap.WIDTH + bodymap.DEFAULT_GAP) * 2.0
     factor = box["width"] / natural * 2.0
-    image.click(position={"x": sum(xs) / len(xs) * factor, "y": sum(ys) / len(ys) * factor})
-    settle(page)
+    with browser.rerun(page):
+        image.click(position={"x": sum(xs) / len(xs) * factor, "y": sum(ys) / len(ys) * factor})
 
 
 def test_a_from_empty_list_to_a_signed_plan_and_handout(
@@ -160,30 +185,32 @@ def test_a_from_empty_list_to_a_signed_plan_and_handout(
             started = widget(page, "med-started").locator("input")
             started.fill(med["started"])
             started.press("Enter")
-        page.get_by_role("button", name="Add medicine").click()
-        settle(page)
+        with browser.rerun(page):
+            page.get_by_role("button", name="Add medicine").click()
     assert page.get_by_text("recognised as atorvastatin").count() == 1
     browser.screenshot(page, "intake-complete")
     assert not page.get_by_test_id("stException").count()
 
-    page.get_by_role("button", name="Review the care plan").click()
-    settle(page)
-    page.get_by_role("button", name="Build the care plan").click()
-    settle(page)
+    with browser.rerun(page):
+        page.get_by_role("button", name="Review the care plan").click()
+    arrive(page, "Care plan")
+    with browser.rerun(page):
+        page.get_by_role("button", name="Build the care plan").click()
     page.get_by_text("Heat as self-care").click()
     settle(page)
-    widget(page, "dec:1:REST-HEAT").get_by_text("Reject").click()
-    settle(page)
+    with browser.rerun(page):
+        widget(page, "dec:1:REST-HEAT").get_by_text("Reject").click()
     reason = widget(page, "why:1:REST-HEAT").locator("input")
     reason.fill("Numb skin over the shoulders")
-    reason.press("Enter")
-    settle(page)
+    with browser.rerun(page):
+        reason.press("Enter")
     browser.screenshot(page, "care-plan-review")
-    page.get_by_role("button", name="Sign the plan").click()
-    settle(page)
+    with browser.rerun(page):
+        page.get_by_role("button", name="Sign the plan").click()
     page.get_by_text("signed by Dr. A. Rivera").wait_for()
-    page.get_by_role("button", name="Go to export").click()
-    settle(page)
+    with browser.rerun(page):
+        page.get_by_role("button", name="Go to export").click()
+    arrive(page, "Export")
     with page.expect_download() as info:
         page.get_by_role("button", name="Patient handout (PDF)").click()
     handout = info.value.path()
@@ -207,7 +234,7 @@ def start_intake(page: Page, url: str) -> None:
 
 
 def assert_answers_kept(page: Page) -> None:
-    page.get_by_role("heading", name="Intake").wait_for()
+    arrive(page, "Intake")
     assert widget(page, "f:history.pain_now").locator("input").input_value() == "7"
     notes = widget(page, "f:history.notes").locator("textarea").input_value()
     assert notes == "Typed before the interruption"

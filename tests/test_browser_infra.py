@@ -16,9 +16,13 @@ pytest_plugins = ["browser"]
 PROBE = """
 import os
 import time
+import uuid
 
 import streamlit as st
 
+# The run marker app pages draw (ui.run_marker), so the helpers wait on it here too.
+with st.container(key=f"careplan-run-{uuid.uuid4().hex}-saved-none"):
+    st.empty()
 st.title("Infra probe")
 st.write(f"testing={os.environ.get('CAREPLAN_TESTING')}")
 st.write(f"database={os.environ.get('DATABASE_URL', '').rsplit('/', 1)[-1]}")
@@ -73,9 +77,9 @@ def test_page_shows_the_script_with_the_test_environment(
 def test_wait_for_app_waits_for_a_slow_rerun(server: browser.AppServer, browser_page: Page) -> None:
     browser.open_app(browser_page, server.url)
     assert browser_page.get_by_text("runs=1").is_visible()
-    browser_page.get_by_role("button", name="Slow").click()
     started = time.monotonic()
-    browser.wait_for_app(browser_page)
+    with browser.rerun(browser_page):
+        browser_page.get_by_role("button", name="Slow").click()
     assert time.monotonic() - started >= 1.8
     # No auto-waiting: the run's output must already be there.
     assert browser_page.get_by_text("slow run finished").count() == 1
@@ -84,8 +88,8 @@ def test_wait_for_app_waits_for_a_slow_rerun(server: browser.AppServer, browser_
 
 def test_reload_starts_a_fresh_session(server: browser.AppServer, browser_page: Page) -> None:
     browser.open_app(browser_page, server.url)
-    browser_page.get_by_role("button", name="Again").click()
-    browser.wait_for_app(browser_page)
+    with browser.rerun(browser_page):
+        browser_page.get_by_role("button", name="Again").click()
     assert browser_page.get_by_text("runs=2").count() == 1
     browser_page.reload()
     browser.wait_for_app(browser_page)
@@ -97,8 +101,8 @@ def test_dialogs_are_recorded_and_dismissed(server: browser.AppServer, browser_p
     browser_page.evaluate("alert('x')")
     assert browser.dialogs(browser_page) == ["x"]
     # A script in a components iframe reaches the same recorder (the iframe allows modals).
-    browser_page.get_by_role("button", name="Probe XSS").click()
-    browser.wait_for_app(browser_page)
+    with browser.rerun(browser_page):
+        browser_page.get_by_role("button", name="Probe XSS").click()
     deadline = time.monotonic() + 10
     while len(browser.dialogs(browser_page)) < 2 and time.monotonic() < deadline:
         browser_page.wait_for_timeout(50)

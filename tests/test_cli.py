@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +48,23 @@ def test_example_plan_matches_the_golden_file(update_golden: bool) -> None:
     assert result.stdout == GOLDEN.read_text(encoding="utf-8")
 
 
-def test_without_today_the_plan_is_dated_today() -> None:
+def test_without_today_the_plan_is_dated_by_the_real_clock() -> None:
+    before = date.today()
     result = run("plan", EXAMPLE_PATH)
+    after = date.today()  # the run may cross midnight
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["generated_on"] >= "2026-11-25"
+    assert json.loads(result.stdout)["generated_on"] in {before.isoformat(), after.isoformat()}
+
+
+def test_today_flag_dates_the_plan_and_is_the_day_dates_are_judged_by(tmp_path: Path) -> None:
+    result = run("plan", EXAMPLE_PATH, "--today", "2031-02-03")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["generated_on"] == "2031-02-03"
+    visit = example_data()["visit"]["date"]
+    day_before = (date.fromisoformat(visit) - timedelta(days=1)).isoformat()
+    result = run("plan", EXAMPLE_PATH, "--today", day_before)
+    assert result.returncode == 2
+    assert "visit.date: must not be in the future" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -73,7 +87,7 @@ def test_bad_input_exits_2_naming_the_field_and_writes_nothing(
     intake = write(tmp_path, content)
     out = tmp_path / "plan.json"
     out.write_text("previous plan", encoding="utf-8")
-    result = run("plan", intake, "--json", out)
+    result = run("plan", intake, "--json", out, "--today", "2026-11-25")
     assert result.returncode == 2
     assert expected in result.stderr
     assert "Traceback" not in result.stderr

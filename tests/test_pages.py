@@ -40,7 +40,15 @@ def test_search_finds_and_opens_a_patient(database: str) -> None:
     no_trouble(test)
     assert any("O'Brien \\<b\\>Ann\\</b\\>" in m.value for m in test.markdown)
     test.button(key="open-1").click().run()
-    assert test.button(key="continue-visit") is not None
+    no_trouble(test)
+    assert test.subheader[0].value == "O'Brien <b>Ann</b>"
+    resume = test.button(key="continue-visit")
+    assert resume.label == f"Continue the visit of {date.today().isoformat()}"
+    resume.click().run()
+    no_trouble(test)
+    assert test.title[0].value == "Intake"
+    assert test.session_state["patient"] == 1
+    assert test.session_state["visit"] == 1
 
 
 def test_intake_saves_each_answer_and_shows_scores_and_alerts(database: str) -> None:
@@ -101,12 +109,18 @@ def test_history_page_shows_visits(database: str) -> None:
     storage.upgrade(database)
     from careplan import demo
 
-    demo.seed(engine, today=date(2026, 11, 25))
+    demo.seed(engine, today=date.today())
     engine.dispose()
     test = app("history", patient=1)
     no_trouble(test)
     assert test.title[0].value == "History"
-    assert test.button(key="open-plan-1") is not None
+    open_plan = test.button(key="open-plan-1")
+    assert open_plan.label == "Open plan"
+    open_plan.click().run()
+    no_trouble(test)
+    assert test.title[0].value == "Care plan"
+    assert test.session_state["patient"] == 1
+    assert test.session_state["visit"] == 1
 
 
 def test_pages_without_a_selection_point_to_patients(database: str) -> None:
