@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from careplan import engine
+from careplan import facts as facts_module
 from careplan.facts import CATALOGUE, SECOND_STAGE, Facts, FactValue
 from careplan.validation import validate_intake
 from factories import TODAY, make_intake
@@ -27,7 +28,7 @@ def facts_the_engine_derives(intake: Any, monkeypatch: pytest.MonkeyPatch) -> Fa
         seen.append(facts)
         return facts
 
-    engine_derive = engine.derive_facts
+    engine_derive = facts_module.derive_facts
     monkeypatch.setattr(engine, "derive_facts", spy)
     engine.build_plan(intake=intake, today=TODAY)
     assert len(seen) == 1
