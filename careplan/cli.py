@@ -240,7 +240,12 @@ def _plan_command(args: argparse.Namespace) -> int:
     if intake is None:
         return EXIT_BAD_INPUT
     config = settings.current()  # a bad setting fails before any file is written
-    clinic = config.handout_clinic() if args.pdf_out and args.audience != "clinician" else None
+    clinic = config.clinic
+    if clinic is None and args.pdf_out and args.audience != "clinician":
+        # The contract's command always prints; without a clinic it prints the demo clinic,
+        # marked DEMO on every page, and says what to set. The dashboard refuses instead.
+        clinic = settings.demo_clinic(config)
+        print(f"careplan: the handout is marked DEMO: {settings.NO_CLINIC}", file=sys.stderr)
     plan = build_plan(intake=intake, today=today)
     text = plan_json(plan)
     if args.pdf_out is not None:

@@ -9,12 +9,14 @@ environment itself: callers pass values on.
 | variable | meaning | default |
 |---|---|---|
 | DATABASE_URL | SQLAlchemy URL | SQLite in data/ |
-| CAREPLAN_CLINIC_NAME, _PHONE, _HOURS | who the patient calls | none: handouts refused |
+| CAREPLAN_CLINIC_NAME, _PHONE, _HOURS | who the patient calls | none: see below |
 | CAREPLAN_DEMO | 1: demo data; handouts say "DEMO - not a real clinic" | off |
 | CAREPLAN_LOCALE | en-US or en-GB | en-US |
 | CAREPLAN_IDLE_MINUTES | idle sign-out | 15 |
 | CAREPLAN_AUDIT_KEY | HMAC key of the audit chain | none (plain SHA-256) |
 | CAREPLAN_DEBUG | 1: tracebacks from the command | off |
+
+Without a clinic the Export page refuses a handout; the command prints one marked DEMO.
 """
 
 from __future__ import annotations
@@ -99,6 +101,17 @@ def current() -> Settings:
 @lru_cache(maxsize=8)
 def _cached(values: tuple[str | None, ...]) -> Settings:
     return load({key: value for key, value in zip(KEYS, values, strict=True) if value is not None})
+
+
+def demo_clinic(config: Settings) -> Clinic:
+    """The fictional demo clinic in the configured locale; its handouts say DEMO on each page."""
+    locale = config.clinic.locale if config.clinic else current_locale()
+    return Clinic(locale=locale, demo=True)
+
+
+def current_locale() -> str:
+    """The configured locale (checked by ``load``)."""
+    return os.environ.get("CAREPLAN_LOCALE", DEFAULT_LOCALE)
 
 
 def _flag(env: Mapping[str, str], key: str) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from apps import app, create_patient, fill, no_trouble
 from careplan import storage
 from factories import example_data
@@ -102,6 +104,20 @@ def test_full_path_to_a_signed_plan_and_exports(database: str) -> None:
     assert test.title[0].value == "Export"
     test.switch_page("pages/4_Export.py").run()
     assert len(test.get("download_button")) == 5
+
+
+def test_export_refuses_a_handout_without_a_configured_clinic(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_patient()
+    test = fill(app("intake", patient=1, visit=1), example_data())
+    test.button(key="to-plan").click().run()
+    test.switch_page("pages/3_Care_plan.py")
+    test.button(key="build-plan").click().run()
+    monkeypatch.setenv("CAREPLAN_DEMO", "0")
+    test.switch_page("pages/4_Export.py").run()
+    assert any("cannot be printed: no clinic is configured" in e.value for e in test.error)
+    assert len(test.get("download_button")) == 3  # summary, JSON and FHIR; no handout
 
 
 def test_history_page_shows_visits(database: str) -> None:

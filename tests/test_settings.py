@@ -52,13 +52,22 @@ def test_a_demo_handout_says_so_on_every_page() -> None:
                                  .pages)
 
 
-def test_the_command_refuses_a_handout_without_a_clinic(tmp_path: Path) -> None:
+def test_the_command_marks_a_handout_demo_without_a_clinic(tmp_path: Path) -> None:
+    """The contract's command always prints; without a clinic, never an unmarked placeholder."""
     out = tmp_path / "plan.pdf"
     result = run_command("plan", "careplan/example_intake.json", "--pdf", str(out),
-                         env={"CAREPLAN_DEMO": "0"})
-    assert result.returncode == 2
-    assert "no clinic is configured" in result.stderr
-    assert not out.exists()
-    summary = run_command("plan", "careplan/example_intake.json", "--pdf", str(out),
-                          "--audience", "clinician", env={"CAREPLAN_DEMO": "0"})
-    assert summary.returncode == 0  # the clinician summary names no clinic to call
+                         env={"CAREPLAN_DEMO": "0", "CAREPLAN_LOCALE": "en-GB"})
+    assert result.returncode == 0
+    assert "marked DEMO" in result.stderr
+    assert "set CAREPLAN_CLINIC_NAME and CAREPLAN_CLINIC_PHONE" in result.stderr
+    pages = reader(out.read_bytes()).pages
+    assert all("DEMO - not a real clinic" in page.extract_text() for page in pages)
+    assert "call 999" in " ".join(page.extract_text() for page in pages)  # locale kept
+    configured = run_command("plan", "careplan/example_intake.json", "--pdf", str(out),
+                             env={"CAREPLAN_CLINIC_NAME": "Riverside Practice",
+                                  "CAREPLAN_CLINIC_PHONE": "020 7946 0000"})
+    assert configured.returncode == 0
+    assert configured.stderr == ""
+    text = " ".join(page.extract_text() for page in reader(out.read_bytes()).pages)
+    assert "Riverside Practice, 020 7946 0000" in text
+    assert "DEMO" not in text
