@@ -6,6 +6,9 @@ import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
@@ -58,6 +61,42 @@ def _hard_patient(data: dict[str, Any]) -> dict[str, Any]:
     return hard
 
 
+FLOOR_SCRIPT = """
+import reportlab.platypus, pydantic
+class M(pydantic.BaseModel):
+    a: int = 1
+M()
+"""
+
+
+def _process_seconds(args: list[str], *, runs: int) -> list[float]:
+    env = {**os.environ, "CAREPLAN_DEMO": "1", "PYTHONPATH": str(ROOT)}
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(args, check=True, capture_output=True, cwd=ROOT, env=env)  # noqa: S603
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def headless(runs: int = 7) -> list[str]:
+    """The whole command (plan + handout PDF) against a same-run floor: importing reportlab
+    and building one pydantic model in a fresh process (issue 11 point 7: goal 1.5x)."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = str(Path(folder) / "plan.pdf")
+        command = _process_seconds([sys.executable, "-m", "careplan", "plan", str(EXAMPLE),
+                                    "--pdf", out, "--json", str(Path(folder) / "plan.json"),
+                                    "--today", TODAY.isoformat()], runs=runs)
+    floor = _process_seconds([sys.executable, "-c", FLOOR_SCRIPT], runs=runs)
+    med_c, med_f = statistics.median(command), statistics.median(floor)
+    return [
+        f"headless command, plan + PDF (goal <= 1.5x floor): median {med_c:.2f} s "
+        f"(min {min(command):.2f}, max {max(command):.2f}), {med_c / med_f:.1f}x floor",
+        f"floor: import reportlab.platypus + a pydantic model: median {med_f:.2f} s "
+        f"(min {min(floor):.2f}, max {max(floor):.2f})",
+    ]
+
+
 def main() -> None:
     raw = EXAMPLE.read_bytes()
     data = json.loads(raw)
@@ -91,6 +130,8 @@ def main() -> None:
           f"{len(patient_pdf(plan, large_print=True)) / 1024:.0f} KB")
     print(f"clinician summary PDF:                median {summary:.1f} ms, "
           f"{len(clinician_pdf(plan)) / 1024:.0f} KB")
+    for line in headless():
+        print(line)
     for line in storage_bench.run(median_ms):
         print(line)
     for line in pages_bench.run(median_ms):

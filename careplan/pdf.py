@@ -83,22 +83,68 @@ REGION_ON: Final = colors.HexColor("#4b5563")
 OUTLINE: Final = colors.HexColor("#374151")
 
 
+_EAGER: Final = (FONT, f"{FONT}-Bold")  # every document prints these two faces
+COVERAGE_FILE: Final = "coverage.txt"  # code points all four faces draw, as hex ranges
+
+
 @cache
 def _register_fonts() -> frozenset[int]:
-    """Register the shipped DejaVu family once; return the code points it can draw."""
-    folder = resources.files("careplan") / "fonts"
-    for name, filename in _FACES.items():
-        with resources.as_file(folder / filename) as path:
-            pdfmetrics.registerFont(TTFont(name, str(path)))
+    """Register the regular and bold faces once; return the code points all faces can draw.
+
+    Why not all four faces: parsing a DejaVu face is pure Python (about 20 ms each) and
+    only a muted paragraph uses the obliques, so they load on first use
+    (``_register_obliques``). The coverage of all four is shipped, checked by a test
+    against the fonts themselves (``font_coverage``), so text is judged the same either way.
+    """
+    for name in _EAGER:
+        _register_face(name)
     pdfmetrics.registerFontFamily(
         FONT, normal=FONT, bold=f"{FONT}-Bold", italic=f"{FONT}-Oblique",
         boldItalic=f"{FONT}-BoldOblique",
     )
-    regular = pdfmetrics.getFont(FONT)
-    covered = set(getattr(regular, "face").charToGlyph)  # noqa: B009 - typed stubs lack it
-    for name in _FACES:
-        covered &= set(getattr(pdfmetrics.getFont(name), "face").charToGlyph)  # noqa: B009
+    ranges = (resources.files("careplan") / "fonts" / COVERAGE_FILE).read_text(encoding="ascii")
+    covered: set[int] = set()
+    for line in ranges.split():
+        first, _, last = line.partition("-")
+        covered.update(range(int(first, 16), int(last or first, 16) + 1))
     return frozenset(covered)
+
+
+def _register_face(name: str) -> None:
+    with resources.as_file(resources.files("careplan") / "fonts" / _FACES[name]) as path:
+        pdfmetrics.registerFont(TTFont(name, str(path)))
+
+
+@cache
+def _register_obliques() -> None:
+    for name in _FACES:
+        if name not in _EAGER:
+            _register_face(name)
+
+
+def font_coverage() -> frozenset[int]:
+    """The code points every shipped face can draw, read from the fonts (for the test)."""
+    covered: set[int] | None = None
+    for name in _FACES:
+        with resources.as_file(resources.files("careplan") / "fonts" / _FACES[name]) as path:
+            face = set(getattr(TTFont(name, str(path)), "face").charToGlyph)  # noqa: B009
+        covered = face if covered is None else covered & face
+    return frozenset(covered or ())
+
+
+def coverage_ranges(points: frozenset[int]) -> str:
+    """``points`` as sorted hex ranges, one a line (the shipped coverage file's format)."""
+    lines: list[str] = []
+    ordered = sorted(points)
+    start = previous = ordered[0]
+    for point in [*ordered[1:], None]:
+        if point is not None and point == previous + 1:
+            previous = point
+            continue
+        lines.append(f"{start:04X}" if start == previous else f"{start:04X}-{previous:04X}")
+        if point is not None:
+            start = previous = point
+    return "\n".join(lines) + "\n"
 
 
 def drawable(text: str) -> str:
@@ -413,6 +459,8 @@ def _flowables(document: Document, st: _Styles, width: float) -> list[Flowable]:
 def render(document: Document, *, large_print: bool = False) -> bytes:
     """The document as PDF bytes: Letter, DejaVu fonts embedded, page X of Y on every page."""
     _register_fonts()
+    if any(isinstance(b, Paragraph) and b.tone == "muted" for b in document.blocks):
+        _register_obliques()
     size = 14.0 if large_print else (11.0 if document.audience == "patient" else 8.0)
     st = _styles(size)
     out = io.BytesIO()

@@ -220,3 +220,13 @@ def test_clinician_summary_says_how_an_old_form_intake_was_read() -> None:
     assert flat("Intake in an older form: red_flags.numbness_or_bladder_bowel_change (old form) "
                 "was read as saddle numbness or bladder/bowel change, the safer reading") in text
     assert "older form" not in flat(text_of(clinician_pdf(plan_for())))
+
+
+def test_the_shipped_font_coverage_is_what_the_fonts_draw() -> None:
+    """The obliques load lazily, so the coverage of all four faces ships as data: check it."""
+    from importlib import resources
+
+    from careplan.pdf import COVERAGE_FILE, coverage_ranges, font_coverage
+
+    shipped = (resources.files("careplan") / "fonts" / COVERAGE_FILE).read_text(encoding="ascii")
+    assert shipped == coverage_ranges(font_coverage())
