@@ -22,6 +22,8 @@ $(DEV): requirements.txt requirements-dev.txt $(RUNTIME)
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	touch $@
 
+# demo-data migrates the database before anything else (deploy time): the app itself only
+# checks the schema revision on its first page, and migrates only a database that is behind.
 run: $(RUNTIME)
 	$(BIN)/python -m careplan demo-data --if-empty
 	CAREPLAN_DEMO=$${CAREPLAN_DEMO:-1} $(BIN)/python -m streamlit run app.py \

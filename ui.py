@@ -16,15 +16,17 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import streamlit as st
-from PIL import Image, ImageDraw, ImageFont
-from sqlalchemy.orm import Session
 
-from careplan import accounts, bodymap, storage
+from careplan import accounts, storage
 from careplan.accounts import SignedIn
 from careplan.errors import AccountError, ConflictError, StorageError
+
+if TYPE_CHECKING:  # the body map (PIL, the intake model) loads with the Intake page only
+    from PIL import Image
+    from sqlalchemy.orm import Session
 
 PAGES: Final = {
     "patients": "pages/1_Patients.py",
@@ -45,7 +47,6 @@ NAVIGATION: Final = {
 FieldKind = Literal["text", "textarea", "lines", "int", "float", "date", "choice", "multi",
                     "yesno"]
 MAP_SCALE: Final = 2.0
-MAP_GAP: Final = bodymap.DEFAULT_GAP
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$])")
 # The hidden element each script run draws first (tests/browser.py waits on it).
 RUN_MARKER: Final = "careplan-run"
@@ -59,8 +60,11 @@ def engine() -> Any:
 
 @st.cache_resource
 def _engine(url: str) -> Any:
-    storage.upgrade(url)
-    return storage.make_engine(url)
+    # Deployments migrate before starting the app (``make run``); here one query checks the
+    # revision, and only a database that is behind (or empty) is migrated.
+    engine = storage.make_engine(url)
+    storage.upgrade_if_behind(engine, url)
+    return engine
 
 
 def page(title: str, *, admin: bool = False) -> SignedIn:
@@ -431,14 +435,19 @@ def conflict_notice() -> None:
 
 def body_map_image(selected: Sequence[str], *, scale: float = MAP_SCALE) -> Image.Image:
     """Front and back figure as a picture to click; selected regions dark."""
-    width = int((2 * bodymap.WIDTH + MAP_GAP) * scale)
+    from PIL import Image, ImageDraw, ImageFont
+
+    from careplan import bodymap
+
+    gap = bodymap.DEFAULT_GAP
+    width = int((2 * bodymap.WIDTH + gap) * scale)
     height = int((bodymap.HEIGHT + bodymap.CAPTION_HEIGHT) * scale)
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=int(8 * scale))
     chosen = set(selected)
     for view in bodymap.VIEWS:
-        dx = bodymap.view_offset(view, gap=MAP_GAP)
+        dx = bodymap.view_offset(view, gap=gap)
 
         def xy(polygon: bodymap.Polygon, dx: float = dx) -> list[tuple[float, float]]:
             return [((x + dx) * scale, y * scale) for x, y in polygon]
@@ -458,9 +467,11 @@ def body_map_image(selected: Sequence[str], *, scale: float = MAP_SCALE) -> Imag
 
 def region_at_click(click: dict[str, Any] | None, *, natural_width: int) -> str | None:
     """The body region under a click on the displayed picture (any display size)."""
+    from careplan import bodymap
+
     if not click:
         return None
     shown = float(click.get("width") or natural_width)
     factor = natural_width / shown / MAP_SCALE
     return bodymap.region_at_combined(x=float(click["x"]) * factor,
-                                      y=float(click["y"]) * factor, gap=MAP_GAP)
+                                      y=float(click["y"]) * factor, gap=bodymap.DEFAULT_GAP)

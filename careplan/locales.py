@@ -73,7 +73,9 @@ class Locale:
 @cache
 def locales() -> dict[str, Locale]:
     """Every locale in ``careplan/rules/locales.toml`` (read once; no patient data)."""
-    raw = resources.files("careplan.rules").joinpath("locales.toml").read_text(encoding="utf-8")
+    # Read through the careplan package: naming careplan.rules would import it, and with it
+    # the rule loader and the intake models (the sign-in form reads settings, so the locale).
+    raw = (resources.files("careplan") / "rules" / "locales.toml").read_text(encoding="utf-8")
     found: dict[str, Locale] = {}
     for entry in tomllib.loads(raw)["locale"]:
         found[entry["id"]] = Locale(

@@ -23,9 +23,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
-import pandas as pd
 from sqlalchemy import (
     CheckConstraint,
     Date,
@@ -49,7 +48,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from careplan import settings
-from careplan.engine import build_plan
 from careplan.errors import (
     ConflictError,
     ConnectionLostError,
@@ -60,10 +58,13 @@ from careplan.errors import (
     StorageError,
     StorageFullError,
 )
-from careplan.intake import Intake, upgrade_legacy_fields
-from careplan.plan import CarePlan
-from careplan.review import Review
-from careplan.validation import validate_intake
+
+if TYPE_CHECKING:  # imported where used: the sign-in form needs none of them (cold start)
+    import pandas as pd
+
+    from careplan.intake import Intake
+    from careplan.plan import CarePlan
+    from careplan.review import Review
 
 DEFAULT_URL: Final = settings.DEFAULT_DATABASE_URL
 BUSY_TIMEOUT_MS: Final = 5000
@@ -266,6 +267,30 @@ def upgrade(url: str | None = None) -> None:
     config.set_main_option("script_location", str(root / "migrations"))
     config.set_main_option("sqlalchemy.url", (url or database_url()).replace("%", "%%"))
     command.upgrade(config, "head")
+
+
+# The newest Alembic revision in migrations/versions (tests/test_migrations.py checks it), so
+# the app can tell an up-to-date database without loading Alembic and every migration.
+SCHEMA_REVISION: Final = "0003"
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at (``None``: never migrated)."""
+    with translate_errors(), engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    return None if revision is None else str(revision)
+
+
+def upgrade_if_behind(engine: Engine, url: str | None = None) -> None:
+    """Run the migrations only when the database is not at ``SCHEMA_REVISION``.
+
+    Deployments migrate before the app starts (``make run``), so the app's first page
+    usually pays one query here instead of an Alembic run; an empty database (a fresh
+    checkout, a page test) is still brought up to date."""
+    if schema_revision(engine) != SCHEMA_REVISION:
+        upgrade(url)
 
 
 @contextmanager
@@ -580,10 +605,15 @@ def _already_saved(visit: Visit, encoded: str, by: str) -> bool:
 
 
 def _upgraded(data: Any) -> Any:
+    from careplan.intake import upgrade_legacy_fields
+
     return upgrade_legacy_fields(data) if isinstance(data, dict) else data
 
 
 def _apply_draft(visit: Visit, data: dict[str, Any], by: str) -> None:
+    from careplan.engine import build_plan
+    from careplan.validation import validate_intake
+
     visit.draft = _json(data)
     visit_info = data.get("visit")
     if isinstance(visit_info, dict):
@@ -656,6 +686,9 @@ def save_plan(
     *, session: Session, visit_id: int, today: date, by: str, request_id: str | None = None,
 ) -> int:
     """Validate the visit's draft and store the plan the rules propose as a new version."""
+    from careplan.engine import build_plan
+    from careplan.validation import validate_intake
+
     earlier = _claim(session, request_id=request_id, kind="save_plan")
     if earlier is not None:
         return earlier
@@ -742,6 +775,10 @@ def plans_of_visit(*, session: Session, visit_id: int) -> list[StoredPlan]:
 
 
 def _stored(row: PlanVersion) -> StoredPlan:
+    from careplan.intake import Intake
+    from careplan.plan import CarePlan
+    from careplan.review import Review
+
     review_data = json.loads(row.review)
     review = None
     if review_data:
@@ -765,6 +802,8 @@ HISTORY_COLUMNS: Final = ("visit_id", "visit_date", "clinician", "pain_now", "pe
 
 def patient_history(*, session: Session, patient_id: int) -> pd.DataFrame:
     """One row per visit, oldest first, with the scores to chart and plan status."""
+    import pandas as pd  # only History draws a frame: pandas, NumPy and pyarrow cost ~0.3 s
+
     _fetch(session, Patient, patient_id)
     plans = (
         select(PlanVersion.visit_id, func.count().label("plans"),

@@ -22,7 +22,8 @@ the fixtures.
 Fixtures:
 
 - ``app_server`` (function): the real ``app.py`` served by ``streamlit run`` from the repo
-  root, started and healthy, with ``DATABASE_URL`` a fresh SQLite file in ``tmp_path`` and
+  root, started and healthy, with ``DATABASE_URL`` a fresh SQLite file in ``tmp_path``
+  (migrated before the server starts, as ``make run`` does) and
   ``CAREPLAN_TESTING=1``; stopped at teardown. The server log is ``tmp_path/streamlit.log``.
 - ``chromium`` (session): a Playwright ``Browser`` running ``/usr/bin/chromium`` (Playwright's
   own browser download does not work here). Missing Chromium fails under ``CI=true`` and
@@ -113,6 +114,14 @@ def port_is_free(port: int) -> bool:
 def sqlite_env(directory: Path) -> dict[str, str]:
     """The environment of a server that stores into a fresh SQLite file under ``directory``."""
     return {"DATABASE_URL": f"sqlite:///{directory / 'app.db'}"}
+
+
+def migrate(url: str) -> None:
+    """Bring the app's database up to date before its server starts, as ``make run`` does
+    (the app itself only checks the revision, and migrates a database that is behind)."""
+    from careplan import storage
+
+    storage.upgrade(url)
 
 
 class AppServer:
@@ -443,7 +452,9 @@ def _attach_recorders(page: Page) -> None:
 
 @pytest.fixture
 def app_server(tmp_path: Path) -> Iterator[AppServer]:
-    server = AppServer(sqlite_env(tmp_path), tmp_path)
+    env = sqlite_env(tmp_path)
+    migrate(env["DATABASE_URL"])
+    server = AppServer(env, tmp_path)
     server.start()
     try:
         yield server

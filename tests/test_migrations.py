@@ -158,3 +158,40 @@ def test_a_draft_saved_in_the_old_form_loads_in_the_new_one(tmp_path: Path) -> N
         assert intake.red_flags.saddle_numbness_or_bladder_bowel_change is False
     finally:
         engine.dispose()
+
+
+def test_schema_revision_is_the_newest_migration() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    root = Path(__file__).resolve().parent.parent
+    config = Config(str(root / "alembic.ini"))
+    config.set_main_option("script_location", str(root / "migrations"))
+    assert ScriptDirectory.from_config(config).get_heads() == [db.SCHEMA_REVISION]
+
+
+def test_upgrade_if_behind_migrates_only_when_needed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    engine = db.make_engine(url)
+    try:
+        assert db.schema_revision(engine) is None
+        _alembic(url, "upgrade", "0002")
+        assert db.schema_revision(engine) == "0002"
+        db.upgrade_if_behind(engine, url)  # behind: migrated
+        assert db.schema_revision(engine) == db.SCHEMA_REVISION
+        calls: list[str | None] = []
+        monkeypatch.setattr(db, "upgrade", calls.append)
+        db.upgrade_if_behind(engine, url)  # current: one query, no Alembic
+        assert calls == []
+    finally:
+        engine.dispose()
+    monkeypatch.undo()
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    engine = db.make_engine(fresh)
+    try:
+        db.upgrade_if_behind(engine, fresh)  # never migrated: an empty database still works
+        assert db.schema_revision(engine) == db.SCHEMA_REVISION
+    finally:
+        engine.dispose()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import careplan
 
 PACKAGE = Path(careplan.__file__).parent
@@ -31,3 +33,10 @@ def test_domain_package_never_imports_streamlit() -> None:
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
             assert not any(n.split(".")[0] == "streamlit" for n in names), path
+
+
+def test_every_public_name_has_a_home() -> None:
+    # Loaded on first use (careplan.__getattr__): each name from the module it lives in.
+    assert sorted(careplan._HOME) == careplan.__all__
+    with pytest.raises(AttributeError, match="no_such_name"):
+        careplan.__getattr__("no_such_name")
