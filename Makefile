@@ -25,6 +25,7 @@ $(DEV): requirements.txt requirements-dev.txt $(RUNTIME)
 # demo-data migrates the database before anything else (deploy time): the app itself only
 # checks the schema revision on its first page, and migrates only a database that is behind.
 run: $(RUNTIME)
+	$(BIN)/python -m careplan migrate
 	$(BIN)/python -m careplan demo-data --if-empty
 	CAREPLAN_DEMO=$${CAREPLAN_DEMO:-1} $(BIN)/python -m streamlit run app.py \
 		--server.address $(HOST) --server.port $(PORT)

@@ -102,6 +102,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     fhir_import.add_argument("response", type=Path, help="QuestionnaireResponse JSON")
     fhir_import.add_argument("--json", type=Path, dest="json_out", help="write the draft here")
+    migrate = commands.add_parser(
+        "migrate", help="bring the database schema to the newest revision (run at deploy time)"
+    )
+    migrate.add_argument("--database-url", default=None, help="defaults to DATABASE_URL or SQLite")
     demo = commands.add_parser("demo-data", help="add fictional demo patients to the database")
     demo.add_argument("--database-url", default=None, help="defaults to DATABASE_URL or SQLite")
     demo.add_argument("--if-empty", action="store_true", help="only when there are no patients")
@@ -189,6 +193,20 @@ def _audit_command(args: argparse.Namespace) -> int:
         print(f"The audit trail is broken: {len(problems)} problem(s).", file=sys.stderr)
         return 1
     print(f"The audit trail is intact: {len(records)} record(s).")
+    return EXIT_OK
+
+
+def _migrate_command(args: argparse.Namespace) -> int:
+    from careplan import storage  # the database only when asked
+
+    url = args.database_url or storage.database_url()
+    storage.upgrade(url)
+    engine = storage.make_engine(url)
+    try:
+        revision = storage.schema_revision(engine)
+    finally:
+        engine.dispose()
+    print(f"The database schema is at revision {revision}.")
     return EXIT_OK
 
 
@@ -299,6 +317,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code instead of raising (no tracebacks for users)."""
     args = _parser().parse_args(argv)
     try:
+        if args.command == "migrate":
+            return _migrate_command(args)
         if args.command == "demo-data":
             return _demo_command(args)
         if args.command == "users":

@@ -47,3 +47,16 @@ def test_command_adds_demo_data_once(tmp_path: Path) -> None:
     with db.transaction(engine, readonly=True) as s:
         assert db.count_patients(session=s) == 4
     engine.dispose()
+
+
+def test_migrate_brings_an_empty_database_to_the_newest_revision(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": url}
+    done = subprocess.run([sys.executable, "-m", "careplan", "migrate"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == f"The database schema is at revision {db.SCHEMA_REVISION}."
+    engine = db.make_engine(url)
+    assert db.schema_revision(engine) == db.SCHEMA_REVISION
+    with db.transaction(engine, readonly=True) as s:
+        assert db.count_patients(session=s) == 0  # migrating adds no patients
+    engine.dispose()
