@@ -48,25 +48,11 @@ def _n(label: str) -> FactSpec:
     return FactSpec("number", label)
 
 
-_RED_FLAG_LABELS: Final[dict[str, str]] = {
-    "dark_urine": "reports dark (tea or cola coloured) urine",
-    "severe_weakness": "reports severe weakness",
-    "fever_or_chills": "reports fever or chills",
-    "unexplained_weight_loss": "reports unexplained weight loss",
-    "night_pain": "reports pain at night or at rest",
-    "history_of_cancer": "has a history of cancer",
-    "new_headache_jaw_pain_or_vision_change": "reports new headache, jaw pain or vision change",
-    "one_sided_calf_swelling": "reports one-sided calf swelling",
-    "saddle_numbness_or_bladder_bowel_change": (
-        "reports saddle numbness or a bladder or bowel change"
-    ),
-    "limb_numbness_or_tingling": "reports numbness or tingling in an arm or leg",
-    "proximal_weakness_rising_or_climbing": "reports weakness rising from a chair or climbing",
-    "rash": "reports a rash",
-    "pain_out_of_proportion_or_tense_swelling": "reports pain out of proportion or tense swelling",
-    "chest_pain_or_breathlessness": "reports chest pain or breathlessness",
-    "thoughts_of_self_harm": "reports thoughts of self-harm",
-}
+def _reported(label: str) -> str:
+    """A red-flag question as a clinician reads a reason: "Rash" -> "reports rash"."""
+    return f"reports {label[0].lower()}{label[1:]}"
+
+
 
 CATALOGUE: Final[dict[str, FactSpec]] = {
     "age": _n("age {value}"),
@@ -143,7 +129,7 @@ CATALOGUE: Final[dict[str, FactSpec]] = {
     "alert_urgent": _b("an urgent alert is active"),
     "activity_on_hold": _b("an emergency alert holds back activity advice"),
     "review_in_weeks": _n("review in {value} weeks"),
-    **{f"red_flags.{name}": _b(label) for name, label in _RED_FLAG_LABELS.items()},
+    **{f"red_flags.{name}": _b(_reported(label)) for name, label in model.RED_FLAG_LABELS.items()},
 }
 
 # Facts the engine only knows after the red-flag stage; alert rules may not read them.

@@ -135,25 +135,6 @@ def _choice(link_id: str, text: str, options: tuple[str, ...], *, repeats: bool 
     return Question(link_id, text, "choice", options=options, repeats=repeats)
 
 
-_RED_FLAG_TEXT: Final[dict[str, str]] = {
-    "dark_urine": "Dark (tea- or cola-coloured) urine",
-    "severe_weakness": "Severe weakness",
-    "fever_or_chills": "Fever or chills",
-    "unexplained_weight_loss": "Unexplained weight loss",
-    "night_pain": "Pain at night or at rest",
-    "history_of_cancer": "History of cancer",
-    "new_headache_jaw_pain_or_vision_change": "New headache, jaw pain on chewing or vision change",
-    "one_sided_calf_swelling": "Swelling of one calf",
-    "saddle_numbness_or_bladder_bowel_change": (
-        "Numbness between the legs (saddle area), or a new change in bladder or bowel control"
-    ),
-    "limb_numbness_or_tingling": "Numbness or tingling in an arm or leg",
-    "proximal_weakness_rising_or_climbing": "Weakness rising from a chair or climbing stairs",
-    "rash": "Rash",
-    "pain_out_of_proportion_or_tense_swelling": "Pain out of proportion, or tense swelling",
-    "chest_pain_or_breathlessness": "Chest pain or breathlessness",
-    "thoughts_of_self_harm": "Thoughts of self-harm",
-}
 
 FORM: Final[tuple[Question, ...]] = (
     _group(
@@ -255,7 +236,7 @@ FORM: Final[tuple[Question, ...]] = (
     ),
     _group(
         "red_flags", "Red flags",
-        *(_yes(f"red_flags.{name}", _RED_FLAG_TEXT[name]) for name in model.RED_FLAGS),
+        *(_yes(f"red_flags.{name}", model.RED_FLAG_LABELS[name]) for name in model.RED_FLAGS),
     ),
 )
 

@@ -471,6 +471,30 @@ class RedFlags(StrictModel):
 
 RED_FLAGS: Final[tuple[str, ...]] = tuple(RedFlags.model_fields)
 
+# What each red-flag question asks, defined once: the Intake page's label, the FHIR
+# Questionnaire's item text and the plan's reasons ("reports ...") are all made from it.
+RED_FLAG_LABELS: Final[dict[str, str]] = {
+    "dark_urine": "Dark (tea- or cola-coloured) urine",
+    "severe_weakness": "Severe weakness",
+    "fever_or_chills": "Fever or chills",
+    "unexplained_weight_loss": "Unexplained weight loss",
+    "night_pain": "Pain at night or at rest",
+    "history_of_cancer": "History of cancer",
+    "new_headache_jaw_pain_or_vision_change": "New headache, jaw pain on chewing or vision change",
+    "one_sided_calf_swelling": "Swelling of one calf",
+    "saddle_numbness_or_bladder_bowel_change": (
+        "Numbness between the legs (saddle area), or a new change in bladder or bowel control"
+    ),
+    "limb_numbness_or_tingling": "Numbness or tingling in an arm or leg",
+    "proximal_weakness_rising_or_climbing": "Weakness rising from a chair or climbing stairs",
+    "rash": "Rash",
+    "pain_out_of_proportion_or_tense_swelling": "Pain out of proportion, or tense swelling",
+    "chest_pain_or_breathlessness": "Chest pain or breathlessness",
+    "thoughts_of_self_harm": "Thoughts of self-harm",
+}
+if set(RED_FLAG_LABELS) != set(RED_FLAGS):  # a new red flag needs its question
+    raise RuntimeError(f"red-flag labels do not match: {set(RED_FLAG_LABELS) ^ set(RED_FLAGS)}")
+
 
 class Intake(StrictModel):
     """One clinician intake. Only patient name, date of birth and visit date are required."""

@@ -170,7 +170,7 @@ with tabs[4]:
     flags = st.columns(2)
     for index, name in enumerate(model.RED_FLAGS):
         with flags[index % 2]:
-            f("yesno", f"red_flags.{name}", words(name).capitalize())
+            f("yesno", f"red_flags.{name}", model.RED_FLAG_LABELS[name])
 
 with tabs[5]:
     meds = list(draft.data.get("history", {}).get("medications") or [])
