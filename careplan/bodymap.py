@@ -1,13 +1,13 @@
 """The 19-region body map of the ACR 2016 Widespread Pain Index, as plain vector shapes.
 
-Why this module exists: the printed PDF (reportlab) and the Streamlit pages (SVG
-with click hit-testing) must show *the same* figure, so the geometry lives here
+Why this module exists: the printed PDF (reportlab) and the Intake page (a Pillow
+image with click hit-testing, in ``ui.py``) must show *the same* figure, so the geometry lives here
 once, as numbers, with no drawing library imported. Only the standard library
 is used; whoever draws decides how.
 
 Coordinates: each view ("front", "back") has its own system, ``WIDTH`` x
 ``HEIGHT`` = 100 x 220 units, origin at the top-left corner, **x grows to the
-right and y grows DOWN** (as in SVG). reportlab's y grows up, so the PDF must
+right and y grows DOWN** (as in images). reportlab's y grows up, so the PDF must
 flip: ``pdf_y = top - y * scale``.
 
 Left and right are always the PATIENT's. In the front view the patient faces
@@ -27,9 +27,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
-from xml.sax.saxutils import escape, quoteattr
 
-from careplan.instruments.wpi import painful_areas
 from careplan.intake import AREAS
 
 __all__ = [
@@ -51,7 +49,6 @@ __all__ = [
     "region_at_combined",
     "regions_in",
     "side_labels",
-    "to_svg",
     "view_offset",
 ]
 
@@ -63,12 +60,11 @@ Polygon = tuple[Point, ...]
 WIDTH: Final = 100.0
 HEIGHT: Final = 220.0
 DEFAULT_GAP: Final = 20.0
-CAPTION_HEIGHT: Final = 16.0  # room under each view for "Front" / "Back" in to_svg
+CAPTION_HEIGHT: Final = 16.0  # room under each view for "Front" / "Back" (the page's image)
 
 SELECTED_FILL: Final = "#4b5563"  # dark grey: stays dark when printed in black and white
 UNSELECTED_FILL: Final = "#f3f4f6"
 OUTLINE: Final = "#374151"
-TEXT_COLOUR: Final = "#1f2937"
 
 LABELS: Final[dict[str, str]] = {
     "jaw_left": "Jaw (left side)",
@@ -300,7 +296,7 @@ def _crossings(poly: Polygon, x: float, y: float) -> int:
 
 
 def _inside(polygons: Iterable[Polygon], x: float, y: float) -> bool:
-    """Even-odd rule over all of a region's polygons (matches SVG fill-rule="evenodd")."""
+    """Even-odd rule over all of a region's polygons (holes stay holes)."""
     return sum(_crossings(p, x, y) for p in polygons) % 2 == 1
 
 
@@ -328,8 +324,8 @@ def view_offset(view: View, *, gap: float = DEFAULT_GAP) -> float:
 def region_at_combined(*, x: float, y: float, gap: float = DEFAULT_GAP) -> str | None:
     """The area id under a click on the side-by-side picture (front left, back right).
 
-    ``x``/``y`` are in picture units, i.e. pixels divided by the ``scale`` used
-    in :func:`to_svg`. The gap between the views belongs to neither.
+    ``x``/``y`` are in picture units, i.e. pixels divided by the scale the image was
+    drawn at. The gap between the views belongs to neither.
     """
     for view in VIEWS:
         left = view_offset(view, gap=gap)
@@ -341,94 +337,8 @@ def region_at_combined(*, x: float, y: float, gap: float = DEFAULT_GAP) -> str |
 def side_labels(view: View) -> tuple[tuple[str, float, float], ...]:
     """Where to write "Right"/"Left" (the PATIENT's sides) near the top corners.
 
-    Each anchor is the centre of the text's baseline (SVG ``text-anchor="middle"``),
-    viewer-left corner first.
+    Each anchor is the centre of the text's baseline, viewer-left corner first.
     """
     if _check_view(view) == "front":
         return (("Right", 10.0, 10.0), ("Left", 90.0, 10.0))
     return (("Left", 10.0, 10.0), ("Right", 90.0, 10.0))
-
-
-# --------------------------------------------------------------------------- SVG
-
-
-def _fmt(value: float) -> str:
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
-def _points_attr(poly: Polygon) -> str:
-    return " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in poly)
-
-
-def _path_data(polygons: Iterable[Polygon]) -> str:
-    return " ".join(
-        "M " + " L ".join(f"{_fmt(x)} {_fmt(y)}" for x, y in poly) + " Z" for poly in polygons
-    )
-
-
-def _region_svg(region: Region, *, selected: bool) -> str:
-    fill = SELECTED_FILL if selected else UNSELECTED_FILL
-    attrs = (
-        f'id="{region.view}-{region.id}" data-region="{region.id}" '
-        f'class="region{" selected" if selected else ""}" fill="{fill}" '
-        f'stroke="{OUTLINE}" stroke-width="0.7" stroke-linejoin="round"'
-    )
-    title = f"<title>{escape(region.label)}</title>"
-    if len(region.polygons) == 1:
-        return f'<polygon {attrs} points="{_points_attr(region.polygons[0])}">{title}</polygon>'
-    return f'<path {attrs} fill-rule="evenodd" d="{_path_data(region.polygons)}">{title}</path>'
-
-
-def _text(x: float, y: float, text: str, *, size: float, bold: bool = False) -> str:
-    weight = ' font-weight="bold"' if bold else ""
-    return (
-        f'<text x="{_fmt(x)}" y="{_fmt(y)}" text-anchor="middle" font-size="{_fmt(size)}"'
-        f'{weight} fill="{TEXT_COLOUR}">{escape(text)}</text>'
-    )
-
-
-def _view_svg(view: View, offset: float, chosen: frozenset[str]) -> str:
-    parts = [f'<g id="view-{view}" transform="translate({_fmt(offset)} 0)">']
-    parts += [
-        f'<polygon class="decor" fill="none" stroke="{OUTLINE}" stroke-width="0.7" '
-        f'stroke-linejoin="round" points="{_points_attr(poly)}"/>'
-        for poly in DECOR[view]
-    ]
-    parts += [_region_svg(r, selected=r.id in chosen) for r in regions_in(view)]
-    parts += [_text(x, y, text, size=7) for text, x, y in side_labels(view)]
-    parts.append(_text(WIDTH / 2, HEIGHT + 11, view.capitalize(), size=9, bold=True))
-    parts.append("</g>")
-    return "".join(parts)
-
-
-def to_svg(
-    *,
-    selected: Iterable[str] = (),
-    view: View | None = None,
-    scale: float = 2.0,
-    title: str = "Body map",
-) -> str:
-    """The body map as a standalone SVG string, selected areas filled dark.
-
-    Both views side by side (gap ``DEFAULT_GAP``) unless ``view`` is given. Every
-    region element carries ``id="{view}-{area}"`` and ``data-region="{area}"`` so
-    a page can hit-test or style it; ``title`` is escaped (it may hold user text).
-    """
-    chosen = painful_areas(selected)
-    if not (isinstance(scale, int | float) and math.isfinite(scale) and scale > 0):
-        raise ValueError(f"scale must be a finite number > 0, got {scale!r}")
-    views: tuple[View, ...] = VIEWS if view is None else (_check_view(view),)
-    width = WIDTH if view is not None else 2 * WIDTH + DEFAULT_GAP
-    height = HEIGHT + CAPTION_HEIGHT
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label={quoteattr(title)} '
-        f'viewBox="0 0 {_fmt(width)} {_fmt(height)}" '
-        f'width="{_fmt(width * scale)}" height="{_fmt(height * scale)}" '
-        f'font-family="Helvetica, Arial, sans-serif">',
-        f"<title>{escape(title)}</title>",
-        f'<rect x="0" y="0" width="{_fmt(width)}" height="{_fmt(height)}" fill="#ffffff"/>',
-    ]
-    parts += [_view_svg(v, 0.0 if view is not None else view_offset(v), chosen) for v in views]
-    parts.append("</svg>")
-    return "".join(parts)
