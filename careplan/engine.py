@@ -94,14 +94,13 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
         _withheld(rule.id, verdict.held[rule.id], rules)
         for rule in (*fired_alerts, *matched) if rule.id in verdict.held
     )
-    matched_alerts = fired_alerts
-    fired_alerts = [rule for rule in fired_alerts if rule.id not in verdict.held]
+    shown_alerts = [rule for rule in fired_alerts if rule.id not in verdict.held]
     kept = [rule for rule in matched if rule.id not in verdict.held]
     kept.sort(key=lambda r: (DOMAINS.index(r.domain or "follow_up"), r.priority))
 
     # Labs come from every matched item, withheld or not: holding back a weaker message to
     # the patient must not hide a test the clinician should consider.
-    labs = {lab for rule in (*matched_alerts, *matched) for lab in rule.labs}
+    labs = {lab for rule in (*fired_alerts, *matched) for lab in rule.labs}
     return CarePlan(
         patient=PatientSummary(
             name=intake.patient.name,
@@ -121,7 +120,7 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
         rule_base=RuleBaseStamp(version=rules.version, digest=rules.digest),
         scores=flat_scores(scores),
         score_details=score_details(scores),
-        alerts=tuple(_alert(rule, facts, meds) for rule in fired_alerts),
+        alerts=tuple(_alert(rule, facts, meds) for rule in shown_alerts),
         recommendations=tuple(_recommendation(rule, facts, meds) for rule in kept),
         withheld=withheld,
         medications=_medication_lines(intake, meds),

@@ -156,8 +156,10 @@ class Said(NamedTuple):
 
 
 def _local_rule_text(loc: Locale, rule_id: str, printed: str) -> str:
-    rules = default_rule_base()
-    template = next((r.patient_text for r in rules.rules if r.id == rule_id), printed)
+    try:
+        template = default_rule_base().get(rule_id).patient_text
+    except KeyError:  # an item the clinician added in review has no rule
+        template = printed
     return loc.rule_text(rule_id, template, printed)
 
 

@@ -50,6 +50,7 @@ class Settings:
     """Every deployment setting, checked."""
 
     database_url: str
+    locale: str
     clinic: Clinic | None  # None: not configured, so handouts are refused
     idle_minutes: float
     audit_key: str
@@ -86,6 +87,7 @@ def load(env: Mapping[str, str]) -> Settings:
         raise SettingError(f"CAREPLAN_IDLE_MINUTES must be a number of minutes, not {raw_idle!r}")
     return Settings(
         database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        locale=locale,
         clinic=clinic,
         idle_minutes=idle,
         audit_key=env.get("CAREPLAN_AUDIT_KEY", ""),
@@ -105,13 +107,7 @@ def _cached(values: tuple[str | None, ...]) -> Settings:
 
 def demo_clinic(config: Settings) -> Clinic:
     """The fictional demo clinic in the configured locale; its handouts say DEMO on each page."""
-    locale = config.clinic.locale if config.clinic else current_locale()
-    return Clinic(locale=locale, demo=True)
-
-
-def current_locale() -> str:
-    """The configured locale (checked by ``load``)."""
-    return os.environ.get("CAREPLAN_LOCALE", DEFAULT_LOCALE)
+    return Clinic(locale=config.locale, demo=True)
 
 
 def _flag(env: Mapping[str, str], key: str) -> bool:
