@@ -5,15 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from careplan import storage
+from careplan import patients
 
 ui.page("Home")
 st.title("Inomyalgia Care")
 st.markdown("Intake and care plans for persistent muscle pain. Red flags come first; every "
             "recommendation shows why it was made and its source.")
-with ui.db(readonly=True) as session:
-    patients = storage.count_patients(session=session)
-st.metric("Patients", patients)
+st.metric("Patients", patients.count(ui.database()))
 st.page_link(ui.PAGES["patients"], label="Find or create a patient", icon=":material/group:")
 patient, visit = ui.selection()
 if visit is not None:

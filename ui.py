@@ -16,13 +16,14 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 import streamlit as st
 
-from careplan import accounts, storage
+from careplan import accounts, actions, patients, settings, visits
 from careplan.accounts import SignedIn
-from careplan.errors import AccountError, ConflictError, StorageError
+from careplan.database import Database, open_database
+from careplan.errors import AccountError, ConflictError, SessionEndedError, StorageError
 
 if TYPE_CHECKING:  # the body map (PIL, the intake model) loads with the Intake page only
     from PIL import Image
@@ -47,24 +48,36 @@ NAVIGATION: Final = {
 FieldKind = Literal["text", "textarea", "lines", "int", "float", "date", "choice", "multi",
                     "yesno"]
 MAP_SCALE: Final = 2.0
+T = TypeVar("T")
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$])")
 # The hidden element each script run draws first (tests/browser.py waits on it).
 RUN_MARKER: Final = "careplan-run"
 _RUNS: Final = itertools.count(1)
 
 
-def engine() -> Any:
-    """The engine for ``DATABASE_URL``: the only cached resource (never patient data)."""
-    return _engine(storage.database_url())
+def database() -> Database:
+    """The database for ``DATABASE_URL``: the only cached resource (never patient data)."""
+    return _database(settings.current().database_url)
 
 
 @st.cache_resource
-def _engine(url: str) -> Any:
+def _database(url: str) -> Database:
     # Deployments migrate before starting the app (``make run``); here one query checks the
     # revision, and only a database that is behind (or empty) is migrated.
-    engine = storage.make_engine(url)
-    storage.upgrade_if_behind(engine, url)
-    return engine
+    return open_database(url)
+
+
+def actor() -> SignedIn | None:
+    """Who this browser session is signed in as (checked again by every write)."""
+    who = st.session_state.get("signed_in")
+    return who if isinstance(who, SignedIn) else None
+
+
+def session_ended() -> None:
+    """A write was refused because the session ended: forget the user and every widget
+    (patient data stays on no screen), and say why on the sign-in form."""
+    st.session_state.clear()
+    st.session_state["ended_notice"] = True
 
 
 def page(title: str, *, admin: bool = False) -> SignedIn:
@@ -87,19 +100,27 @@ def page(title: str, *, admin: bool = False) -> SignedIn:
         st.divider()
         st.caption(f"Signed in as {md(who.display_name)} ({who.role})")
         if st.button("Sign out", key="sign-out"):
-            with db() as session:
+            with _transaction() as session:
                 accounts.sign_out(session=session, user=who, now=now())
             st.session_state.clear()
             st.rerun()
         st.caption("Decision support for a clinician, not a prescription.")
-        _sidebar_patient(patient_id, visit_id)
+        _sidebar_patient(who, patient_id, visit_id)
     if admin and who.role != "admin":
-        with db() as session:
-            storage.append_audit(session=session, user=who.username, action="access_denied",
-                                 outcome="denied", now=now(), detail=title)
+        guarded(actions.record, database(), who,
+                actions.Record("access_denied", detail=title, outcome="denied"), now=now())
         st.error("This page is for administrators.")
         st.stop()
     return who
+
+
+def guarded(use_case: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Run a use case from a page; an ended session shows the sign-in form instead."""
+    try:
+        return use_case(*args, **kwargs)
+    except SessionEndedError:
+        session_ended()
+        st.rerun()
 
 
 def run_marker() -> None:
@@ -126,19 +147,21 @@ def now() -> datetime:
 def require_user() -> SignedIn:
     """The signed-in clinician, or a sign-in (or first-administrator) form and a stop."""
     token = st.session_state.get("auth_token")
-    with db() as session:  # one short transaction; the forms below open their own
-        empty = storage.count_users(session=session) == 0
+    with _transaction() as session:  # one short transaction; the forms below open their own
+        empty = not accounts.any_accounts(session=session)
         state, who = ("ended", None) if empty or not token else accounts.check_session(
             session=session, token=token, now=now())
     if empty:
         _first_admin_form()
         st.stop()
     if state == "active" and who is not None:
-        st.session_state["user"] = who.display_name
-        st.session_state["username"] = who.username
+        st.session_state["signed_in"] = who
         return who
-    st.session_state.pop("auth_token", None)
+    for key in ("auth_token", "signed_in"):
+        st.session_state.pop(key, None)
     st.title("Sign in")
+    if st.session_state.pop("ended_notice", False):
+        st.warning(actions.ENDED)
     if state == "idle":
         st.info("You were signed out after a while without activity. Sign in again; "
                 "everything you typed is saved.")
@@ -147,7 +170,7 @@ def require_user() -> SignedIn:
         password = st.text_input("Password", type="password", key="signin-password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
-        with db() as session:
+        with _transaction() as session:
             signed = accounts.sign_in(session=session, username=username, password=password,
                                       now=now())
         if signed is None:
@@ -174,7 +197,7 @@ def _first_admin_form() -> None:
         st.error("The two passwords differ.")
         return
     try:
-        with db() as session:
+        with _transaction() as session:
             accounts.add_user(session=session, username=username, display_name=name,
                               role="admin", password=password, by="setup", now=now())
             signed = accounts.sign_in(session=session, username=username, password=password,
@@ -187,28 +210,18 @@ def _first_admin_form() -> None:
         st.rerun()
 
 
-def audit(action: str, *, patient: int | None = None, outcome: str = "success",
-          detail: str = "") -> None:
-    """Record an access in the audit trail (ids and action names only, no PHI)."""
-    with db() as session:
-        storage.append_audit(session=session, user=str(st.session_state.get("username", "?")),
-                             action=action, outcome=outcome, now=now(), patient_id=patient,
-                             detail=detail)
-
-
-def _sidebar_patient(patient_id: int | None, visit_id: int | None) -> None:
+def _sidebar_patient(who: SignedIn, patient_id: int | None, visit_id: int | None) -> None:
     """The patient in hand, and one 'viewed' audit record per patient per session."""
     if patient_id is None:
         return
     try:
-        with db(readonly=True) as session:
-            patient = storage.get_patient(session=session, patient_id=patient_id)
+        patient = patients.get(database(), patient_id=patient_id)
+        if st.session_state.get("audited_view") != patient_id:
+            guarded(patients.viewed, database(), who, patient_id=patient_id, now=now())
+            st.session_state["audited_view"] = patient_id
     except StorageError:
         choose(patient=None, visit=None)
         return
-    if st.session_state.get("audited_view") != patient_id:
-        audit("view_patient", patient=patient_id)
-        st.session_state["audited_view"] = patient_id
     st.markdown(f"**{md(patient.name)}**")
     st.caption(f"Born {patient.date_of_birth.isoformat()} · MRN {md(patient.mrn or '—')}"
                + (f" · visit #{visit_id}" if visit_id else ""))
@@ -218,19 +231,15 @@ def today() -> date:
     return date.today()
 
 
-def user() -> str:
-    """The signed-in clinician's name, as saved on records and shown in conflicts."""
-    return str(st.session_state.get("user", "?"))
-
-
 def md(text: str) -> str:
     """Escape user text for Markdown, so it shows literally."""
     return _MARKDOWN.sub(r"\\\1", text)
 
 
 @contextmanager
-def db(*, readonly: bool = False) -> Iterator[Session]:
-    with storage.transaction(engine(), readonly=readonly) as session:
+def _transaction() -> Iterator[Session]:
+    """For the sign-in forms only; pages call the use cases, which open their own."""
+    with database().transaction() as session:
         yield session
 
 
@@ -292,17 +301,20 @@ def show_storage_error(error: StorageError) -> None:
 # ---------------------------------------------------------------- draft fields
 
 
-def load_draft(visit: int) -> storage.Draft:
-    """Read the draft; on a new visit (or after a refresh) fill every widget from it."""
-    with db(readonly=True) as session:
-        draft = storage.get_draft(session=session, visit_id=visit)
+def load_draft(visit: int) -> visits.DraftView:
+    """The saved draft and its preview; on a new visit (or after a refresh) every widget is
+    filled from it. The preview made while saving the last answer is reused, not remade."""
+    cached = st.session_state.get("draft_view")
+    view = visits.open_draft(database(), visit_id=visit, today=today(),
+                             cached=cached if isinstance(cached, visits.DraftView) else None)
+    st.session_state["draft_view"] = view
     if st.session_state.get("loaded_visit") != visit:
         for key in [k for k in st.session_state if str(k).startswith("f:")]:
             del st.session_state[key]
         st.session_state["loaded_visit"] = visit
-        st.session_state["draft_version"] = draft.version
-        st.session_state["draft_data"] = draft.data
-    return draft
+        st.session_state["draft_version"] = view.draft.version
+        st.session_state["draft_data"] = view.draft.data
+    return view
 
 
 def _get(data: Any, path: str) -> Any:
@@ -350,24 +362,31 @@ def _to_draft(kind: FieldKind, value: Any) -> Any:
 
 
 def save_answer(path: str, value: Any) -> None:
-    """Save one answer now; a conflict keeps what was typed and says who changed it."""
-    visit = st.session_state.get("visit")
-    if visit is None:
+    """Save one answer now; a conflict keeps what was typed and says who changed it.
+
+    Runs in widget callbacks, before the page checks the session: the use case checks it
+    in the same transaction, and an ended session writes nothing and forgets the user.
+    """
+    visit, who = st.session_state.get("visit"), actor()
+    if visit is None or who is None:
         return
     try:
-        with db() as session:
-            st.session_state["draft_version"] = storage.save_draft_field(
-                session=session, visit_id=visit, path=path, value=value,
-                expected_version=st.session_state.get("draft_version", 1), by=user())
-            storage.append_audit(session=session, user=str(st.session_state.get("username")),
-                                 action="change_intake", outcome="success", now=now(),
-                                 patient_id=st.session_state.get("patient"), detail=path)
-        st.session_state.pop("conflict", None)
-        st.session_state.pop("save_error", None)
+        view = visits.answer(database(), who, visit_id=visit, path=path, value=value,
+                             expected_version=st.session_state.get("draft_version", 1),
+                             today=today(), now=now())
+    except SessionEndedError:
+        session_ended()
+        return
     except ConflictError as error:
         st.session_state["conflict"] = (path, value, str(error), error.version)
+        return
     except StorageError as error:
         st.session_state["save_error"] = str(error)
+        return
+    st.session_state["draft_version"] = view.draft.version  # only once committed
+    st.session_state["draft_view"] = view
+    st.session_state.pop("conflict", None)
+    st.session_state.pop("save_error", None)
 
 
 def _changed(path: str, key: str, kind: FieldKind) -> None:

@@ -83,7 +83,7 @@ def run(median_ms: Any) -> list[str]:
             with storage.transaction(engine) as session:
                 state["version"] = storage.save_draft_field(
                     session=session, visit_id=visit, path="history.pain_now",
-                    value=state["pain"], expected_version=state["version"], by="bench")
+                    value=state["pain"], expected_version=state["version"], by="bench").version
 
         lines = [
             f"storage: {PATIENTS:,} patients, {PATIENTS * VISITS_EACH:,} visits (SQLite, WAL)",

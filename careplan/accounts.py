@@ -18,14 +18,16 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy.orm import Session
 
 from careplan import settings, storage
 from careplan.errors import AccountError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 Role = Literal["clinician", "admin"]
 ROLES: Final[tuple[Role, ...]] = ("clinician", "admin")
@@ -53,6 +55,11 @@ class SignedIn:
     display_name: str
     role: str
     token: str
+
+
+def any_accounts(*, session: Session) -> bool:
+    """False only before the first administrator is created (the app then asks for one)."""
+    return storage.count_users(session=session) > 0
 
 
 def idle_limit() -> timedelta:

@@ -23,7 +23,8 @@ Action = Literal[
     "sign_in", "sign_in_failed", "lockout", "sign_out", "idle_logoff", "create_admin",
     "user_added", "user_disabled", "password_reset",
     "view_patient", "create_patient", "create_intake", "change_intake",
-    "save_plan", "review_plan", "sign_plan", "export", "view_audit", "access_denied",
+    "save_plan", "review_plan", "sign_plan", "revise_plan", "export", "view_audit",
+    "access_denied",
 ]
 Outcome = Literal["success", "failure", "denied"]
 ACTIONS: Final[tuple[str, ...]] = get_args(Action)

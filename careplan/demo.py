@@ -11,12 +11,16 @@ import copy
 import json
 from datetime import date, timedelta
 from importlib import resources
-from typing import Any, Final
-
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING, Any, Final
 
 from careplan import storage
+from careplan.drafts import preview
+from careplan.engine import build_plan
 from careplan.review import Decision, Review
+from careplan.validation import validate_intake
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 CLINICIAN: Final = "Dr. A. Rivera (demo)"
 
@@ -103,8 +107,11 @@ def seed(engine: Engine, *, today: date) -> tuple[int, int]:
                                             request_id=f"demo-{mrn}-visit-{number}")
                 version = storage.get_draft(session=session, visit_id=visit).version
                 storage.save_draft(session=session, visit_id=visit, data=data,
-                                   expected_version=version, by=CLINICIAN)
-                plan_id = storage.save_plan(session=session, visit_id=visit, today=when,
+                                   expected_version=version, by=CLINICIAN,
+                                   scores=preview(data, today=when).scores())
+                intake = validate_intake(data, today=when)
+                plan_id = storage.save_plan(session=session, visit_id=visit, intake=intake,
+                                            plan=build_plan(intake=intake, today=when),
                                             by=CLINICIAN, request_id=f"demo-{mrn}-plan-{number}")
                 if number < len(history):  # earlier visits were reviewed and signed
                     stored = storage.get_plan(session=session, plan_id=plan_id)

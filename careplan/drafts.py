@@ -31,6 +31,14 @@ class Preview:
     plan: CarePlan | None
     complete: bool  # the draft itself is a valid intake
 
+    def scores(self) -> dict[str, float | None] | None:
+        """The numeric scores of a complete draft, for the trends (``None`` otherwise);
+        storage keeps the ones it has columns for."""
+        if not self.complete or self.plan is None:
+            return None
+        return {name: float(value) for name, value in self.plan.scores.items()
+                if isinstance(value, int | float) and not isinstance(value, bool)}
+
 
 def field_problems(data: dict[str, Any], *, today: date) -> dict[str, str]:
     """``{"history.pain_now": "must be between 0 and 10"}`` for every invalid field."""
@@ -42,14 +50,18 @@ def field_problems(data: dict[str, Any], *, today: date) -> dict[str, str]:
 
 
 def preview(data: dict[str, Any], *, today: date) -> Preview:
-    """Problems by field, and a plan from the valid answers (bad ones count as not asked)."""
-    problems = field_problems(data, today=today)
-    if not problems:
+    """Problems by field, and a plan from the valid answers (bad ones count as not asked).
+
+    A complete draft costs one validation and one plan build (tests/test_visits.py counts).
+    """
+    try:
         intake = validate_intake(data, today=today)
-        return Preview({}, build_plan(intake=intake, today=today), True)
-    usable = _usable(data, problems, today=today)
-    plan = None if usable is None else build_plan(intake=usable, today=today)
-    return Preview(problems, plan, False)
+    except IntakeError as exc:
+        problems = {p.path: p.message for p in exc.problems}
+        usable = _usable(data, problems, today=today)
+        plan = None if usable is None else build_plan(intake=usable, today=today)
+        return Preview(problems, plan, False)
+    return Preview({}, build_plan(intake=intake, today=today), True)
 
 
 def _usable(data: dict[str, Any], problems: dict[str, str], *, today: date) -> Intake | None:

@@ -6,7 +6,9 @@ left out of this tree).
 
     CareplanError
      ├── AccountError       an account cannot be created or changed (weak password, no such user)
-     │    └── AccountCommandError  the account command was used wrongly (passwords differ)
+     │    ├── AccountCommandError  the account command was used wrongly (passwords differ)
+     │    └── SessionEndedError    the signed-in session ended (sign-out, idle, disabled):
+     │                             the write was refused and audited as denied
      ├── FhirImportError    a QuestionnaireResponse cannot be read as an answer to our form
      ├── IntakeError        the intake is invalid; carries one Problem per field
      ├── RuleBaseError      the rule files break the rule schema (found at load time)
@@ -47,6 +49,10 @@ class AccountError(CareplanError):
 
 class AccountCommandError(AccountError):
     """A user-facing problem with an account command (``careplan users ...``)."""
+
+
+class SessionEndedError(AccountError):
+    """A write was attempted for a session that has ended; nothing was written."""
 
 
 class FhirImportError(CareplanError):

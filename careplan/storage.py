@@ -1,6 +1,7 @@
 """Patients, visits, intake drafts and care-plan versions in SQLite or PostgreSQL.
 
-The only module that imports SQLAlchemy. Why it is built this way:
+The storage layer: the only module that maps tables (``careplan.database`` opens it for
+the use cases). It stores what it is given and derives nothing clinical. Why:
 - Nothing typed may be lost: a draft is stored whole as JSON, valid or not, and
   can be saved field by field on every change.
 - Two clinicians may edit one record: each has a ``version``; a save that names
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -52,7 +53,6 @@ from careplan.errors import (
     ConflictError,
     ConnectionLostError,
     DatabaseBusyError,
-    IntakeError,
     NotFoundError,
     SignedPlanError,
     StorageError,
@@ -77,6 +77,7 @@ CARRIED_FIELDS: Final = (
     "patient.sex",
     "patient.preferred_language",
 )
+SCORE_COLUMNS: Final = ("pain_now", "peg", "wpi", "sss", "phq4")
 
 
 def utcnow() -> datetime:
@@ -546,8 +547,9 @@ def start_visit(
     return visit.id
 
 
-def get_draft(*, session: Session, visit_id: int) -> Draft:
-    return _draft(_fetch(session, Visit, visit_id))
+def get_draft(*, session: Session, visit_id: int, lock: bool = False) -> Draft:
+    """The visit's draft; ``lock`` holds the row until the transaction ends (to build on it)."""
+    return _draft(_lock(session, Visit, visit_id) if lock else _fetch(session, Visit, visit_id))
 
 
 def _draft(visit: Visit) -> Draft:
@@ -558,27 +560,39 @@ def _draft(visit: Visit) -> Draft:
                  visit.updated_by, visit.updated_at, json.loads(visit.carried_over))
 
 
+Scores = Mapping[str, float | None]
+ScoresOf = Callable[[dict[str, Any]], "Scores | None"]
+
+
 def save_draft(
     *, session: Session, visit_id: int, data: Mapping[str, Any], expected_version: int, by: str,
+    scores: Scores | None = None,
 ) -> int:
     """Store the whole draft as typed (valid or not); returns the new version.
 
-    When the draft is a valid intake its scores are stored too, for the trends.
+    ``scores`` (from a valid intake) are stored beside it for the trends; without them
+    the visit's stored scores are cleared, so a trend never shows stale figures.
     """
     visit: Visit = _lock(session, Visit, visit_id)
     if _already_saved(visit, _json(dict(data)), by):
         return visit.version  # a repeated request (double click, retry): nothing to do
     _check_version(visit, expected_version, f"The intake of visit {visit_id}",
                    json.loads(visit.draft))
-    _apply_draft(visit, dict(data), by)
+    _apply_draft(visit, dict(data), by, scores)
     session.flush()
     return visit.version
 
 
 def save_draft_field(
     *, session: Session, visit_id: int, path: str, value: Any, expected_version: int, by: str,
-) -> int:
-    """Store one answer at a dotted ``path`` (``None`` removes it: 'not asked')."""
+    scores_of: ScoresOf | None = None,
+) -> Draft:
+    """Store one answer at a dotted ``path`` (``None`` removes it: 'not asked').
+
+    Returns the draft as stored. ``scores_of`` is given the new draft (under the row lock)
+    and returns the scores to store beside it, or ``None`` while it is not a valid intake;
+    the caller derives them, so storage stays free of the clinical engine.
+    """
     visit: Visit = _lock(session, Visit, visit_id)
     # The answer is edited in the current form (as get_draft shows it), so an old-form
     # field cannot outvote the correction.
@@ -586,17 +600,17 @@ def save_draft_field(
     if visit.version != expected_version and _get_path(current, path) == value and (
         visit.updated_by == by
     ):
-        return visit.version  # the same answer saved twice by the same person
+        return _draft(visit)  # the same answer saved twice by the same person
     _check_version(visit, expected_version, f"The intake of visit {visit_id}", current)
     if value is None:
         _del_path(current, path)
     else:
         _set_path(current, path, value)
     if _already_saved(visit, _json(current), by):
-        return visit.version
-    _apply_draft(visit, current, by)
+        return _draft(visit)
+    _apply_draft(visit, current, by, None if scores_of is None else scores_of(current))
     session.flush()
-    return visit.version
+    return _draft(visit)
 
 
 def _already_saved(visit: Visit, encoded: str, by: str) -> bool:
@@ -610,10 +624,7 @@ def _upgraded(data: Any) -> Any:
     return upgrade_legacy_fields(data) if isinstance(data, dict) else data
 
 
-def _apply_draft(visit: Visit, data: dict[str, Any], by: str) -> None:
-    from careplan.engine import build_plan
-    from careplan.validation import validate_intake
-
+def _apply_draft(visit: Visit, data: dict[str, Any], by: str, scores: Scores | None) -> None:
     visit.draft = _json(data)
     visit_info = data.get("visit")
     if isinstance(visit_info, dict):
@@ -624,15 +635,9 @@ def _apply_draft(visit: Visit, data: dict[str, Any], by: str) -> None:
         clinician = visit_info.get("clinician")
         if isinstance(clinician, str):
             visit.clinician = clinician[:200]
-    try:
-        intake = validate_intake(data, today=date.max)
-    except IntakeError:
-        pass  # an incomplete or invalid draft is still saved whole
-    else:
-        plan = build_plan(intake=intake, today=intake.visit.date)
-        for name in ("pain_now", "peg", "wpi", "sss", "phq4"):
-            score = plan.scores.get(name)
-            setattr(visit, name, None if score is None else float(score))
+    for name in SCORE_COLUMNS:
+        score = None if scores is None else scores.get(name)
+        setattr(visit, name, None if score is None else float(score))
     visit.updated_at, visit.updated_by = utcnow(), by
 
 
@@ -683,18 +688,14 @@ class StoredPlan:
 
 
 def save_plan(
-    *, session: Session, visit_id: int, today: date, by: str, request_id: str | None = None,
+    *, session: Session, visit_id: int, intake: Intake, plan: CarePlan, by: str,
+    request_id: str | None = None,
 ) -> int:
-    """Validate the visit's draft and store the plan the rules propose as a new version."""
-    from careplan.engine import build_plan
-    from careplan.validation import validate_intake
-
+    """Store ``plan`` (built from ``intake``, the visit's draft) as the visit's next version."""
     earlier = _claim(session, request_id=request_id, kind="save_plan")
     if earlier is not None:
         return earlier
     visit: Visit = _lock(session, Visit, visit_id)
-    intake = validate_intake(json.loads(visit.draft), today=today)  # IntakeError if not ready
-    plan = build_plan(intake=intake, today=today)
     number = 1 + max((p.number for p in visit.plans), default=0)
     now = utcnow()
     stored = PlanVersion(
@@ -707,6 +708,22 @@ def save_plan(
     session.flush()
     _remember(session, request_id=request_id, kind="save_plan", result_id=stored.id)
     return stored.id
+
+
+def claimed(*, session: Session, request_id: str | None, kind: str) -> int | None:
+    """The result of a request already done (a retry or a double click), if any."""
+    return _claim(session, request_id=request_id, kind=kind)
+
+
+def patient_of_visit(*, session: Session, visit_id: int) -> int:
+    """The patient a visit belongs to: the visit decides, never the URL."""
+    visit: Visit = _fetch(session, Visit, visit_id)
+    return visit.patient_id
+
+
+def patient_of_plan(*, session: Session, plan_id: int) -> int:
+    plan: PlanVersion = _fetch(session, PlanVersion, plan_id)
+    return patient_of_visit(session=session, visit_id=plan.visit_id)
 
 
 def save_review(
@@ -822,7 +839,7 @@ def patient_history(*, session: Session, patient_id: int) -> pd.DataFrame:
           r[9] is not None) for r in rows],
         columns=list(HISTORY_COLUMNS),
     )
-    for name in ("pain_now", "peg", "wpi", "sss", "phq4"):
+    for name in SCORE_COLUMNS:
         frame[name] = frame[name].astype("Float64")
     return frame
 

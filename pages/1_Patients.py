@@ -7,17 +7,15 @@ from datetime import date
 import streamlit as st
 
 import ui
-from careplan import storage
+from careplan import patients, visits
 from careplan.errors import StorageError
 
-ui.page("Patients")
+me = ui.page("Patients")
 
 
-def open_intake(patient: int, visit: int, action: str, *requests: str) -> None:
-    """After a visit was made: close its request ids, audit it and go to the intake."""
-    for name in requests:
-        ui.done(name)
-    ui.audit(action, patient=patient, detail=f"visit {visit}")
+def open_intake(patient: int, visit: int, request: str) -> None:
+    """After a visit was made (and audited): close its request id and go to the intake."""
+    ui.done(request)
     ui.choose(patient=patient, visit=visit)
     ui.go("intake")
 
@@ -25,9 +23,8 @@ def open_intake(patient: int, visit: int, action: str, *requests: str) -> None:
 st.title("Patients")
 query = st.text_input("Find a patient by name or MRN", key="patient-search",
                       placeholder="Type the start of a name, or an MRN")
-with ui.db(readonly=True) as session:
-    found = storage.find_patients(session=session, query=query) if query.strip() else []
-    total = storage.count_patients(session=session)
+found = patients.find(ui.database(), query=query)
+total = patients.count(ui.database())
 
 if query.strip() and not found:
     st.info("No patient matches. Check the spelling, or create the patient below.")
@@ -43,9 +40,8 @@ for row in found:
 patient_id, visit_id = ui.selection()
 if patient_id is not None:
     st.divider()
-    with ui.db(readonly=True) as session:
-        patient = storage.get_patient(session=session, patient_id=patient_id)
-        history = storage.patient_history(session=session, patient_id=patient_id)
+    patient = patients.get(ui.database(), patient_id=patient_id)
+    history = patients.history(ui.database(), patient_id=patient_id)
     st.subheader(patient.name)
     open_visits = history[~history["signed"]]
     if not open_visits.empty:
@@ -57,11 +53,10 @@ if patient_id is not None:
     label = "Start a new visit (pre-filled from the last one)" if len(history) else "Start a visit"
     if st.button(label, key="start-visit"):
         try:
-            with ui.db() as session:
-                visit = storage.start_visit(session=session, patient_id=patient_id,
-                                            visit_date=ui.today(), clinician=ui.user(),
-                                            by=ui.user(), request_id=ui.request_id("start"))
-            open_intake(patient_id, visit, "create_intake", "start")
+            visit = ui.guarded(visits.start, ui.database(), me, patient_id=patient_id,
+                               visit_date=ui.today(), request_id=ui.request_id("start"),
+                               now=ui.now())
+            open_intake(patient_id, visit, "start")
         except StorageError as error:
             ui.show_storage_error(error)
 
@@ -80,13 +75,10 @@ if created:
         st.error("Full name and date of birth are required.")
     else:
         try:
-            with ui.db() as session:
-                new_id = storage.create_patient(session=session, name=name, date_of_birth=born,
-                                                mrn=mrn.strip() or None, by=ui.user(),
-                                                request_id=ui.request_id("create"))
-                visit = storage.start_visit(session=session, patient_id=new_id,
-                                            visit_date=ui.today(), clinician=ui.user(),
-                                            by=ui.user(), request_id=ui.request_id("first"))
-            open_intake(new_id, visit, "create_patient", "create", "first")
+            new_id, visit = ui.guarded(
+                patients.create_with_visit, ui.database(), me, name=name, date_of_birth=born,
+                mrn=mrn.strip() or None, visit_date=ui.today(),
+                request_id=ui.request_id("create"), now=ui.now())
+            open_intake(new_id, visit, "create")
         except StorageError as error:
             ui.show_storage_error(error)

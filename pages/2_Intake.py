@@ -12,15 +12,14 @@ from streamlit_image_coordinates import streamlit_image_coordinates
 import ui
 from careplan import intake as model
 from careplan.bodymap import LABELS
-from careplan.drafts import preview
 from careplan.facts import words
 from careplan.report import medication_reading
 
 ui.page("Intake")
 
 _, visit = ui.need_visit()
-draft = ui.load_draft(visit)
-result = preview(draft.data, today=ui.today())
+view = ui.load_draft(visit)  # the saved draft, and the preview made when it was saved
+draft, result = view.draft, view.preview
 problems, carried = result.problems, draft.carried_over
 
 st.title("Intake")

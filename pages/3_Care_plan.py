@@ -5,21 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from careplan import storage
-from careplan.drafts import preview
+from careplan import visits
 from careplan.errors import IntakeError, SignedPlanError, StorageError
 from careplan.plan import DOMAINS, Recommendation
 from careplan.report import CLINICIAN_HEADINGS
 from careplan.review import AddedRecommendation, Decision, Review
 
-ui.page("Care plan")
+me = ui.page("Care plan")
 
 _, visit = ui.need_visit()
 st.title("Care plan")
-with ui.db(readonly=True) as session:
-    draft = storage.get_draft(session=session, visit_id=visit)
-    plans = storage.plans_of_visit(session=session, visit_id=visit)
-check = preview(draft.data, today=ui.today())
+check = ui.load_draft(visit).preview  # made once per saved draft, shared with the Intake page
+plans = visits.plans(ui.database(), visit_id=visit)
 if not check.complete:
     st.warning("The intake is not complete yet, so no plan can be built: "
                + ui.md(", ".join(f"{path} {message}" for path, message in check.problems.items())))
@@ -36,11 +33,9 @@ if current is None or (stale and current.status == "draft"):
     label = "Build the care plan" if current is None else "Rebuild from the changed intake"
     if st.button(label, type="primary", key="build-plan"):
         try:
-            with ui.db() as session:
-                plan_id = storage.save_plan(
-                    session=session, visit_id=visit, today=ui.today(), by=ui.user(),
-                    request_id=ui.request_id(f"plan-{visit}-{len(plans)}"))
-            ui.audit("save_plan", patient=draft.patient_id, detail=f"plan {plan_id}")
+            ui.guarded(visits.build_plan_version, ui.database(), me, visit_id=visit,
+                       today=ui.today(), request_id=ui.request_id(f"plan-{visit}-{len(plans)}"),
+                       now=ui.now())
             st.rerun()
         except (IntakeError, StorageError) as error:
             st.error(str(error))
@@ -59,9 +54,8 @@ if signed:
     st.success(f"Version {current.number}, signed by {ui.md(current.signed_by or '')} at {when}. "
                "A signed plan cannot change.")
     if st.button("Revise (makes a new version)", key="revise"):
-        with ui.db() as session:
-            storage.revise_plan(session=session, plan_id=current.id, by=ui.user(),
-                                request_id=ui.request_id(f"revise-{current.id}"))
+        ui.guarded(visits.revise, ui.database(), me, plan_id=current.id,
+                   request_id=ui.request_id(f"revise-{current.id}"), now=ui.now())
         st.rerun()
 
 for alert in plan.alerts:
@@ -150,10 +144,8 @@ if not signed:
         st.stop()
     if new_review != review:
         try:
-            with ui.db() as session:
-                storage.save_review(session=session, plan_id=current.id, review=new_review,
-                                    expected_version=current.version, by=ui.user())
-            ui.audit("review_plan", patient=draft.patient_id, detail=f"plan {current.id}")
+            ui.guarded(visits.review, ui.database(), me, plan_id=current.id,
+                       decisions=new_review, expected_version=current.version, now=ui.now())
             st.rerun()
         except (StorageError, SignedPlanError) as error:
             st.error(str(error))
@@ -162,11 +154,9 @@ if not signed:
         st.warning("Every rejection or edit needs a reason before you can sign.")
     elif st.button("Sign the plan", type="primary", key="sign"):
         try:
-            with ui.db() as session:
-                storage.sign_plan(session=session, plan_id=current.id,
-                                  expected_version=current.version, by=ui.user(),
-                                  request_id=ui.request_id(f"sign-{current.id}"))
-            ui.audit("sign_plan", patient=draft.patient_id, detail=f"plan {current.id}")
+            ui.guarded(visits.sign, ui.database(), me, plan_id=current.id,
+                       expected_version=current.version,
+                       request_id=ui.request_id(f"sign-{current.id}"), now=ui.now())
             st.rerun()
         except StorageError as error:
             st.error(str(error))

@@ -6,18 +6,17 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from careplan import storage
-from careplan.errors import SettingError
+from careplan import visits
+from careplan.errors import SessionEndedError, SettingError
 from careplan.fhir import bundle, to_json
 from careplan.pdf import clinician_pdf, patient_pdf
 from careplan.settings import clinic_from_env
 
-ui.page("Export")
+me = ui.page("Export")
 
-patient, visit = ui.need_visit()
+_, visit = ui.need_visit()
 st.title("Export")
-with ui.db(readonly=True) as session:
-    plans = storage.plans_of_visit(session=session, visit_id=visit)
+plans = visits.plans(ui.database(), visit_id=visit)
 if not plans:
     st.info("There is no plan for this visit yet.")
     if st.button("Go to the care plan"):
@@ -30,13 +29,20 @@ if current.status != "signed":
 stem = f"care-plan-{current.plan.visit.date.isoformat()}-v{current.number}"
 
 
+def exported(what: str) -> None:
+    """Audit a download against the plan's own patient (the visit decides, not the URL)."""
+    try:
+        visits.record_export(ui.database(), me, plan_id=plan_id, what=what, now=ui.now())
+    except SessionEndedError:  # a callback: the run that follows shows the sign-in form
+        ui.session_ended()
+
+
 def offer(
     label: str, data: bytes | str, name: str, mime: str, what: str, *, primary: bool = False,
 ) -> None:
     """One download; each one is recorded in the audit trail."""
     st.download_button(label, data, file_name=name, mime=mime, key=f"download-{what}",
-                       on_click=ui.audit, args=("export",),
-                       kwargs={"patient": patient, "detail": f"{what}, plan {plan_id}"},
+                       on_click=exported, args=(what,),
                        type="primary" if primary else "secondary")
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from careplan import storage
+from careplan import patients
 
 ui.page("History")
 
@@ -17,8 +17,7 @@ if patient is None:
     if st.button("Go to patients"):
         ui.go("patients")
     st.stop()
-with ui.db(readonly=True) as session:
-    frame = storage.patient_history(session=session, patient_id=patient)
+frame = patients.history(ui.database(), patient_id=patient)
 if frame.empty:
     st.info("No visits yet.")
     st.stop()

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from careplan import accounts, audit, storage
+from careplan import accounts, admin, audit
 from careplan.csv_safe import to_csv
 from careplan.errors import AccountError, StorageError
 
@@ -14,8 +14,7 @@ me = ui.page("Admin", admin=True)
 st.title("Admin")
 
 st.subheader("Accounts")
-with ui.db(readonly=True) as session:
-    users = storage.list_users(session=session)
+users = admin.list_users(ui.database())
 st.dataframe(pd.DataFrame(
     [(u.username, u.display_name, u.role, "active" if u.active else "disabled",
       u.locked_until.isoformat() if u.locked_until else "") for u in users],
@@ -30,9 +29,8 @@ with st.form("add-user", clear_on_submit=True):
                              key="new-user-password")
     if st.form_submit_button("Add account"):
         try:
-            with ui.db() as session:
-                accounts.add_user(session=session, username=username, display_name=name,
-                                  role=role, password=password, by=me.username, now=ui.now())
+            ui.guarded(admin.add_user, ui.database(), me, username=username, display_name=name,
+                       role=role, password=password, now=ui.now())
             st.success(f"Added {ui.md(username)}.")
         except (AccountError, StorageError) as error:
             st.error(str(error))
@@ -41,14 +39,12 @@ if others:
     pick, disable, enable = st.columns([2, 1, 1])
     chosen = pick.selectbox("Account", others, key="manage-user")
     if disable.button("Disable", key="disable-user"):
-        with ui.db() as session:
-            accounts.set_active(session=session, username=chosen, active=False, by=me.username,
-                                now=ui.now())
+        ui.guarded(admin.set_active, ui.database(), me, username=chosen, active=False,
+                   now=ui.now())
         st.rerun()
     if enable.button("Enable", key="enable-user"):
-        with ui.db() as session:
-            accounts.set_active(session=session, username=chosen, active=True, by=me.username,
-                                now=ui.now())
+        ui.guarded(admin.set_active, ui.database(), me, username=chosen, active=True,
+                   now=ui.now())
         st.rerun()
 
 st.subheader("Audit trail")
@@ -56,22 +52,18 @@ cols = st.columns(3)
 who = cols[0].selectbox("User", ["(all)", *sorted({u.username for u in users})], key="audit-user")
 action = cols[1].selectbox("Action", ["(all)", *audit.ACTIONS], key="audit-action")
 patient = cols[2].number_input("Patient id", min_value=1, value=None, step=1, key="audit-patient")
-if st.session_state.get("audited_audit_view") is None:
-    ui.audit("view_audit")
-    st.session_state["audited_audit_view"] = True
-with ui.db(readonly=True) as session:
-    records = storage.audit_records(session=session)
-    shown = storage.audit_records(
-        session=session, user=None if who == "(all)" else who,
-        action=None if action == "(all)" else action,
-        patient_id=None if patient is None else int(patient), limit=500)
-problems = audit.verify(records)
-if problems:
-    st.error("The audit trail is broken: " + "; ".join(problems))
+trail = ui.guarded(
+    admin.trail, ui.database(), me, user=None if who == "(all)" else who,
+    action=None if action == "(all)" else action,
+    patient_id=None if patient is None else int(patient), limit=500,
+    audited=bool(st.session_state.get("audited_audit_view")), now=ui.now())
+st.session_state["audited_audit_view"] = True
+if trail.problems:
+    st.error("The audit trail is broken: " + "; ".join(trail.problems))
 else:
-    st.success(f"The audit trail is intact: {len(records)} records, hash chain verified.")
+    st.success(f"The audit trail is intact: {trail.total} records, hash chain verified.")
 table = [(r.seq, r.at.isoformat(timespec="seconds"), r.user, r.action, r.patient_id or "",
-          r.outcome, r.detail) for r in shown]
+          r.outcome, r.detail) for r in trail.shown]
 header = ["#", "When (UTC)", "User", "Action", "Patient", "Outcome", "Detail"]
 st.dataframe(pd.DataFrame(table, columns=header), hide_index=True)
 st.download_button("Download as CSV", to_csv(header, table), file_name="audit-trail.csv",

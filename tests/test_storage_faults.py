@@ -122,7 +122,7 @@ def fill_until_full(engine: Engine, visit: int, progress: dict[str, int]) -> Non
                               by="a")
             progress["version"] = db.save_draft_field(
                 session=s, visit_id=visit, path="history.notes", value=f"{i}" + "y" * 6000,
-                expected_version=progress["version"], by="a")
+                expected_version=progress["version"], by="a").version
         progress["saved"] += 1
 
 

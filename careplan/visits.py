@@ -1,0 +1,186 @@
+"""A visit's use cases: start it, answer a question, preview, build a plan version, review,
+sign, revise and export.
+
+Why a layer of its own: each use case is one transaction that includes its audit record
+and checks the session first (``actions.write``); the pages call these and nothing below
+them; and the clinical work happens once per step: an answer costs one validation and one
+plan build, and the preview made while saving is the one the next page run shows
+(``open_draft`` reuses it while the draft's version is unchanged).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from careplan import storage
+from careplan.actions import Record, write
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from careplan.drafts import Preview
+
+    from careplan.accounts import SignedIn
+    from careplan.database import Database
+    from careplan.review import Review
+
+
+@dataclass(frozen=True, slots=True)
+class DraftView:
+    """A visit's draft as saved, with its preview made on ``today``."""
+
+    draft: storage.Draft
+    preview: Preview
+    today: date
+
+    def shows(self, draft: storage.Draft, today: date) -> bool:
+        """This view still describes ``draft`` (same visit, version and day)."""
+        return (self.draft.visit_id, self.draft.version, self.today) == (
+            draft.visit_id, draft.version, today) and self.draft.data == draft.data
+
+
+def open_draft(
+    db: Database, *, visit_id: int, today: date, cached: DraftView | None = None,
+) -> DraftView:
+    """The saved draft, always read from the database; its preview reused from ``cached``
+    when that was made from the same saved version."""
+    from careplan.drafts import preview  # the engine loads with the first intake, not sign-in
+
+    with db.transaction(readonly=True) as session:
+        draft = storage.get_draft(session=session, visit_id=visit_id)
+    if cached is not None and cached.shows(draft, today):
+        return cached
+    return DraftView(draft, preview(draft.data, today=today), today)
+
+
+def start(
+    db: Database, actor: SignedIn, *, patient_id: int, visit_date: date,
+    request_id: str | None, now: datetime,
+) -> int:
+    """A new visit for the patient, pre-filled from the last one; audited create_intake."""
+
+    def work(session: Session) -> tuple[int, Record]:
+        visit = storage.start_visit(session=session, patient_id=patient_id,
+                                    visit_date=visit_date, clinician=actor.display_name,
+                                    by=actor.display_name, request_id=request_id)
+        return visit, Record("create_intake", patient_id, f"visit {visit}")
+
+    return write(db, actor, "create_intake", work, now=now)
+
+
+def answer(
+    db: Database, actor: SignedIn, *, visit_id: int, path: str, value: Any,
+    expected_version: int, today: date, now: datetime,
+) -> DraftView:
+    """Save one answer with the scores of the new draft and its audit record.
+
+    Raises ``ConflictError`` (someone saved first) or ``SessionEndedError``; on either,
+    nothing was written.
+    """
+    from careplan.drafts import preview
+
+    made: list[Preview] = []
+
+    def scores_of(data: dict[str, Any]) -> dict[str, float | None] | None:
+        made.append(preview(data, today=today))
+        return made[-1].scores()
+
+    def work(session: Session) -> tuple[storage.Draft, Record]:
+        draft = storage.save_draft_field(session=session, visit_id=visit_id, path=path,
+                                         value=value, expected_version=expected_version,
+                                         by=actor.display_name, scores_of=scores_of)
+        return draft, Record("change_intake", draft.patient_id, path)
+
+    draft = write(db, actor, "change_intake", work, now=now)
+    shown = made[-1] if made else preview(draft.data, today=today)
+    return DraftView(draft, shown, today)
+
+
+def plans(db: Database, *, visit_id: int) -> list[storage.StoredPlan]:
+    """Every plan version of the visit, oldest first."""
+    with db.transaction(readonly=True) as session:
+        return storage.plans_of_visit(session=session, visit_id=visit_id)
+
+
+def build_plan_version(
+    db: Database, actor: SignedIn, *, visit_id: int, today: date, request_id: str | None,
+    now: datetime,
+) -> int:
+    """Validate the saved draft and store the plan the rules propose as a new version.
+
+    Raises ``IntakeError`` when the draft is not a valid intake (nothing stored).
+    """
+    from careplan.engine import build_plan
+    from careplan.validation import validate_intake
+
+    def work(session: Session) -> tuple[int, Record]:
+        earlier = storage.claimed(session=session, request_id=request_id, kind="save_plan")
+        draft = storage.get_draft(session=session, visit_id=visit_id, lock=True)
+        if earlier is not None:
+            return earlier, Record("save_plan", draft.patient_id, f"plan {earlier} (repeated)")
+        intake = validate_intake(draft.data, today=today)
+        plan = build_plan(intake=intake, today=today)
+        plan_id = storage.save_plan(session=session, visit_id=visit_id, intake=intake, plan=plan,
+                                    by=actor.display_name, request_id=request_id)
+        return plan_id, Record("save_plan", draft.patient_id, f"plan {plan_id}")
+
+    return write(db, actor, "save_plan", work, now=now)
+
+
+def review(
+    db: Database, actor: SignedIn, *, plan_id: int, decisions: Review, expected_version: int,
+    now: datetime,
+) -> int:
+    """Record the clinician's decisions on an unsigned plan version; the new version."""
+
+    def work(session: Session) -> tuple[int, Record]:
+        version = storage.save_review(session=session, plan_id=plan_id, review=decisions,
+                                      expected_version=expected_version, by=actor.display_name)
+        patient = storage.patient_of_plan(session=session, plan_id=plan_id)
+        return version, Record("review_plan", patient, f"plan {plan_id}")
+
+    return write(db, actor, "review_plan", work, now=now)
+
+
+def sign(
+    db: Database, actor: SignedIn, *, plan_id: int, expected_version: int,
+    request_id: str | None, now: datetime,
+) -> int:
+    """Sign a plan version (once per request id); signed plans never change."""
+
+    def work(session: Session) -> tuple[int, Record]:
+        signed = storage.sign_plan(session=session, plan_id=plan_id,
+                                   expected_version=expected_version, by=actor.display_name,
+                                   request_id=request_id)
+        patient = storage.patient_of_plan(session=session, plan_id=plan_id)
+        return signed, Record("sign_plan", patient, f"plan {plan_id}")
+
+    return write(db, actor, "sign_plan", work, now=now)
+
+
+def revise(
+    db: Database, actor: SignedIn, *, plan_id: int, request_id: str | None, now: datetime,
+) -> int:
+    """A new unsigned version with the same proposal and review, to change a signed plan."""
+
+    def work(session: Session) -> tuple[int, Record]:
+        copy = storage.revise_plan(session=session, plan_id=plan_id, by=actor.display_name,
+                                   request_id=request_id)
+        patient = storage.patient_of_plan(session=session, plan_id=plan_id)
+        return copy, Record("revise_plan", patient, f"plan {copy} from plan {plan_id}")
+
+    return write(db, actor, "revise_plan", work, now=now)
+
+
+def record_export(
+    db: Database, actor: SignedIn, *, plan_id: int, what: str, now: datetime,
+) -> None:
+    """Audit one download of a plan's documents, against the plan's own patient."""
+
+    def work(session: Session) -> tuple[None, Record]:
+        patient = storage.patient_of_plan(session=session, plan_id=plan_id)
+        return None, Record("export", patient, f"{what}, plan {plan_id}")
+
+    write(db, actor, "export", work, now=now)
