@@ -20,10 +20,9 @@ from careplan.actions import Record, write
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from careplan.drafts import Preview
-
     from careplan.accounts import SignedIn
     from careplan.database import Database
+    from careplan.drafts import Preview
     from careplan.review import Review
 
 

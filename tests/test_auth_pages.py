@@ -126,3 +126,23 @@ def test_hostile_names_are_shown_as_text(database: str) -> None:
     assert "\\<img src=x onerror=alert\\(1\\)\\>" in shown
     assert not test.exception
     assert "New patient" in [h.value for h in test.subheader]  # the page ran to the end
+
+
+def test_an_answer_typed_after_sign_out_elsewhere_is_not_saved(database: str) -> None:
+    """The widget's callback runs before the page checks the session: the use case refuses
+    it, audits the attempt, and the tab forgets the user and every answer on screen."""
+    create_patient()
+    intake = app("intake", patient=1, visit=1)
+    intake.number_input(key="f:history.pain_now").set_value(4).run()
+    other = app("patients")
+    other.sidebar.button(key="sign-out").click().run()
+    intake.number_input(key="f:history.pain_now").set_value(9).run()
+    assert intake.title[0].value == "Sign in"
+    assert "session has ended, so this was not saved" in " ".join(w.value for w in intake.warning)
+    assert "f:history.pain_now" not in intake.session_state
+    engine = storage.make_engine(database)
+    with storage.transaction(engine, readonly=True) as session:
+        assert storage.get_draft(session=session, visit_id=1).data["history"]["pain_now"] == 4
+        trail = [(r.action, r.outcome) for r in storage.audit_records(session=session)]
+    engine.dispose()
+    assert trail[-1] == ("change_intake", "denied")

@@ -1,0 +1,257 @@
+"""The use cases on SQLite and PostgreSQL: each write is one transaction with its audit
+record, refused for an ended session, against the patient the visit belongs to, and an
+answer costs one validation and one plan build."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from careplan import accounts, admin, drafts, engine, patients, validation, visits
+from careplan import storage as db
+from careplan.database import Database
+from careplan.errors import IntakeError, SessionEndedError, StorageError
+from careplan.review import Decision, Review
+from factories import TODAY, apply, example_data
+
+PASSWORD = "correct horse battery staple"
+BORN = date(1968, 3, 14)
+
+
+@dataclass
+class Clinic:
+    """A database with an administrator, a signed-in clinician and one patient's visit."""
+
+    db: Database
+    admin: accounts.SignedIn
+    rivera: accounts.SignedIn
+    patient: int
+    visit: int
+    now: datetime
+
+
+def sign_in(database: Database, user: str, now: datetime) -> accounts.SignedIn:
+    with database.transaction() as s:
+        signed = accounts.sign_in(session=s, username=user, password=PASSWORD, now=now)
+    assert signed is not None
+    return signed
+
+
+@pytest.fixture
+def clinic(engine: Engine) -> Clinic:
+    now = datetime.now(UTC)
+    database = Database(engine)
+    with database.transaction() as s:
+        accounts.add_user(session=s, username="admin", display_name="Ada Admin", role="admin",
+                          password=PASSWORD, by="setup", now=now)
+        accounts.add_user(session=s, username="rivera", display_name="Dr. A. Rivera",
+                          role="clinician", password=PASSWORD, by="admin", now=now)
+    rivera = sign_in(database, "rivera", now)
+    patient, visit = patients.create_with_visit(
+        database, rivera, name="Zoë Nguyễn", date_of_birth=BORN, mrn="A-100234",
+        visit_date=TODAY, request_id="new", now=now)
+    return Clinic(database, sign_in(database, "admin", now), rivera, patient, visit, now)
+
+
+def trail(clinic: Clinic) -> list[tuple[str, str, int | None, str]]:
+    with clinic.db.transaction(readonly=True) as s:
+        return [(r.user, r.action, r.patient_id, r.outcome) for r in db.audit_records(session=s)]
+
+
+def fill(clinic: Clinic, data: dict[str, Any]) -> visits.DraftView:
+    """Answer every top-level section of ``data`` as the Intake page would, one by one."""
+    view = visits.open_draft(clinic.db, visit_id=clinic.visit, today=TODAY)
+    for section, value in data.items():
+        view = visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit, path=section,
+                             value=value, expected_version=view.draft.version, today=TODAY,
+                             now=clinic.now)
+    return view
+
+
+def test_an_answer_is_saved_with_its_scores_and_audited_against_the_visits_patient(
+    clinic: Clinic,
+) -> None:
+    view = fill(clinic, example_data())
+    assert view.preview.complete
+    view = visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit,
+                         path="history.pain_now", value=3,
+                         expected_version=view.draft.version, today=TODAY, now=clinic.now)
+    assert view.draft.data["history"]["pain_now"] == 3
+    assert view.preview.plan is not None
+    assert view.preview.plan.scores["pain_now"] == 3
+    frame = patients.history(clinic.db, patient_id=clinic.patient)
+    assert frame["pain_now"].tolist() == [3.0]  # the scores the use case derived, stored
+    changes = [entry for entry in trail(clinic) if entry[1] == "change_intake"]
+    assert changes[-1] == ("rivera", "change_intake", clinic.patient, "success")
+    assert len(changes) == len(example_data()) + 1
+
+
+def test_an_answer_and_its_audit_record_commit_together(
+    clinic: Clinic, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = visits.open_draft(clinic.db, visit_id=clinic.visit, today=TODAY).draft
+
+    def broken(**_: Any) -> int:
+        raise StorageError("the audit table refused the record")
+
+    monkeypatch.setattr(db, "append_audit", broken)
+    with pytest.raises(StorageError, match="audit table"):
+        visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit, path="history.pain_now",
+                      value=4, expected_version=before.version, today=TODAY, now=clinic.now)
+    monkeypatch.undo()
+    after = visits.open_draft(clinic.db, visit_id=clinic.visit, today=TODAY).draft
+    assert (after.version, after.data) == (before.version, before.data)
+
+
+def end_by_sign_out(clinic: Clinic) -> datetime:
+    with clinic.db.transaction() as s:
+        accounts.sign_out(session=s, user=clinic.rivera, now=clinic.now)
+    return clinic.now
+
+
+def end_by_idle(clinic: Clinic) -> datetime:
+    return clinic.now + accounts.idle_limit() + timedelta(minutes=1)
+
+
+def end_by_disabling(clinic: Clinic) -> datetime:
+    admin.set_active(clinic.db, clinic.admin, username="rivera", active=False, now=clinic.now)
+    return clinic.now
+
+
+def end_by_password_reset(clinic: Clinic) -> datetime:
+    with clinic.db.transaction() as s:
+        accounts.reset_password(session=s, username="rivera", password=PASSWORD + "!",
+                                by="admin", now=clinic.now)
+    return clinic.now
+
+
+@pytest.mark.parametrize("end", [end_by_sign_out, end_by_idle, end_by_disabling,
+                                 end_by_password_reset])
+def test_after_the_session_ended_nothing_is_written_and_the_attempt_is_audited(
+    clinic: Clinic, end: Callable[[Clinic], datetime],
+) -> None:
+    before = visits.open_draft(clinic.db, visit_id=clinic.visit, today=TODAY).draft
+    later = end(clinic)
+    with pytest.raises(SessionEndedError):
+        visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit, path="history.notes",
+                      value="typed in an old tab", expected_version=before.version,
+                      today=TODAY, now=later)
+    with pytest.raises(SessionEndedError):
+        patients.create_with_visit(clinic.db, clinic.rivera, name="Someone Else",
+                                   date_of_birth=BORN, mrn=None, visit_date=TODAY,
+                                   request_id=None, now=later)
+    after = visits.open_draft(clinic.db, visit_id=clinic.visit, today=TODAY).draft
+    assert (after.version, after.data) == (before.version, before.data)
+    assert patients.find(clinic.db, query="Someone") == []
+    denied = [entry for entry in trail(clinic) if entry[3] == "denied"]
+    assert denied == [("rivera", "change_intake", None, "denied"),
+                      ("rivera", "create_patient", None, "denied")]
+
+
+def test_a_plan_version_needs_a_valid_intake_and_is_audited_when_built(clinic: Clinic) -> None:
+    fill(clinic, apply(example_data(), {"history.pain_now": 11}))
+    with pytest.raises(IntakeError, match=r"history\.pain_now"):
+        visits.build_plan_version(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY,
+                                  request_id="plan-1", now=clinic.now)
+    assert visits.plans(clinic.db, visit_id=clinic.visit) == []
+    assert [e for e in trail(clinic) if e[1] == "save_plan"] == []
+    view = visits.open_draft(clinic.db, visit_id=clinic.visit, today=TODAY)
+    visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit, path="history.pain_now",
+                  value=7, expected_version=view.draft.version, today=TODAY, now=clinic.now)
+    plan_id = visits.build_plan_version(clinic.db, clinic.rivera, visit_id=clinic.visit,
+                                        today=TODAY, request_id="plan-2", now=clinic.now)
+    again = visits.build_plan_version(clinic.db, clinic.rivera, visit_id=clinic.visit,
+                                      today=TODAY, request_id="plan-2", now=clinic.now)
+    stored = visits.plans(clinic.db, visit_id=clinic.visit)
+    assert again == plan_id
+    assert [p.id for p in stored] == [plan_id]
+    assert stored[0].intake.history.pain_now == 7
+
+
+def test_review_sign_revise_and_export_are_audited_against_the_plans_patient(
+    clinic: Clinic,
+) -> None:
+    other, _ = patients.create_with_visit(
+        clinic.db, clinic.rivera, name="Other Person", date_of_birth=BORN, mrn=None,
+        visit_date=TODAY, request_id=None, now=clinic.now)
+    fill(clinic, example_data())
+    plan_id = visits.build_plan_version(clinic.db, clinic.rivera, visit_id=clinic.visit,
+                                        today=TODAY, request_id=None, now=clinic.now)
+    plan = visits.plans(clinic.db, visit_id=clinic.visit)[0]
+    review = Review(decisions=(Decision(item_id=plan.plan.recommendations[0].id,
+                                        action="accept"),))
+    version = visits.review(clinic.db, clinic.rivera, plan_id=plan_id, decisions=review,
+                            expected_version=plan.version, now=clinic.now)
+    visits.sign(clinic.db, clinic.rivera, plan_id=plan_id, expected_version=version,
+                request_id="sign", now=clinic.now)
+    copy = visits.revise(clinic.db, clinic.rivera, plan_id=plan_id, request_id="revise",
+                         now=clinic.now)
+    visits.record_export(clinic.db, clinic.rivera, plan_id=copy, what="handout", now=clinic.now)
+    done = {action: patient for _, action, patient, _ in trail(clinic)
+            if action in ("review_plan", "sign_plan", "revise_plan", "export")}
+    assert done == dict.fromkeys(("review_plan", "sign_plan", "revise_plan", "export"),
+                                 clinic.patient)
+    assert other != clinic.patient
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Count the validations and plan builds the use cases make."""
+    counts = {"validate": 0, "build": 0}
+    validate, build = validation.validate_intake, engine.build_plan
+
+    def counting_validate(*args: Any, **kwargs: Any) -> Any:
+        counts["validate"] += 1
+        return validate(*args, **kwargs)
+
+    def counting_build(*args: Any, **kwargs: Any) -> Any:
+        counts["build"] += 1
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(drafts, "validate_intake", counting_validate)
+    monkeypatch.setattr(drafts, "build_plan", counting_build)
+    return counts
+
+
+def test_an_answer_costs_one_validation_and_one_plan_build(
+    clinic: Clinic, counted: dict[str, int],
+) -> None:
+    """The answer's save, then the page run that follows it (which reuses the preview)."""
+    shown = fill(clinic, example_data())
+    counted.update(validate=0, build=0)
+    shown = visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit,
+                          path="history.pain_now", value=5,
+                          expected_version=shown.draft.version, today=TODAY, now=clinic.now)
+    rerun = visits.open_draft(clinic.db, visit_id=clinic.visit, today=TODAY, cached=shown)
+    assert rerun is shown
+    assert counted == {"validate": 1, "build": 1}
+
+
+def test_a_draft_changed_elsewhere_is_previewed_again(
+    clinic: Clinic, counted: dict[str, int],
+) -> None:
+    mine = fill(clinic, example_data())
+    theirs = visits.answer(clinic.db, clinic.admin, visit_id=clinic.visit,
+                           path="history.pain_now", value=9,
+                           expected_version=mine.draft.version, today=TODAY, now=clinic.now)
+    counted.update(validate=0, build=0)
+    shown = visits.open_draft(clinic.db, visit_id=clinic.visit, today=TODAY, cached=mine)
+    assert shown.draft.version == theirs.draft.version
+    assert shown is not mine
+    assert shown.preview.plan is not None
+    assert shown.preview.plan.scores["pain_now"] == 9
+    assert counted == {"validate": 1, "build": 1}
+
+
+def test_an_unfinished_draft_is_still_scored(clinic: Clinic) -> None:
+    view = fill(clinic, apply(example_data(), {"history.pain_now": 11}))
+    assert not view.preview.complete
+    assert set(view.preview.problems) == {"history.pain_now"}
+    assert view.preview.plan is not None
+    assert view.preview.scores() is None
+    assert view.preview.plan.scores["wpi"] is not None
