@@ -13,13 +13,14 @@ left out of this tree).
      ├── IntakeError        the intake is invalid; carries one Problem per field
      ├── RuleBaseError      the rule files break the rule schema (found at load time)
      ├── SettingError       a deployment setting has a value we cannot use (CAREPLAN_LOCALE)
-     └── StorageError       the database could not do it (message says what next)
-          ├── NotFoundError
-          ├── ConflictError       someone else saved first (who, when, their data)
-          ├── SignedPlanError     signed plans are immutable
-          ├── DatabaseBusyError   locked past the busy timeout: retry
-          ├── StorageFullError    disk full: rolled back, still usable
-          └── ConnectionLostError connection dropped: retry with the same request id
+     ├── StorageError       the database could not do it (message says what next)
+     │    ├── NotFoundError
+     │    ├── ConflictError       someone else saved first (who, when, their data)
+     │    ├── SignedPlanError     signed plans are immutable
+     │    ├── DatabaseBusyError   locked past the busy timeout: retry
+     │    ├── StorageFullError    disk full: rolled back, still usable
+     │    └── ConnectionLostError connection dropped: retry with the same request id
+     └── VocabularyError    a medication vocabulary file is malformed (found at import)
 """
 
 from __future__ import annotations
@@ -73,6 +74,10 @@ class IntakeError(CareplanError):
 
 class RuleBaseError(CareplanError):
     """A rule file is malformed: an unknown fact, operator, value or missing source."""
+
+
+class VocabularyError(CareplanError, ValueError):
+    """A medication vocabulary file is malformed; the message names the file and entry."""
 
 
 class StorageError(CareplanError):
