@@ -46,12 +46,12 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from pydantic import BaseModel, ValidationError
 
 from careplan import intake as model
-from careplan.bodymap import LABELS as AREA_LABELS
 from careplan.errors import FhirImportError, IntakeError
 from careplan.intake import Intake
 from careplan.plan import CarePlan
 from careplan.review import ADDED_PREFIX, Review, shown_alerts, shown_recommendations
 from careplan.validation import parse_json
+from careplan.vocabulary import AREA_LABELS
 
 JsonDict = dict[str, Any]
 ItemType = Literal["group", "string", "text", "date", "integer", "decimal", "boolean", "choice"]

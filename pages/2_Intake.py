@@ -11,10 +11,10 @@ from streamlit_image_coordinates import streamlit_image_coordinates
 
 import ui
 from careplan import intake as model
-from careplan.bodymap import LABELS
 from careplan.drafts import preview
 from careplan.facts import words
 from careplan.report import medication_reading
+from careplan.vocabulary import AREA_LABELS
 
 ui.page("Intake")
 
@@ -113,7 +113,7 @@ with tabs[1]:
     streamlit_image_coordinates(picture, key="body-map-click", on_click=clicked,
                                 cursor="pointer")
     f("multi", "affected_areas", "Painful areas (Widespread Pain Index)", options=model.AREAS,
-      fmt=lambda area: LABELS[area])
+      fmt=lambda area: AREA_LABELS[area])
 
 with tabs[2]:
     st.markdown("**Symptom Severity Scale** (past week; 0 none to 3 severe)")
