@@ -32,6 +32,7 @@ __all__ = [
     "Kind",
     "Section",
     "entry",
+    "group",
     "in_group",
     "label_of",
     "order_of",
@@ -108,8 +109,6 @@ class _Words:
     asked_when: tuple[str, bool] | None = None
 
 
-_ONE_LINE: Final = "One answer per line."
-
 # The words of each question, by path. Everything else is read from the model.
 _WORDS: Final[dict[str, _Words]] = {
     "patient.name": _Words("Patient name"),
@@ -142,8 +141,8 @@ _WORDS: Final[dict[str, _Words]] = {
     "history.medications.dose": _Words("Dose"),
     "history.medications.started": _Words("Started"),
     "history.grapefruit": _Words("Grapefruit or grapefruit juice regularly"),
-    "history.allergies": _Words("Allergies", help=_ONE_LINE),
-    "history.prior_treatments": _Words("Prior treatments", help=_ONE_LINE),
+    "history.allergies": _Words("Allergies"),
+    "history.prior_treatments": _Words("Prior treatments"),
     "history.notes": _Words("Notes", kind="textarea"),
     "affected_areas": _Words("Painful areas (Widespread Pain Index)",
                              question="Painful areas (Widespread Pain Index regions)"),
@@ -353,6 +352,11 @@ _ORDER: Final[dict[str, int]] = {e.path: i for i, e in enumerate(ENTRIES)}
 def entry(path: str) -> Entry:
     """The question at a dotted path (``history.pain_now``; list items without an index)."""
     return _BY_PATH[path]
+
+
+def group(path: str) -> Group:
+    """The group at a dotted path (``history.peg``)."""
+    return _GROUP_BY_PATH[path]
 
 
 def in_group(path: str) -> tuple[Entry, ...]:
