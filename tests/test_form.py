@@ -198,7 +198,7 @@ def test_the_intake_page_shows_the_registrys_labels(database: str) -> None:
     for widget in test.get("button_group"):  # segmented controls (yes/no)
         key = getattr(widget, "key", None) or ""
         if key.startswith("f:"):
-            shown[key.removeprefix("f:")] = widget.label
+            shown[key.removeprefix("f:")] = str(getattr(widget, "label", ""))
     expected = {e.path for e in form.ENTRIES} - NOT_A_WIDGET
     assert set(shown) == expected
     for path, label in shown.items():
