@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import streamlit as st
 
@@ -28,6 +28,8 @@ from careplan.errors import AccountError, ConflictError, SessionEndedError, Stor
 if TYPE_CHECKING:  # the body map (PIL, the intake model) loads with the Intake page only
     from PIL import Image
     from sqlalchemy.orm import Session
+
+    from careplan.form import Entry, Kind
 
 PAGES: Final = {
     "patients": "pages/1_Patients.py",
@@ -44,9 +46,6 @@ NAVIGATION: Final = {
     "export": ("Export", ":material/download:"),
     "history": ("History", ":material/monitoring:"),
 }
-# How an intake answer is asked: the widget it gets and how its value goes to the draft.
-FieldKind = Literal["text", "textarea", "lines", "int", "float", "date", "choice", "multi",
-                    "yesno"]
 MAP_SCALE: Final = 2.0
 T = TypeVar("T")
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$])")
@@ -331,7 +330,7 @@ def answer_in_draft(path: str) -> bool:
     return _get(st.session_state.get("draft_data"), path) is not None
 
 
-def _to_widget(kind: FieldKind, value: Any) -> Any:
+def _to_widget(kind: Kind, value: Any) -> Any:
     if value is None:
         return [] if kind in ("multi",) else ("" if kind in ("text", "lines") else None)
     if kind == "date":
@@ -346,7 +345,7 @@ def _to_widget(kind: FieldKind, value: Any) -> Any:
     return value
 
 
-def _to_draft(kind: FieldKind, value: Any) -> Any:
+def _to_draft(kind: Kind, value: Any) -> Any:
     if kind in ("text",):
         return value if value and value.strip() else None
     if kind == "lines":
@@ -389,52 +388,68 @@ def save_answer(path: str, value: Any) -> None:
     st.session_state.pop("save_error", None)
 
 
-def _changed(path: str, key: str, kind: FieldKind) -> None:
+def _changed(path: str, key: str, kind: Kind) -> None:
     save_answer(path, _to_draft(kind, st.session_state[key]))
 
 
-def field(
-    kind: FieldKind, path: str, label: str, *, problems: dict[str, str], carried: dict[str, str],
-    options: Sequence[Any] = (), fmt: Callable[[Any], str] = str, **kwargs: Any,
-) -> None:
-    """One intake answer bound to its draft path, with its message right below it."""
+def label(entry: Entry) -> str:
+    """A question's label on the page: ``*`` when required, how to type a list."""
+    extra = " (one per line)" if entry.kind == "lines" else ""
+    return f"{entry.label}{extra}{' *' if entry.required else ''}"
+
+
+def field(entry: Entry, *, problems: dict[str, str], carried: dict[str, str],
+          **kwargs: Any) -> None:
+    """One intake answer from the form registry, bound to its draft path, message below it.
+
+    The registry gives the label, help, bounds and options; ``kwargs`` are the widget's
+    own layout settings (a text area's height).
+    """
+    from careplan.form import label_of
+
+    kind, path, shown = entry.kind, entry.path, label(entry)
     key = f"f:{path}"
-    kwargs.pop("value", None)  # the value comes from the draft through session state
-    kwargs.pop("index", None)
     if key not in st.session_state:
         st.session_state[key] = _to_widget(kind, _get(st.session_state.get("draft_data"), path))
-    common: dict[str, Any] = {"key": key, "on_change": _changed, "args": (path, key, kind)}
+    common: dict[str, Any] = {"key": key, "on_change": _changed, "args": (path, key, kind),
+                              "help": entry.help or None}
+    if entry.bounds is not None:
+        low, high = entry.bounds
+        number = int if kind == "int" else float
+        common |= {"min_value": number(low), "max_value": number(high)}
     if kind == "text":
-        st.text_input(label, **common, **kwargs)
+        st.text_input(shown, **common, **kwargs)
     elif kind == "textarea" or kind == "lines":
-        st.text_area(label, **common, **kwargs)
+        st.text_area(shown, **common, **kwargs)
     elif kind in ("int", "float"):
-        st.number_input(label, step=1 if kind == "int" else 0.5, **common, **kwargs)
+        st.number_input(shown, step=1 if kind == "int" else 0.5, **common, **kwargs)
     elif kind == "date":
-        st.date_input(label, min_value=date(1900, 1, 1), max_value=date(2100, 1, 1),
+        st.date_input(shown, min_value=date(1900, 1, 1), max_value=date(2100, 1, 1),
                       format="YYYY-MM-DD", **common, **kwargs)
     elif kind == "choice":
-        st.selectbox(label, options, format_func=fmt, placeholder="Not asked", **common,
-                     **kwargs)
+        st.selectbox(shown, entry.options, format_func=entry.option_label,
+                     placeholder="Not asked", **common, **kwargs)
     elif kind == "multi":
-        st.multiselect(label, options, format_func=fmt, placeholder="Not asked", **common,
-                       **kwargs)
+        st.multiselect(shown, entry.options, format_func=entry.option_label,
+                       placeholder="Not asked", **common, **kwargs)
     elif kind == "yesno":
-        st.segmented_control(label, ["Yes", "No"], **common, **kwargs)
+        st.segmented_control(shown, ["Yes", "No"], **common, **kwargs)
     if path in carried:
         st.caption(f"Carried over from the {carried[path]}")
-    problem = next((m for p, m in problems.items() if p == path or p.startswith(f"{path}[")),
-                   None)
+    problem = next(((p, m) for p, m in problems.items()
+                    if p == path or p.startswith(f"{path}[")), None)
     if problem:
-        st.error(f"{label.rstrip(' *')}: {problem}", icon=":material/error:")
+        st.error(f"{label_of(problem[0])}: {problem[1]}", icon=":material/error:")
 
 
 def conflict_notice() -> None:
     """Show a save conflict with both choices; nothing typed is discarded."""
+    from careplan.form import label_of  # the intake model loads with the Intake page only
+
     conflict = st.session_state.get("conflict")
     if conflict:
         path, value, message, version = conflict
-        st.warning(f"Your answer for **{md(path)}** ({md(str(value))}) was not saved. "
+        st.warning(f"Your answer for **{md(label_of(path))}** ({md(str(value))}) was not saved. "
                    f"{md(message)}")
         left, right = st.columns(2)
         if left.button("Keep my answer", key="conflict-mine"):

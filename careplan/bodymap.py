@@ -28,13 +28,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from careplan.intake import AREAS
+from careplan.vocabulary import AREA_LABELS, AREAS
 
 __all__ = [
     "DECOR",
     "DEFAULT_GAP",
     "HEIGHT",
-    "LABELS",
     "OUTLINE",
     "REGIONS",
     "SELECTED_FILL",
@@ -66,27 +65,6 @@ SELECTED_FILL: Final = "#4b5563"  # dark grey: stays dark when printed in black 
 UNSELECTED_FILL: Final = "#f3f4f6"
 OUTLINE: Final = "#374151"
 
-LABELS: Final[dict[str, str]] = {
-    "jaw_left": "Jaw (left side)",
-    "jaw_right": "Jaw (right side)",
-    "shoulder_left": "Left shoulder",
-    "shoulder_right": "Right shoulder",
-    "upper_arm_left": "Left upper arm",
-    "upper_arm_right": "Right upper arm",
-    "lower_arm_left": "Left lower arm",
-    "lower_arm_right": "Right lower arm",
-    "hip_left": "Left hip",
-    "hip_right": "Right hip",
-    "upper_leg_left": "Left upper leg",
-    "upper_leg_right": "Right upper leg",
-    "lower_leg_left": "Left lower leg",
-    "lower_leg_right": "Right lower leg",
-    "neck": "Neck",
-    "upper_back": "Upper back",
-    "lower_back": "Lower back",
-    "chest": "Chest",
-    "abdomen": "Abdomen",
-}
 # On the back the hip region is the buttock; say so in the tooltip.
 _VIEW_LABELS: Final[dict[tuple[str, View], str]] = {
     ("hip_left", "back"): "Left hip (buttock)",
@@ -238,9 +216,9 @@ def _build_regions() -> tuple[Region, ...]:
     regions: list[Region] = []
     for view in VIEWS:
         for area_id, poly in _build_view(view):
-            label = _VIEW_LABELS.get((area_id, view), LABELS[area_id])
+            label = _VIEW_LABELS.get((area_id, view), AREA_LABELS[area_id])
             regions.append(Region(id=area_id, view=view, polygons=(poly,), label=label))
-    # Stable order: view, then the order of AREAS (the intake's order).
+    # Stable order: view, then the order of AREAS (the vocabulary's order).
     regions.sort(key=lambda r: (VIEWS.index(r.view), AREAS.index(r.id)))
     return tuple(regions)
 
@@ -256,8 +234,8 @@ _BY_VIEW: Final[dict[View, tuple[Region, ...]]] = {
     view: tuple(r for r in REGIONS if r.view == view) for view in VIEWS
 }
 
-if set(LABELS) != set(AREAS) or {r.id for r in REGIONS} != set(AREAS):  # pragma: no cover
-    raise RuntimeError("body map regions are out of step with careplan.intake.AREAS")
+if {r.id for r in REGIONS} != set(AREAS):  # pragma: no cover
+    raise RuntimeError("body map regions are out of step with careplan.vocabulary.AREAS")
 
 
 # --------------------------------------------------------------------------- queries

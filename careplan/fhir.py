@@ -5,7 +5,8 @@ contract JSON. This is the only module that imports ``fhir.resources`` (its R4B
 models, which serve R4 servers), so the rest of the package never depends on it.
 
 - ``questionnaire()``: the intake form, one item per contract field, ``linkId`` =
-  the contract's dotted path, LOINC codes only where they are certain.
+  the contract's dotted path, made from the form registry (careplan.form), LOINC codes
+  only where they are certain.
 - ``bundle(...)``: a ``collection`` Bundle with the Patient, the intake as a
   QuestionnaireResponse, one Observation per score that was computed, one Flag per
   alert, and the CarePlan with one activity per recommendation the patient sees.
@@ -45,8 +46,8 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from pydantic import BaseModel, ValidationError
 
+from careplan import form
 from careplan import intake as model
-from careplan.bodymap import LABELS as AREA_LABELS
 from careplan.errors import FhirImportError, IntakeError
 from careplan.intake import Intake
 from careplan.plan import CarePlan
@@ -117,128 +118,65 @@ def _group(link_id: str, text: str, *items: Question, repeats: bool = False,
     return Question(link_id, text, "group", items=items, repeats=repeats, required=required)
 
 
-def _int(link_id: str, text: str, low: int, high: int,
-         loinc: tuple[str, str] | None = None) -> Question:
-    return Question(link_id, text, "integer", bounds=(low, high), loinc=loinc)
-
-
-def _dec(link_id: str, text: str, low: float, high: float) -> Question:
-    return Question(link_id, text, "decimal", bounds=(low, high))
-
-
 def _yes(link_id: str, text: str) -> Question:
     return Question(link_id, text, "boolean")
 
 
-def _choice(link_id: str, text: str, options: tuple[str, ...], *, repeats: bool = False
-            ) -> Question:
-    return Question(link_id, text, "choice", options=options, repeats=repeats)
+_TYPES: Final[dict[form.Kind, ItemType]] = {
+    "text": "string", "textarea": "text", "lines": "string", "int": "integer",
+    "float": "decimal", "date": "date", "choice": "choice", "multi": "choice",
+    "yesno": "boolean",
+}
+# LOINC codes, only where they are certain.
+_LOINC: Final[dict[str, tuple[str, str]]] = {
+    "history.pain_now": ("72514-3",
+                         "Pain severity - 0-10 verbal numeric rating [Score] - Reported"),
+    "risk_factors.phq4.anxious": ("69725-0", "Feeling nervous, anxious or on edge"),
+    "risk_factors.phq4.worry": ("68509-9", "Over the past 2 weeks have you not been able to "
+                                "stop or control worrying"),
+    "risk_factors.phq4.little_interest": ("44250-9",
+                                          "Little interest or pleasure in doing things"),
+    "risk_factors.phq4.down": ("44255-8", "Feeling down, depressed, or hopeless"),
+}
 
 
+def _question(entry: form.Entry) -> Question:
+    kind = _TYPES[entry.kind]
+    return Question(
+        entry.path, entry.text, kind, options=entry.options, repeats=entry.repeats,
+        # Inside a repeating group a required item would forbid the empty group, which means
+        # "asked: none" (the medicines); the intake model refuses a medicine without a name.
+        required=entry.required and entry.in_list is None,
+        loinc=_LOINC.get(entry.path), bounds=entry.bounds,
+        max_length=entry.max_length if kind in ("string", "text") else None,
+        enable_when=entry.asked_when,
+    )
 
-FORM: Final[tuple[Question, ...]] = (
-    _group(
-        "patient", "Patient",
-        Question("patient.name", "Patient name", "string", required=True, max_length=200),
-        Question("patient.date_of_birth", "Date of birth", "date", required=True),
-        _choice("patient.sex", "Sex", model.SEXES),
-        Question("patient.mrn", "Medical record number (MRN)", "string", max_length=64),
-        Question("patient.preferred_language", "Preferred language (BCP-47 tag, e.g. en)",
-                 "string"),
-        required=True,
-    ),
-    _group(
-        "visit", "Visit",
-        Question("visit.date", "Visit date", "date", required=True),
-        Question("visit.clinician", "Clinician", "string", max_length=200),
-        Question("visit.reason", "Reason for the visit", "text", max_length=1000),
-        required=True,
-    ),
-    _group(
-        "history", "History",
-        _choice("history.onset", "Onset", model.ONSETS),
-        _int("history.duration_weeks", "How long the pain has lasted (weeks)", 0, 5200),
-        _choice("history.pattern", "Pattern", model.PATTERNS),
-        _int("history.pain_now", "Pain now (0-10)", 0, 10,
-             loinc=("72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported")),
-        _int("history.pain_worst_week", "Worst pain this week (0-10)", 0, 10),
-        _group(
-            "history.peg", "PEG-3 (past week, 0-10)",
-            _int("history.peg.pain", "Average pain", 0, 10),
-            _int("history.peg.enjoyment", "Interference with enjoyment of life", 0, 10),
-            _int("history.peg.activity", "Interference with general activity", 0, 10),
-        ),
-        _choice("history.character", "Character of the pain", model.CHARACTERS, repeats=True),
-        _choice("history.triggers", "Triggers", model.TRIGGERS, repeats=True),
-        _yes("history.recent_unaccustomed_exertion", "Recent unaccustomed exertion"),
-        _int("history.morning_stiffness_minutes", "Morning stiffness (minutes, 0 if none)",
-             0, 1440),
-        _choice("history.conditions", "Conditions", model.CONDITIONS, repeats=True),
-        _group(
-            _MEDICATIONS, "Medicines (one group per medicine)",
-            # Not marked required: the empty group means "asked: no medicines", and the
-            # intake model already refuses a medicine without a name.
-            Question("history.medications.name", "Medicine name (generic or brand)", "string",
-                     max_length=200),
-            Question("history.medications.dose", "Dose", "string", max_length=100),
-            Question("history.medications.started", "Started", "date"),
-            repeats=True,
-        ),
-        _yes("history.grapefruit", "Grapefruit or grapefruit juice regularly"),
-        Question("history.allergies", "Allergies", "string", repeats=True, max_length=200),
-        Question("history.prior_treatments", "Prior treatments", "string", repeats=True,
-                 max_length=200),
-        Question("history.notes", "Notes", "text", max_length=model.NOTE_MAX_CHARS),
-    ),
-    _choice("affected_areas", "Painful areas (Widespread Pain Index regions)", model.AREAS,
-            repeats=True),
-    _group(
-        "symptom_severity", "Symptom Severity Scale (past week; 0 none to 3 severe)",
-        _int("symptom_severity.fatigue", "Fatigue (0-3)", 0, 3),
-        _int("symptom_severity.waking_unrefreshed", "Waking unrefreshed (0-3)", 0, 3),
-        _int("symptom_severity.cognitive_symptoms", "Cognitive symptoms (0-3)", 0, 3),
-        _yes("symptom_severity.headaches", "Headaches (past 6 months)"),
-        _yes("symptom_severity.lower_abdominal_pain", "Lower abdominal pain or cramps "
-             "(past 6 months)"),
-        _yes("symptom_severity.depression", "Depression (past 6 months)"),
-    ),
-    _group(
-        "risk_factors", "Risk factors and screens",
-        _yes("risk_factors.sedentary", "Mostly sedentary"),
-        _dec("risk_factors.desk_hours_per_day", "Desk hours a day", 0, 24),
-        _yes("risk_factors.repetitive_tasks", "Repetitive tasks"),
-        _yes("risk_factors.poor_posture", "Poor posture"),
-        _yes("risk_factors.physical_labour", "Physical labour"),
-        _int("risk_factors.stress_level", "Stress (0-10)", 0, 10),
-        _group(
-            "risk_factors.phq4", "PHQ-4 (past 2 weeks; 0 not at all to 3 nearly every day)",
-            _int("risk_factors.phq4.anxious", "Feeling nervous, anxious or on edge", 0, 3,
-                 loinc=("69725-0", "Feeling nervous, anxious or on edge")),
-            _int("risk_factors.phq4.worry", "Not being able to stop or control worrying", 0, 3,
-                 loinc=("68509-9", "Over the past 2 weeks have you not been able to stop or "
-                        "control worrying")),
-            _int("risk_factors.phq4.little_interest", "Little interest or pleasure in doing "
-                 "things", 0, 3, loinc=("44250-9", "Little interest or pleasure in doing things")),
-            _int("risk_factors.phq4.down", "Feeling down, depressed or hopeless", 0, 3,
-                 loinc=("44255-8", "Feeling down, depressed, or hopeless")),
-        ),
-        _dec("risk_factors.sleep_hours", "Sleep (hours a night)", 0, 24),
-        _choice("risk_factors.sleep_quality", "Sleep quality", model.SLEEP_QUALITIES),
-        _int("risk_factors.water_glasses_per_day", "Glasses of water a day", 0, 50),
-        _yes("risk_factors.protein_each_meal", "Protein with each meal"),
-        _yes("risk_factors.smoker", "Smokes"),
-        _dec("risk_factors.alcohol_units_per_week", "Alcohol (UK units a week, 8 g each)", 0, 300),
-        _dec("risk_factors.alcohol_drinks_per_week",
-             "Alcohol (US standard drinks a week, 14 g each)", 0, 300),
-        _yes("risk_factors.pregnant", "Pregnant"),
-        Question("risk_factors.pregnancy_weeks", "Pregnancy (weeks)", "integer", bounds=(0, 45),
-                 enable_when=("risk_factors.pregnant", True)),
-    ),
-    _group(
-        "red_flags", "Red flags",
-        *(_yes(f"red_flags.{name}", model.RED_FLAG_LABELS[name]) for name in model.RED_FLAGS),
-    ),
-)
+
+def _child_of(prefix: str, path: str) -> str | None:
+    """The item directly under ``prefix`` that holds ``path`` (itself or a group)."""
+    if prefix and not path.startswith(f"{prefix}."):
+        return None
+    rest = path.removeprefix(f"{prefix}.") if prefix else path
+    return f"{prefix}.{rest.split('.')[0]}" if prefix else rest.split(".")[0]
+
+
+def _items_under(prefix: str) -> tuple[Question, ...]:
+    groups = {g.path: g for g in form.GROUPS}
+    children = dict.fromkeys(c for e in form.ENTRIES if (c := _child_of(prefix, e.path)))
+    out: list[Question] = []
+    for child in children:
+        group = groups.get(child)
+        if group is None:
+            out.append(_question(form.entry(child)))
+        else:
+            out.append(_group(child, group.text, *_items_under(child), repeats=group.repeats,
+                              required=group.required))
+    return tuple(out)
+
+
+# The intake form, made from the registry (careplan.form) in the model's order.
+FORM: Final[tuple[Question, ...]] = _items_under("")
 
 
 def _flatten(questions: tuple[Question, ...]) -> tuple[Question, ...]:
@@ -278,9 +216,8 @@ def questionnaire_canonical() -> str:
 
 
 def _display(question: Question, code: str) -> str:
-    if question.link_id == "affected_areas":
-        return AREA_LABELS[code]
-    return code.replace("_", " ").capitalize()
+    label = form.entry(question.link_id).option_label(code)
+    return label[:1].upper() + label[1:]
 
 
 def _number(question: Question, value: float) -> JsonDict:

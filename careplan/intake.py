@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Final, Literal, get_args
 
@@ -22,6 +23,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     ModelWrapValidatorHandler,
     PrivateAttr,
     StringConstraints,
@@ -29,7 +31,12 @@ from pydantic import (
     ValidationInfo,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
+
+# Re-exported (``model.AREAS`` etc. read on): the words themselves live in careplan.vocabulary.
+from careplan.vocabulary import AREAS as AREAS
+from careplan.vocabulary import RED_FLAG_LABELS as RED_FLAG_LABELS
+from careplan.vocabulary import Area as Area
 
 EARLIEST_DATE: Final = date(1900, 1, 1)
 NOTE_MAX_CHARS: Final = 10_000
@@ -70,27 +77,6 @@ Condition = Literal[
     "hiv",
     "asthma",
 ]
-Area = Literal[
-    "jaw_left",
-    "jaw_right",
-    "shoulder_left",
-    "shoulder_right",
-    "upper_arm_left",
-    "upper_arm_right",
-    "lower_arm_left",
-    "lower_arm_right",
-    "hip_left",
-    "hip_right",
-    "upper_leg_left",
-    "upper_leg_right",
-    "lower_leg_left",
-    "lower_leg_right",
-    "neck",
-    "upper_back",
-    "lower_back",
-    "chest",
-    "abdomen",
-]
 SleepQuality = Literal["good", "fair", "poor"]
 
 SEXES: Final[tuple[str, ...]] = get_args(Sex)
@@ -99,7 +85,6 @@ PATTERNS: Final[tuple[str, ...]] = get_args(Pattern)
 CHARACTERS: Final[tuple[str, ...]] = get_args(Character)
 TRIGGERS: Final[tuple[str, ...]] = get_args(Trigger)
 CONDITIONS: Final[tuple[str, ...]] = get_args(Condition)
-AREAS: Final[tuple[str, ...]] = get_args(Area)
 SLEEP_QUALITIES: Final[tuple[str, ...]] = get_args(SleepQuality)
 
 # Alcohol: a UK unit is 8 g of ethanol, a US standard drink 14 g. Both may be
@@ -240,17 +225,31 @@ def _unique(values: Sequence[Any]) -> Sequence[Any]:
     return values
 
 
-def _between(low: float, high: float) -> AfterValidator:
-    def check(value: float) -> float:
-        if not low <= value <= high:
+@dataclass(frozen=True, slots=True)
+class Between:
+    """Annotated metadata: the number must lie in [low, high], said in clinicians' words.
+
+    A marker rather than pydantic's ``ge``/``le`` because the message must be the
+    contract's ("must be between 0 and 10"), and one marker rather than a bare validator
+    so the form registry (careplan.form) can read the bounds from the model.
+    """
+
+    low: float
+    high: float
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def _check(self, value: float) -> float:
+        if not self.low <= value <= self.high:
             raise PydanticCustomError(
                 "range",
                 "must be between {low} and {high}",
-                {"low": _fmt(low), "high": _fmt(high)},
+                {"low": _fmt(self.low), "high": _fmt(self.high)},
             )
         return value
-
-    return AfterValidator(check)
 
 
 def _fmt(number: float) -> str:
@@ -267,9 +266,9 @@ ShortLine = Annotated[
 Note = Annotated[
     str, BeforeValidator(_multi_line), StringConstraints(min_length=1, max_length=NOTE_MAX_CHARS)
 ]
-Rating10 = Annotated[int, _between(0, 10)]
-Item3 = Annotated[int, _between(0, 3)]
-Hours = Annotated[float, _between(0, 24)]
+Rating10 = Annotated[int, Between(0, 10)]
+Item3 = Annotated[int, Between(0, 3)]
+Hours = Annotated[float, Between(0, 24)]
 
 
 _MAX_ITEMS = Field(max_length=LIST_MAX_ITEMS)
@@ -333,7 +332,7 @@ class Medication(StrictModel):
 
 class History(StrictModel):
     onset: Onset | None = None
-    duration_weeks: Annotated[int, _between(0, 5200)] | None = None
+    duration_weeks: Annotated[int, Between(0, 5200)] | None = None
     pattern: Pattern | None = None
     pain_now: Rating10 | None = None
     pain_worst_week: Rating10 | None = None
@@ -341,7 +340,7 @@ class History(StrictModel):
     character: CharacterList | None = None
     triggers: TriggerList | None = None
     recent_unaccustomed_exertion: bool | None = None
-    morning_stiffness_minutes: Annotated[int, _between(0, 1440)] | None = None
+    morning_stiffness_minutes: Annotated[int, Between(0, 1440)] | None = None
     conditions: ConditionList | None = None
     medications: Annotated[list[Medication], Field(max_length=LIST_MAX_ITEMS)] | None = None
     grapefruit: bool | None = None  # grapefruit or its juice regularly (CYP3A4 food interaction)
@@ -385,13 +384,13 @@ class RiskFactors(StrictModel):
     phq4: Phq4 = Field(default_factory=Phq4)
     sleep_hours: Hours | None = None
     sleep_quality: SleepQuality | None = None
-    water_glasses_per_day: Annotated[int, _between(0, 50)] | None = None
+    water_glasses_per_day: Annotated[int, Between(0, 50)] | None = None
     protein_each_meal: bool | None = None
     smoker: bool | None = None
-    alcohol_units_per_week: Annotated[float, _between(0, 300)] | None = None  # UK units, 8 g
-    alcohol_drinks_per_week: Annotated[float, _between(0, 300)] | None = None  # US drinks, 14 g
+    alcohol_units_per_week: Annotated[float, Between(0, 300)] | None = None  # UK units, 8 g
+    alcohol_drinks_per_week: Annotated[float, Between(0, 300)] | None = None  # US drinks, 14 g
     pregnant: bool | None = None
-    pregnancy_weeks: Annotated[int, _between(0, 45)] | None = None
+    pregnancy_weeks: Annotated[int, Between(0, 45)] | None = None
 
     @model_validator(mode="after")
     def _alcohol_units_and_drinks_agree(self) -> RiskFactors:
@@ -470,29 +469,8 @@ class RedFlags(StrictModel):
 
 
 RED_FLAGS: Final[tuple[str, ...]] = tuple(RedFlags.model_fields)
-
-# What each red-flag question asks, defined once: the Intake page's label, the FHIR
-# Questionnaire's item text and the plan's reasons ("reports ...") are all made from it.
-RED_FLAG_LABELS: Final[dict[str, str]] = {
-    "dark_urine": "Dark (tea- or cola-coloured) urine",
-    "severe_weakness": "Severe weakness",
-    "fever_or_chills": "Fever or chills",
-    "unexplained_weight_loss": "Unexplained weight loss",
-    "night_pain": "Pain at night or at rest",
-    "history_of_cancer": "History of cancer",
-    "new_headache_jaw_pain_or_vision_change": "New headache, jaw pain on chewing or vision change",
-    "one_sided_calf_swelling": "Swelling of one calf",
-    "saddle_numbness_or_bladder_bowel_change": (
-        "Numbness between the legs (saddle area), or a new change in bladder or bowel control"
-    ),
-    "limb_numbness_or_tingling": "Numbness or tingling in an arm or leg",
-    "proximal_weakness_rising_or_climbing": "Weakness rising from a chair or climbing stairs",
-    "rash": "Rash",
-    "pain_out_of_proportion_or_tense_swelling": "Pain out of proportion, or tense swelling",
-    "chest_pain_or_breathlessness": "Chest pain or breathlessness",
-    "thoughts_of_self_harm": "Thoughts of self-harm",
-}
-if set(RED_FLAG_LABELS) != set(RED_FLAGS):  # a new red flag needs its question
+# The questions are worded in careplan.vocabulary; a new red flag needs its question there.
+if tuple(RED_FLAG_LABELS) != RED_FLAGS:
     raise RuntimeError(f"red-flag labels do not match: {set(RED_FLAG_LABELS) ^ set(RED_FLAGS)}")
 
 

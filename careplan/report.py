@@ -15,13 +15,13 @@ from functools import cache
 from importlib import resources
 from typing import Final, Literal, NamedTuple
 
-from careplan.bodymap import LABELS
 from careplan.clinic import Clinic
 from careplan.engine import default_rule_base
 from careplan.locales import Locale, get_locale
 from careplan.plan import Alert, CarePlan, Domain, MedicationLine, Recommendation
 from careplan.review import Review, shown_alerts, shown_recommendations, status_of
 from careplan.rules.topics import Speaks, Voice, resolve
+from careplan.vocabulary import AREA_LABELS
 
 Audience = Literal["patient", "clinician"]
 Tone = Literal["body", "lead", "small", "muted", "strong"]
@@ -585,5 +585,5 @@ def _sentence(text: str) -> str:
 
 def area_labels(areas: tuple[str, ...]) -> str:
     """'neck, left shoulder and upper back' for a caption or alt text."""
-    names = [LABELS[a].lower() for a in areas]
+    names = [AREA_LABELS[a].lower() for a in areas]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

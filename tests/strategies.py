@@ -1,4 +1,4 @@
-"""Hypothesis strategies that generate any valid intake of the contract."""
+"""Hypothesis strategies that generate any valid intake of the contract, from the form registry."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from careplan import form
 from careplan import intake as model
 from careplan.medications import GENERICS
 
@@ -45,14 +46,65 @@ _medication_names = st.one_of(
 )
 
 
+def answer(entry: form.Entry) -> st.SearchStrategy[Any]:
+    """Any valid answer to one question, from the registry's kind, bounds and options."""
+    special = _SPECIAL.get(entry.path)
+    if special is not None:
+        return special
+    if entry.kind == "choice":
+        return st.sampled_from(entry.options)
+    if entry.kind == "multi":
+        return _unique(entry.options)
+    if entry.kind == "yesno":
+        return st.booleans()
+    if entry.kind in ("int", "float"):
+        assert entry.bounds is not None, entry.path
+        low, high = entry.bounds
+        if entry.kind == "int":
+            return st.integers(int(low), int(high))
+        return st.floats(low, high, allow_nan=False)
+    if entry.kind == "lines":
+        return st.lists(_text, max_size=3)
+    if entry.kind in ("text", "textarea"):
+        return _text  # at most 40 characters: within every text limit
+    raise NotImplementedError(f"no strategy for {entry.kind} ({entry.path})")
+
+
+_SPECIAL: dict[str, st.SearchStrategy[Any]] = {
+    "patient.mrn": st.from_regex(r"[A-Z][0-9A-Z-]{0,10}", fullmatch=True),
+    "patient.preferred_language": st.sampled_from(["en", "es"]),
+}
+# Answered below, where they depend on each other (dates in order, a medicine's dates).
+_DRAWN_TOGETHER = {"patient.date_of_birth", "visit.date"}
+
+
+def _put(data: dict[str, Any], path: str, value: Any) -> None:
+    *parents, name = path.split(".")
+    node = data
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[name] = value
+
+
 @st.composite
 def intakes(draw: st.DrawFn, /, **fixed: Any) -> dict[str, Any]:
-    """A valid intake as JSON-like data; ``fixed`` sets sections' fields (e.g. red flags)."""
+    """A valid intake as JSON-like data; ``fixed`` sets sections' fields (e.g. red flags).
+
+    Every question of the form registry may be answered or not asked, within the
+    registry's bounds and options; then the rules that tie answers together are kept.
+    """
     born = draw(st.dates(min_value=date(1900, 1, 1), max_value=TODAY))
     seen = draw(st.dates(min_value=born, max_value=TODAY))
-    pregnant = draw(maybe(st.booleans()))
-    rating = st.integers(0, 10)
-    item3 = st.integers(0, 3)
+    data: dict[str, Any] = {"patient": {}, "visit": {}}
+    for entry in form.ENTRIES:
+        if entry.in_list is not None or entry.path in _DRAWN_TOGETHER:
+            continue
+        value = draw(answer(entry) if entry.required else maybe(answer(entry)))
+        if value is not None:
+            _put(data, entry.path, value)
+    _put(data, "patient.date_of_birth", born.isoformat())
+    _put(data, "visit.date", seen.isoformat())
+    history, risks = data.get("history", {}), data.get("risk_factors", {})
     medications = draw(maybe(st.lists(
         st.fixed_dictionaries(
             {"name": _medication_names},
@@ -63,67 +115,16 @@ def intakes(draw: st.DrawFn, /, **fixed: Any) -> dict[str, Any]:
         ),
         max_size=6,
     )))
-    units = draw(maybe(st.floats(0, 300, allow_nan=False)))
-    drinks = draw(maybe(st.floats(0, 300, allow_nan=False)))
+    if medications is not None:
+        _put(data, "history.medications", medications)
+    if "none_identified" in history.get("triggers", []):  # never with another trigger
+        history["triggers"] = ["none_identified"]
+    units, drinks = risks.get("alcohol_units_per_week"), risks.get("alcohol_drinks_per_week")
     if units is not None and drinks is not None:  # both given: they must agree
-        drinks = model.units_to_drinks(units)
-    triggers = draw(maybe(st.one_of(
-        st.just(["none_identified"]),
-        _unique(tuple(t for t in model.TRIGGERS if t != "none_identified")),
-    )))
-    data: dict[str, Any] = {
-        "patient": _drop_none({
-            "name": draw(_text),
-            "date_of_birth": born.isoformat(),
-            "sex": draw(maybe(st.sampled_from(model.SEXES))),
-            "mrn": draw(maybe(st.from_regex(r"[A-Z][0-9A-Z-]{0,10}", fullmatch=True))),
-        }),
-        "visit": _drop_none({"date": seen.isoformat(), "clinician": draw(maybe(_text))}),
-        "history": _drop_none({
-            "onset": draw(maybe(st.sampled_from(model.ONSETS))),
-            "duration_weeks": draw(maybe(st.integers(0, 600))),
-            "pattern": draw(maybe(st.sampled_from(model.PATTERNS))),
-            "pain_now": draw(maybe(rating)),
-            "pain_worst_week": draw(maybe(rating)),
-            "peg": _drop_none({k: draw(maybe(rating)) for k in ("pain", "enjoyment", "activity")}),
-            "character": draw(maybe(_unique(model.CHARACTERS))),
-            "triggers": triggers,
-            "recent_unaccustomed_exertion": draw(maybe(st.booleans())),
-            "morning_stiffness_minutes": draw(maybe(st.integers(0, 1440))),
-            "conditions": draw(maybe(_unique(model.CONDITIONS))),
-            "medications": medications,
-            "grapefruit": draw(maybe(st.booleans())),
-            "notes": draw(maybe(_text)),
-        }),
-        "affected_areas": draw(maybe(_unique(model.AREAS))),
-        "symptom_severity": _drop_none({
-            "fatigue": draw(maybe(item3)),
-            "waking_unrefreshed": draw(maybe(item3)),
-            "cognitive_symptoms": draw(maybe(item3)),
-            "headaches": draw(maybe(st.booleans())),
-            "lower_abdominal_pain": draw(maybe(st.booleans())),
-            "depression": draw(maybe(st.booleans())),
-        }),
-        "risk_factors": _drop_none({
-            "sedentary": draw(maybe(st.booleans())),
-            "desk_hours_per_day": draw(maybe(st.floats(0, 24, allow_nan=False))),
-            "stress_level": draw(maybe(rating)),
-            "phq4": _drop_none({k: draw(maybe(item3))
-                                for k in ("anxious", "worry", "little_interest", "down")}),
-            "sleep_hours": draw(maybe(st.floats(0, 24, allow_nan=False))),
-            "sleep_quality": draw(maybe(st.sampled_from(model.SLEEP_QUALITIES))),
-            "water_glasses_per_day": draw(maybe(st.integers(0, 50))),
-            "protein_each_meal": draw(maybe(st.booleans())),
-            "smoker": draw(maybe(st.booleans())),
-            "alcohol_units_per_week": units,
-            "alcohol_drinks_per_week": drinks,
-            "pregnant": pregnant,
-            "pregnancy_weeks": draw(maybe(st.integers(0, 45))) if pregnant else None,
-        }),
-        "red_flags": _drop_none({name: draw(maybe(st.booleans())) for name in model.RED_FLAGS}),
-    }
+        risks["alcohol_drinks_per_week"] = model.units_to_drinks(units)
+    if risks.get("pregnant") is not True:  # weeks only when pregnant
+        risks.pop("pregnancy_weeks", None)
     for path, value in fixed.items():
         section, _, field = path.partition(".")
         data.setdefault(section, {})[field] = value
     return data
-

@@ -10,7 +10,6 @@ from careplan import bodymap
 from careplan.bodymap import (
     DECOR,
     HEIGHT,
-    LABELS,
     REGIONS,
     VIEWS,
     WIDTH,
@@ -22,7 +21,7 @@ from careplan.bodymap import (
     side_labels,
     view_offset,
 )
-from careplan.intake import AREAS
+from careplan.vocabulary import AREA_LABELS, AREAS
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -68,10 +67,10 @@ def grid(step: float = 1.0, start: float = 0.0) -> list[tuple[float, float]]:
 
 def test_every_area_appears_and_has_a_label() -> None:
     assert {r.id for r in REGIONS} == set(AREAS)
-    assert set(LABELS) == set(AREAS)
-    assert LABELS["upper_arm_left"] == "Left upper arm"
-    assert LABELS["lower_back"] == "Lower back"
-    assert LABELS["jaw_left"] == "Jaw (left side)"
+    assert set(AREA_LABELS) == set(AREAS)
+    assert AREA_LABELS["upper_arm_left"] == "Left upper arm"
+    assert AREA_LABELS["lower_back"] == "Lower back"
+    assert AREA_LABELS["jaw_left"] == "Jaw (left side)"
     assert all(r.label for r in REGIONS)
 
 

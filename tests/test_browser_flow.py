@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 import browser
 from careplan import bodymap
+from careplan.vocabulary import AREA_LABELS
 from factories import example_data
 
 pytest_plugins = ["browser"]
@@ -68,7 +69,7 @@ def answer(page: Page, path: str, value: Any) -> None:
     elif isinstance(value, list) and path not in TEXT_AREAS:
         for item in value:  # each item chosen is saved in its own rerun
             box.locator("input").click()
-            label = bodymap.LABELS[item] if path == "affected_areas" else item.replace("_", " ")
+            label = AREA_LABELS[item] if path == "affected_areas" else item.replace("_", " ")
             page.keyboard.type(label)
             with browser.rerun(page):
                 page.keyboard.press("Enter")

@@ -19,10 +19,3 @@ def test_example_copy_matches_the_shared_contract() -> None:
         pytest.skip("shared/ is not beside this checkout")
     assert EXAMPLE_PATH.read_bytes() == SHARED.read_bytes()
 
-
-def test_instrument_areas_match_the_intake_vocabulary() -> None:
-    from careplan.instruments import wpi
-    from careplan.intake import AREAS
-
-    assert wpi.AREAS == AREAS
-    assert sorted(a for areas in wpi.REGIONS.values() for a in areas) == sorted(AREAS)

@@ -10,30 +10,10 @@ from the patient's viewpoint.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from careplan.vocabulary import AREAS
+
 NAME: str = "Widespread Pain Index (ACR 2016)"
 SOURCE: str = "Wolfe et al., Semin Arthritis Rheum 2016"
-
-AREAS: tuple[str, ...] = (
-    "jaw_left",
-    "jaw_right",
-    "shoulder_left",
-    "shoulder_right",
-    "upper_arm_left",
-    "upper_arm_right",
-    "lower_arm_left",
-    "lower_arm_right",
-    "hip_left",
-    "hip_right",
-    "upper_leg_left",
-    "upper_leg_right",
-    "lower_leg_left",
-    "lower_leg_right",
-    "neck",
-    "upper_back",
-    "lower_back",
-    "chest",
-    "abdomen",
-)
 
 REGIONS: dict[str, tuple[str, ...]] = {
     "left_upper": ("jaw_left", "shoulder_left", "upper_arm_left", "lower_arm_left"),

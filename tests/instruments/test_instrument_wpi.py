@@ -1,12 +1,13 @@
 import pytest
 
 from careplan.instruments import wpi
+from careplan.vocabulary import AREAS
 
 
 def test_areas_and_regions_cover_each_area_once() -> None:
-    assert len(wpi.AREAS) == 19
+    assert len(AREAS) == 19
     in_regions = [area for members in wpi.REGIONS.values() for area in members]
-    assert sorted(in_regions) == sorted(wpi.AREAS)
+    assert sorted(in_regions) == sorted(AREAS)
     assert list(wpi.REGIONS) == ["left_upper", "right_upper", "left_lower", "right_lower", "axial"]
     assert list(wpi.REGION_LABELS) == list(wpi.REGIONS)
     assert wpi.REGION_LABELS["left_upper"] == "Left upper region (region 1)"
@@ -17,7 +18,7 @@ def test_empty() -> None:
 
 
 def test_all_areas() -> None:
-    result = wpi.score(wpi.AREAS)
+    result = wpi.score(AREAS)
     assert result.score == 19
     assert result.regions == tuple(wpi.REGIONS)
     assert result.generalized
