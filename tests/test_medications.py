@@ -1,3 +1,7 @@
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,8 +16,11 @@ from careplan.medications import (
     MedicationReview,
     identify,
     normalise_name,
+    over_the_counter,
     review,
 )
+from careplan.medications.classes import ROUTES
+from careplan.medications.vocabulary import VOCABULARY
 from careplan.pdf import clinician_pdf
 from careplan.report import Table, clinician_summary, medication_reading
 from factories import TODAY, make_intake
@@ -26,285 +33,212 @@ def _match(name: str, dose: str | None = None) -> MedicationMatch:
     return match
 
 
-# (brand as a clinician might type it, exact ingredients, one class it must have)
-BRANDS: list[tuple[str, tuple[str, ...], MedClass]] = [
-    # Statins and lipid drugs
-    ("Zocor", ("simvastatin",), "statin"),
-    ("Lipitor", ("atorvastatin",), "statin"),
-    ("Crestor", ("rosuvastatin",), "statin"),
-    ("Pravachol", ("pravastatin",), "statin"),
-    ("Livalo", ("pitavastatin",), "statin"),
-    ("Lescol", ("fluvastatin",), "statin"),
-    ("Lescol XL", ("fluvastatin",), "statin"),
-    ("Mevacor", ("lovastatin",), "statin"),
-    ("Altoprev", ("lovastatin",), "statin"),
-    ("Vytorin", ("ezetimibe", "simvastatin"), "statin"),
-    ("Caduet", ("amlodipine", "atorvastatin"), "simvastatin_limit_20"),
-    ("Lopid", ("gemfibrozil",), "fibrate"),
-    ("Tricor", ("fenofibrate",), "fibrate"),
-    ("Trilipix", ("fenofibric acid",), "fibrate"),
-    ("Niaspan", ("niacin",), "niacin"),
-    # Colchicine, steroids
-    ("Colcrys", ("colchicine",), "colchicine"),
-    ("Mitigare", ("colchicine",), "colchicine"),
-    ("Medrol", ("methylprednisolone",), "glucocorticoid"),
-    ("Deltasone", ("prednisone",), "glucocorticoid"),
-    # Fluoroquinolones
-    ("Cipro", ("ciprofloxacin",), "fluoroquinolone"),
-    ("Levaquin", ("levofloxacin",), "fluoroquinolone"),
-    ("Avelox", ("moxifloxacin",), "fluoroquinolone"),
-    # Anticoagulants and antiplatelets
-    ("Coumadin", ("warfarin",), "anticoagulant"),
-    ("Jantoven", ("warfarin",), "anticoagulant"),
-    ("Eliquis", ("apixaban",), "anticoagulant"),
-    ("Xarelto", ("rivaroxaban",), "anticoagulant"),
-    ("Pradaxa", ("dabigatran",), "anticoagulant"),
-    ("Savaysa", ("edoxaban",), "anticoagulant"),
-    ("Lovenox", ("enoxaparin",), "anticoagulant"),
-    ("Plavix", ("clopidogrel",), "antiplatelet"),
-    ("Brilinta", ("ticagrelor",), "antiplatelet"),
-    ("Effient", ("prasugrel",), "antiplatelet"),
-    # SSRIs, SNRIs, tricyclics
-    ("Prozac", ("fluoxetine",), "ssri_snri"),
-    ("Zoloft", ("sertraline",), "ssri_snri"),
-    ("Lexapro", ("escitalopram",), "ssri_snri"),
-    ("Celexa", ("citalopram",), "ssri_snri"),
-    ("Paxil", ("paroxetine",), "ssri_snri"),
-    ("Cymbalta", ("duloxetine",), "ssri_snri"),
-    ("Effexor", ("venlafaxine",), "ssri_snri"),
-    ("Effexor XR", ("venlafaxine",), "ssri_snri"),
-    ("Pristiq", ("desvenlafaxine",), "ssri_snri"),
-    ("Savella", ("milnacipran",), "ssri_snri"),
-    ("Elavil", ("amitriptyline",), "tricyclic"),
-    ("Pamelor", ("nortriptyline",), "tricyclic"),
-    # NSAIDs (oral)
-    ("Advil", ("ibuprofen",), "nsaid"),
-    ("Motrin", ("ibuprofen",), "nsaid"),
-    ("Nurofen", ("ibuprofen",), "nsaid"),
-    ("Aleve", ("naproxen",), "nsaid"),
-    ("Naprosyn", ("naproxen",), "nsaid"),
-    ("Anaprox DS", ("naproxen",), "nsaid"),
-    ("Celebrex", ("celecoxib",), "nsaid"),
-    ("Mobic", ("meloxicam",), "nsaid"),
-    ("Voltaren", ("diclofenac",), "nsaid"),
-    ("Arthrotec", ("diclofenac", "misoprostol"), "nsaid"),
-    ("Vimovo", ("esomeprazole", "naproxen"), "ppi"),
-    # NSAIDs (topical)
-    ("Voltaren gel", ("diclofenac",), "topical_nsaid"),
-    ("Voltaren Emulgel", ("diclofenac",), "topical_nsaid"),
-    ("Pennsaid", ("diclofenac",), "topical_nsaid"),
-    # Muscle relaxants
-    ("Flexeril", ("cyclobenzaprine",), "muscle_relaxant"),
-    ("Amrix", ("cyclobenzaprine",), "muscle_relaxant"),
-    ("Soma", ("carisoprodol",), "muscle_relaxant"),
-    ("Robaxin", ("methocarbamol",), "muscle_relaxant"),
-    ("Skelaxin", ("metaxalone",), "muscle_relaxant"),
-    ("Zanaflex", ("tizanidine",), "muscle_relaxant"),
-    ("Lioresal", ("baclofen",), "muscle_relaxant"),
-    ("Norflex", ("orphenadrine",), "muscle_relaxant"),
-    # Opioids and acetaminophen
-    ("Ultram", ("tramadol",), "opioid"),
-    ("Tylenol", ("acetaminophen",), "acetaminophen"),
-    ("Panadol", ("acetaminophen",), "acetaminophen"),
-    ("Percocet", ("acetaminophen", "oxycodone"), "opioid"),
-    ("Vicodin", ("acetaminophen", "hydrocodone"), "opioid"),
-    ("Norco", ("acetaminophen", "hydrocodone"), "opioid"),
-    ("Tylenol with Codeine", ("acetaminophen", "codeine"), "opioid"),
-    ("Excedrin", ("acetaminophen", "aspirin", "caffeine"), "acetaminophen"),
-    ("NyQuil", ("acetaminophen", "dextromethorphan", "doxylamine"), "acetaminophen"),
-    ("DayQuil", ("acetaminophen", "dextromethorphan", "phenylephrine"), "acetaminophen"),
-    ("OxyContin", ("oxycodone",), "opioid"),
-    ("MS Contin", ("morphine",), "opioid"),
-    ("Dilaudid", ("hydromorphone",), "opioid"),
-    ("Duragesic", ("fentanyl",), "opioid"),
-    ("Suboxone", ("buprenorphine", "naloxone"), "opioid"),
-    # Benzodiazepines, Z-drugs, gabapentinoids
-    ("Xanax", ("alprazolam",), "benzodiazepine"),
-    ("Valium", ("diazepam",), "benzodiazepine"),
-    ("Ativan", ("lorazepam",), "benzodiazepine"),
-    ("Klonopin", ("clonazepam",), "benzodiazepine"),
-    ("Restoril", ("temazepam",), "benzodiazepine"),
-    ("Ambien", ("zolpidem",), "z_drug"),
-    ("Ambien CR", ("zolpidem",), "z_drug"),
-    ("Lunesta", ("eszopiclone",), "z_drug"),
-    ("Neurontin", ("gabapentin",), "gabapentinoid"),
-    ("Lyrica", ("pregabalin",), "gabapentinoid"),
-    # Strong CYP3A4 inhibitors and HIV protease inhibitors
-    ("Sporanox", ("itraconazole",), "strong_cyp3a4_inhibitor"),
-    ("Nizoral", ("ketoconazole",), "strong_cyp3a4_inhibitor"),
-    ("Noxafil", ("posaconazole",), "strong_cyp3a4_inhibitor"),
-    ("Vfend", ("voriconazole",), "strong_cyp3a4_inhibitor"),
-    ("Biaxin", ("clarithromycin",), "strong_cyp3a4_inhibitor"),
-    ("Norvir", ("ritonavir",), "hiv_protease_inhibitor"),
-    ("Kaletra", ("lopinavir", "ritonavir"), "hiv_protease_inhibitor"),
-    ("Paxlovid", ("nirmatrelvir", "ritonavir"), "strong_cyp3a4_inhibitor"),
-    ("Prezista", ("darunavir",), "hiv_protease_inhibitor"),
-    ("Reyataz", ("atazanavir",), "hiv_protease_inhibitor"),
-    # Other simvastatin interactions
-    ("Sandimmune", ("cyclosporine",), "cyclosporine"),
-    ("Neoral", ("cyclosporine",), "cyclosporine"),
-    ("Calan", ("verapamil",), "simvastatin_limit_10"),
-    ("Calan SR", ("verapamil",), "simvastatin_limit_10"),
-    ("Isoptin", ("verapamil",), "simvastatin_limit_10"),
-    ("Cardizem", ("diltiazem",), "simvastatin_limit_10"),
-    ("Cardizem CD", ("diltiazem",), "simvastatin_limit_10"),
-    ("Multaq", ("dronedarone",), "simvastatin_limit_10"),
-    ("Cordarone", ("amiodarone",), "amiodarone"),
-    ("Pacerone", ("amiodarone",), "simvastatin_limit_20"),
-    ("Norvasc", ("amlodipine",), "simvastatin_limit_20"),
-    ("Ranexa", ("ranolazine",), "simvastatin_limit_20"),
-    # Myotoxic and other muscle-relevant drugs
-    ("Plaquenil", ("hydroxychloroquine",), "hydroxychloroquine"),
-    ("Retrovir", ("zidovudine",), "myotoxic_antiviral"),
-    ("Isentress", ("raltegravir",), "myotoxic_antiviral"),
-    ("Cubicin", ("daptomycin",), "daptomycin"),
-    ("Accutane", ("isotretinoin",), "isotretinoin"),
-    ("Arimidex", ("anastrozole",), "aromatase_inhibitor"),
-    ("Femara", ("letrozole",), "aromatase_inhibitor"),
-    ("Aromasin", ("exemestane",), "aromatase_inhibitor"),
-    ("Fosamax", ("alendronate",), "bisphosphonate"),
-    ("Actonel", ("risedronate",), "bisphosphonate"),
-    ("Boniva", ("ibandronate",), "bisphosphonate"),
-    ("Keytruda", ("pembrolizumab",), "checkpoint_inhibitor"),
-    ("Opdivo", ("nivolumab",), "checkpoint_inhibitor"),
-    ("Yervoy", ("ipilimumab",), "checkpoint_inhibitor"),
-    ("Tecentriq", ("atezolizumab",), "checkpoint_inhibitor"),
-    ("Imfinzi", ("durvalumab",), "checkpoint_inhibitor"),
-    # Diuretics, laxatives, PPIs, quinine
-    ("Lasix", ("furosemide",), "diuretic"),
-    ("Bumex", ("bumetanide",), "diuretic"),
-    ("Demadex", ("torsemide",), "diuretic"),
-    ("Microzide", ("hydrochlorothiazide",), "diuretic"),
-    ("Aldactone", ("spironolactone",), "diuretic"),
-    ("Dulcolax", ("bisacodyl",), "laxative"),
-    ("Senokot", ("senna",), "laxative"),
-    ("MiraLAX", ("polyethylene glycol",), "laxative"),
-    ("Prilosec", ("omeprazole",), "ppi"),
-    ("Nexium", ("esomeprazole",), "ppi"),
-    ("Protonix", ("pantoprazole",), "ppi"),
-    ("Prevacid", ("lansoprazole",), "ppi"),
-    ("Aciphex", ("rabeprazole",), "ppi"),
-    ("Qualaquin", ("quinine",), "quinine"),
-    # ACE inhibitors / ARBs, antipsychotics, oestrogens
-    ("Zestril", ("lisinopril",), "ace_inhibitor_or_arb"),
-    ("Prinivil", ("lisinopril",), "ace_inhibitor_or_arb"),
-    ("Cozaar", ("losartan",), "ace_inhibitor_or_arb"),
-    ("Diovan", ("valsartan",), "ace_inhibitor_or_arb"),
-    ("Seroquel", ("quetiapine",), "antipsychotic"),
-    ("Seroquel XR", ("quetiapine",), "antipsychotic"),
-    ("Zyprexa", ("olanzapine",), "antipsychotic"),
-    ("Risperdal", ("risperidone",), "antipsychotic"),
-    ("Haldol", ("haloperidol",), "antipsychotic"),
-    ("Abilify", ("aripiprazole",), "antipsychotic"),
-    ("Premarin", ("conjugated estrogens",), "oestrogen"),
-    ("Estrace", ("estradiol",), "oestrogen"),
-    ("Yaz", ("drospirenone", "ethinylestradiol"), "oestrogen"),
-    ("Yasmin", ("drospirenone", "ethinylestradiol"), "oestrogen"),
-    # Supplements
-    ("red yeast rice", ("red yeast rice",), "red_yeast_rice"),
-    ("Red Yeast Rice 600 mg", ("red yeast rice",), "red_yeast_rice"),
-    ("magnesium", ("magnesium",), "magnesium"),
-    ("magnesium oxide", ("magnesium",), "magnesium"),
-    ("vitamin d", ("vitamin d",), "vitamin_d"),
-    ("Vitamin D3", ("cholecalciferol",), "vitamin_d"),
-    ("cholecalciferol", ("cholecalciferol",), "vitamin_d"),
-    ("ergocalciferol", ("ergocalciferol",), "vitamin_d"),
-    ("niacin", ("niacin",), "niacin"),
-    ("nicotinic acid", ("niacin",), "niacin"),
-    ("quinine", ("quinine",), "quinine"),
-    # UK names
-    ("Paracetamol", ("acetaminophen",), "acetaminophen"),
-    ("Co-codamol 30/500", ("acetaminophen", "codeine"), "opioid"),
-    ("Voltarol", ("diclofenac",), "nsaid"),
-    ("Clexane", ("enoxaparin",), "anticoagulant"),
-    ("Lustral", ("sertraline",), "ssri_snri"),
-    ("Seroxat", ("paroxetine",), "ssri_snri"),
-    # Antifungal (levothyroxine and metformin brands: see test_known_without_a_class)
-    ("Diflucan", ("fluconazole",), "cyp3a4_pgp_inhibitor"),
-    # Methotrexate and retinoids
-    ("Trexall", ("methotrexate",), "methotrexate"),
-    ("Otrexup", ("methotrexate",), "methotrexate"),
-    ("Rasuvo", ("methotrexate",), "methotrexate"),
-    ("Soriatane", ("acitretin",), "retinoid"),
-    ("Absorica", ("isotretinoin",), "retinoid"),
-    # Serotonergic drugs, MAOIs, triptans
-    ("Lithobid", ("lithium",), "serotonergic"),
-    ("Zyvox", ("linezolid",), "serotonergic"),
-    ("Imitrex", ("sumatriptan",), "triptan"),
-    ("Maxalt", ("rizatriptan",), "triptan"),
-    ("Maxalt-MLT", ("rizatriptan",), "triptan"),
-    ("Zomig", ("zolmitriptan",), "triptan"),
-    ("Relpax", ("eletriptan",), "triptan"),
-    ("Amerge", ("naratriptan",), "triptan"),
-    ("Axert", ("almotriptan",), "triptan"),
-    ("Frova", ("frovatriptan",), "triptan"),
-    ("Treximet", ("naproxen", "sumatriptan"), "triptan"),
-    ("Remeron", ("mirtazapine",), "serotonergic"),
-    ("Desyrel", ("trazodone",), "antidepressant"),
-    ("Wellbutrin", ("bupropion",), "antidepressant"),
-    ("BuSpar", ("buspirone",), "serotonergic"),
-    ("Nardil", ("phenelzine",), "maoi"),
-    ("Parnate", ("tranylcypromine",), "maoi"),
-    ("Marplan", ("isocarboxazid",), "maoi"),
-    ("Azilect", ("rasagiline",), "maoi"),
-    ("Eldepryl", ("selegiline",), "maoi"),
-    ("Delsym", ("dextromethorphan",), "serotonergic"),
-    ("Demerol", ("meperidine",), "serotonergic"),
-    ("Dolophine", ("methadone",), "serotonergic"),
-    ("Nucynta", ("tapentadol",), "serotonergic"),
-    ("St John's wort", ("st john's wort",), "serotonergic"),
-    ("St. Johns Wort 300 mg", ("st john's wort",), "serotonergic"),
-    ("methylene blue", ("methylene blue",), "serotonergic"),
-    # Antiepileptics
-    ("Depakote", ("divalproex",), "valproate"),
-    ("Depakote ER", ("divalproex",), "valproate"),
-    ("Depakene", ("valproic acid",), "valproate"),
-    ("Epilim", ("valproic acid",), "valproate"),
-    ("Tegretol", ("carbamazepine",), "antiepileptic"),
-    ("Lamictal", ("lamotrigine",), "antiepileptic"),
-    ("Topamax", ("topiramate",), "antiepileptic"),
-    ("Keppra", ("levetiracetam",), "antiepileptic"),
-    ("Dilantin", ("phenytoin",), "antiepileptic"),
-    ("Trileptal", ("oxcarbazepine",), "antiepileptic"),
-    ("Vimpat", ("lacosamide",), "antiepileptic"),
-    # Sedating antihistamines, sleep aids and other anticholinergics
-    ("Benadryl", ("diphenhydramine",), "antihistamine_sedating"),
-    ("Unisom", ("doxylamine",), "antihistamine_sedating"),
-    ("Unisom SleepGels", ("diphenhydramine",), "antihistamine_sedating"),
-    ("ZzzQuil", ("diphenhydramine",), "antihistamine_sedating"),
-    ("Chlor-Trimeton", ("chlorpheniramine",), "antihistamine_sedating"),
-    ("Piriton", ("chlorpheniramine",), "antihistamine_sedating"),
-    ("Atarax", ("hydroxyzine",), "antihistamine_sedating"),
-    ("Vistaril", ("hydroxyzine",), "strong_anticholinergic"),
-    ("Phenergan", ("promethazine",), "antihistamine_sedating"),
-    ("Antivert", ("meclizine",), "antihistamine_sedating"),
-    ("Dramamine Less Drowsy", ("meclizine",), "antihistamine_sedating"),
-    ("Dramamine", ("dimenhydrinate",), "antihistamine_sedating"),
-    ("Ditropan", ("oxybutynin",), "strong_anticholinergic"),
-    # "PM" products: an analgesic and a sedating antihistamine
-    ("Tylenol PM", ("acetaminophen", "diphenhydramine"), "antihistamine_sedating"),
-    ("Advil PM", ("diphenhydramine", "ibuprofen"), "antihistamine_sedating"),
-    ("Aleve PM", ("diphenhydramine", "naproxen"), "antihistamine_sedating"),
-    ("Motrin PM", ("diphenhydramine", "ibuprofen"), "antihistamine_sedating"),
-    ("Excedrin PM", ("acetaminophen", "aspirin", "diphenhydramine"), "antihistamine_sedating"),
-    ("NyQuil", ("acetaminophen", "dextromethorphan", "doxylamine"), "antihistamine_sedating"),
-    ("Advil Dual Action", ("acetaminophen", "ibuprofen"), "acetaminophen"),
-    # Children's products
-    ("Children's Tylenol", ("acetaminophen",), "acetaminophen"),
-    ("Tylenol Children's", ("acetaminophen",), "acetaminophen"),
-    ("Children's Motrin", ("ibuprofen",), "nsaid"),
-    ("Children's Advil", ("ibuprofen",), "nsaid"),
-]
+# --------------------------------------------------------------------------
+# Case files: what a clinician types and what it must be identified as
+# --------------------------------------------------------------------------
+
+CASES_DIR = Path(__file__).parent / "medication_cases"
+_CASE_KEYS = frozenset({
+    "typed", "dose", "recognised", "generics", "has", "lacks", "classes", "route", "otc",
+    "dose_mg", "doses", "read_as", "why", "known_gap",
+})
+_UNRECOGNISED_KEYS = frozenset({"typed", "dose", "recognised", "why", "known_gap"})
 
 
-@pytest.mark.parametrize(("name", "generics", "med_class"), BRANDS)
-def test_brand_maps_to_generic_and_class(
-    name: str, generics: tuple[str, ...], med_class: MedClass
-) -> None:
-    match = _match(name)
-    assert match.generics == generics
-    assert med_class in match.classes
-    assert match.entered == name
+class CaseFileError(ValueError):
+    """A case file that cannot be read as written (the message names the file and case)."""
+
+
+@dataclass(frozen=True)
+class MedCase:
+    """One case of tests/medication_cases/ (keys described in its README.md)."""
+
+    file: str
+    typed: str
+    dose: str | None = None
+    recognised: bool = True
+    generics: tuple[str, ...] = ()
+    has: frozenset[str] = frozenset()
+    lacks: frozenset[str] = frozenset()
+    classes: frozenset[str] | None = None
+    route: str | None = None
+    otc: bool | None = None
+    dose_mg: float | None = None
+    doses: dict[str, float] = field(default_factory=dict)
+    read_as: str | None = None
+    known_gap: str | None = None
+
+    @property
+    def id(self) -> str:
+        dose = f" | {self.dose}" if self.dose is not None else ""
+        return f"{self.file.removesuffix('.toml')}: {self.typed}{dose}"
+
+
+def _read_cases(file: str, text: str) -> list[MedCase]:
+    """The cases of one file, refusing anything a typo could have made."""
+    document = tomllib.loads(text)
+    if set(document) != {"case"} or not isinstance(document["case"], list):
+        raise CaseFileError(f"{file}: holds only [[case]] tables, found {sorted(document)}")
+    cases = []
+    for number, raw in enumerate(document["case"], start=1):
+        where = f"{file}: case {number} ({raw.get('typed')!r})"
+
+        def fail(message: str, where: str = where) -> CaseFileError:
+            return CaseFileError(f"{where}: {message}")
+
+        unknown = set(raw) - _CASE_KEYS
+        if unknown:
+            raise fail(f"unknown key {sorted(unknown)}")
+        if not isinstance(raw.get("typed"), str):
+            raise fail("needs 'typed', the text as a clinician types it")
+        for key in ("dose", "read_as", "why", "known_gap"):
+            if key in raw and not isinstance(raw[key], str):
+                raise fail(f"{key!r} must be text")
+        for key in ("recognised", "otc"):
+            if key in raw and not isinstance(raw[key], bool):
+                raise fail(f"{key!r} must be true or false")
+        if raw.get("recognised", True) is False:
+            if set(raw) - _UNRECOGNISED_KEYS:
+                raise fail(f"an unrecognised case has no {sorted(set(raw) - _UNRECOGNISED_KEYS)}")
+            cases.append(MedCase(file=file, typed=raw["typed"], dose=raw.get("dose"),
+                                 recognised=False, known_gap=raw.get("known_gap")))
+            continue
+        names: dict[str, tuple[str, ...]] = {}
+        for key in ("generics", "has", "lacks", "classes"):
+            value = raw.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise fail(f"{key!r} must be a list of names")
+            if len(set(value)) != len(value):
+                raise fail(f"{key!r} names one twice")
+            if key != "generics":
+                bad = sorted(set(value) - set(CLASSES))
+                if bad:
+                    raise fail(f"{key!r}: {bad} are not classes (careplan/medications/classes.py)")
+            names[key] = tuple(value)
+        if not names["generics"]:
+            raise fail("a recognised case needs 'generics'")
+        if raw.get("route", "oral") not in ROUTES:
+            raise fail(f"route {raw['route']!r} is not one of {ROUTES}")
+        dose_mg, doses = raw.get("dose_mg"), raw.get("doses", {})
+        if dose_mg is not None and not isinstance(dose_mg, float):
+            raise fail("'dose_mg' must be a number with a decimal point (40.0)")
+        if not isinstance(doses, dict) or not all(
+            isinstance(v, float) and k in names["generics"] for k, v in doses.items()
+        ):
+            raise fail("'doses' maps generics of the case to numbers in mg (30.0)")
+        cases.append(MedCase(
+            file=file,
+            typed=raw["typed"],
+            dose=raw.get("dose"),
+            generics=tuple(sorted(names["generics"])),
+            has=frozenset(names["has"]),
+            lacks=frozenset(names["lacks"]),
+            classes=frozenset(names["classes"]) if "classes" in raw else None,
+            route=raw.get("route"),
+            otc=raw.get("otc"),
+            dose_mg=dose_mg,
+            doses=doses,
+            read_as=raw.get("read_as"),
+            known_gap=raw.get("known_gap"),
+        ))
+    return cases
+
+
+def _load_cases() -> list[MedCase]:
+    cases = [
+        case
+        for path in sorted(CASES_DIR.glob("*.toml"))
+        for case in _read_cases(path.name, path.read_text(encoding="utf-8"))
+    ]
+    seen: dict[tuple[str, str | None], str] = {}
+    for case in cases:
+        key = (case.typed, case.dose)
+        if key in seen:
+            raise CaseFileError(f"{case.file}: {case.typed!r} is also a case in {seen[key]}")
+        seen[key] = case.file
+    return cases
+
+
+CASES = _load_cases()
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(
+            case,
+            id=case.id,
+            marks=[pytest.mark.xfail(reason=case.known_gap, strict=True)]
+            if case.known_gap else [],
+        )
+        for case in CASES
+    ],
+)
+def test_medication_case(case: MedCase) -> None:
+    result = review([(case.typed, case.dose)])
+    if not case.recognised:
+        assert result.recognised == ()
+        assert result.unrecognised == (case.typed,)
+        return
+    assert result.unrecognised == (), f"{case.typed!r} not recognised"
+    (match,) = result.recognised
+    assert match.entered == case.typed
+    assert match.read_as == case.read_as
+    assert match.generics == case.generics
+    assert case.has <= match.classes, f"missing {sorted(case.has - match.classes)}"
+    assert not case.lacks & match.classes, f"should not have {sorted(case.lacks & match.classes)}"
+    if case.classes is not None:
+        assert match.classes == case.classes
+    if case.route is not None:
+        assert match.route == case.route
+    if case.otc is not None:
+        assert over_the_counter(match) is case.otc
+    if case.dose_mg is not None:
+        assert match.dose_mg == case.dose_mg
+    for generic, mg in case.doses.items():
+        assert match.dose_of(generic) == pytest.approx(mg)
+
+
+def test_every_case_file_has_cases() -> None:
+    files = {path.name for path in CASES_DIR.glob("*.toml")}
+    assert files, "no case files"
+    assert files == {case.file for case in CASES}
+
+
+_GOOD_CASE = 'typed = "Zocor"\ngenerics = ["simvastatin"]\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param(f"[[case]]\n{_GOOD_CASE}generic = ['x']\n", r"unknown key \['generic'\]",
+                     id="unknown key"),
+        pytest.param(f"[[case]]\n{_GOOD_CASE}has_class = ['statin']\n",
+                     r"unknown key \['has_class'\]", id="misspelt key"),
+        pytest.param(f"[[case]]\n{_GOOD_CASE}lacks = ['nsiad']\n", r"\['nsiad'\] are not classes",
+                     id="unknown class"),
+        pytest.param(f"[[case]]\n{_GOOD_CASE}route = 'topical'\n", "route 'topical'",
+                     id="unknown route"),
+        pytest.param(f"[[case]]\n{_GOOD_CASE}otc = 'yes'\n", "'otc' must be true or false",
+                     id="otc as text"),
+        pytest.param(f"[[case]]\n{_GOOD_CASE}dose_mg = 40\n", "'dose_mg' must be a number",
+                     id="dose without decimal point"),
+        pytest.param(f"[[case]]\n{_GOOD_CASE}doses = {{ simvastatine = 40.0 }}\n", "'doses' maps",
+                     id="dose of an ingredient not in the case"),
+        pytest.param("[[case]]\ntyped = 'Zocor'\nhas = ['statin']\n", "needs 'generics'",
+                     id="no generics"),
+        pytest.param("[[case]]\ntyped = 'none'\nrecognised = false\ngenerics = ['x']\n",
+                     r"an unrecognised case has no \[.generics.\]",
+                     id="unrecognised with generics"),
+        pytest.param("[[cases]]\ntyped = 'Zocor'\n", "holds only", id="misspelt table"),
+        pytest.param("[[case]]\nname = 'Zocor'\n", "unknown key", id="no typed"),
+    ],
+)
+def test_a_case_file_typo_is_refused(text: str, message: str) -> None:
+    assert _read_cases("typo.toml", f"[[case]]\n{_GOOD_CASE}") != []
+    with pytest.raises(CaseFileError, match=message) as raised:
+        _read_cases("typo.toml", text)
+    assert str(raised.value).startswith("typo.toml")
 
 
 @pytest.mark.parametrize(
@@ -694,7 +628,8 @@ def test_normalise_name(name: str, expected: str) -> None:
 
 @pytest.mark.parametrize("med_class", CLASSES)
 def test_every_class_is_produced_by_a_known_name(med_class: MedClass) -> None:
-    known_names = [*sorted(GENERICS), *(name for name, _, _ in BRANDS)]
+    # Every name the vocabulary files define (generics, aliases, brands), as written there.
+    known_names = sorted(VOCABULARY.display.values())
     producers = [name for name in known_names if med_class in _match(name).classes]
     assert producers, f"no known name gives {med_class}"
 
