@@ -7,8 +7,14 @@ stopped by the handout). The ingredients and strengths are in ``doses.toml``.
 
 from __future__ import annotations
 
+import re
+from typing import Final
+
 from careplan.medications.matching import MedicationMatch
 from careplan.medications.vocabulary import VOCABULARY
+
+# A bare number in a product name is its strength in mg ("Motrin 800", "Naprosyn 500").
+_BARE_NUMBER: Final = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.%])")
 
 
 def over_the_counter(match: MedicationMatch) -> bool:
@@ -24,7 +30,14 @@ def over_the_counter(match: MedicationMatch) -> bool:
     for generic in pain:
         dose = match.dose_of(generic)
         if dose is None and len(match.generics) == 1:
-            dose = match.dose_mg
+            dose = match.dose_mg if match.dose_mg is not None else _bare_strength(match.entered)
         if dose is not None and dose > max_mg[generic]:
             return False
     return True
+
+
+def _bare_strength(name: str) -> float | None:
+    """The largest bare number in a one-ingredient product's name, read as mg: a
+    prescription strength written "Motrin 800" must not pass for over the counter."""
+    numbers = [float(n) for n in _BARE_NUMBER.findall(name)]
+    return max(numbers, default=None)
