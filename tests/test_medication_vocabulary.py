@@ -85,6 +85,8 @@ def test_a_bad_entry_is_refused_with_its_file_and_name(
          "doses.toml: bare_strength: 'misoprostl' is not in generics.toml"),
         ("doses.toml", '"Baby aspirin"', '"Baby asprin"',
          "doses.toml: low_dose_aspirin.brands: 'Baby asprin' is not in brands.toml"),
+        ("doses.toml", 'prescription_only = ["Duexis"]', 'prescription_only = ["Duexys"]',
+         "doses.toml: over_the_counter.prescription_only: 'Duexys' is not in brands.toml"),
         ("doses.toml", "max_mg = 162.0", "max_mg = -1",
          "doses.toml: low_dose_aspirin.max_mg must be a positive number"),
         ("words.toml", "salts = [", "salt = [", "words.toml: the file: unknown keys ['salt']"),

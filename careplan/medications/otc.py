@@ -24,6 +24,9 @@ def over_the_counter(match: MedicationMatch) -> bool:
     ``doses.toml``; a prescription-only NSAID (meloxicam, celecoxib) never does.
     """
     max_mg, companions = VOCABULARY.otc_max_mg, VOCABULARY.otc_companions
+    words = VOCABULARY.normalise(match.entered).split()
+    if any(_contains(words, brand) for brand in VOCABULARY.prescription_only):
+        return False
     pain = [g for g in match.generics if g in max_mg]
     if not pain or any(g not in max_mg and g not in companions for g in match.generics):
         return False
@@ -41,3 +44,8 @@ def _bare_strength(name: str) -> float | None:
     prescription strength written "Motrin 800" must not pass for over the counter."""
     numbers = [float(n) for n in _BARE_NUMBER.findall(name)]
     return max(numbers, default=None)
+
+
+def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
+    size = len(phrase)
+    return any(tuple(words[i:i + size]) == phrase for i in range(len(words) - size + 1))

@@ -78,6 +78,8 @@ class Vocabulary:
     low_dose_phrases: tuple[tuple[str, ...], ...]
     otc_max_mg: dict[str, float]
     otc_companions: frozenset[str]
+    prescription_only: tuple[tuple[str, ...], ...]
+    """Brands never sold over the counter, as the words they are looked up by."""
 
     def normalise(self, name: str) -> str:
         """``name`` as the words it is looked up by (see ``names.normalise``)."""
@@ -361,7 +363,8 @@ def load_vocabulary(texts: Mapping[str, str] | None = None) -> Vocabulary:
         doses_file, doses_file.strings(aspirin["brands"], "low_dose_aspirin.brands"),
         "low_dose_aspirin.brands",
     )
-    otc = doses_file.table("over_the_counter", keys=("max_mg", "companions"))
+    otc = doses_file.table("over_the_counter",
+                           keys=("max_mg", "companions", "prescription_only"))
     otc_max = otc["max_mg"]
     if not isinstance(otc_max, dict):
         raise doses_file.error("over_the_counter.max_mg must be a table")
@@ -454,6 +457,13 @@ def load_vocabulary(texts: Mapping[str, str] | None = None) -> Vocabulary:
         ),
         otc_max_mg=otc_max_mg,
         otc_companions=otc_companions,
+        prescription_only=tuple(
+            tuple(normalise(brand, drop=release_suffixes).split())
+            for brand in sorted(known_brands(
+                doses_file, doses_file.strings(otc["prescription_only"],
+                                               "over_the_counter.prescription_only"),
+                "over_the_counter.prescription_only"))
+        ),
     )
 
 
