@@ -27,7 +27,7 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "alembic": ("careplan.storage", "migrations.*"),
     "pandas": ("careplan.storage", "pages.5_History", "pages.6_Admin"),
     "reportlab": ("careplan.pdf",),
-    "fhir": ("careplan.fhir",),
+    "fhir": ("careplan.fhir", "careplan.fhir.*"),
     "streamlit": ("app", "ui", "pages.*"),
     "streamlit_image_coordinates": ("pages.2_Intake",),
     "PIL": ("ui",),
