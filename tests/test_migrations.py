@@ -182,7 +182,8 @@ def test_upgrade_if_behind_migrates_only_when_needed(
         db.upgrade_if_behind(engine, url)  # behind: migrated
         assert db.schema_revision(engine) == db.SCHEMA_REVISION
         calls: list[str | None] = []
-        monkeypatch.setattr(db, "upgrade", calls.append)
+        # patched where upgrade_if_behind looks it up (the package re-exports it)
+        monkeypatch.setattr("careplan.storage.db.upgrade", calls.append)
         db.upgrade_if_behind(engine, url)  # current: one query, no Alembic
         assert calls == []
     finally:

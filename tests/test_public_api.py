@@ -40,3 +40,22 @@ def test_every_public_name_has_a_home() -> None:
     assert sorted(careplan._HOME) == careplan.__all__
     with pytest.raises(AttributeError, match="no_such_name"):
         careplan.__getattr__("no_such_name")
+
+
+def test_storage_exports_each_public_name_of_its_modules() -> None:
+    """Callers write ``storage.get_draft``: the package re-exports what its modules define."""
+    from careplan import storage
+
+    defined: set[str] = set()
+    for path in (PACKAGE / "storage").glob("*.py"):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef | ast.ClassDef):
+                defined.add(node.name)
+            elif isinstance(node, ast.Assign):
+                defined.update(t.id for t in node.targets if isinstance(t, ast.Name))
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                defined.add(node.target.id)
+    public = {name for name in defined if not name.startswith("_")}
+    assert sorted(public) == sorted(storage.__all__)
+    for name in storage.__all__:
+        assert getattr(storage, name) is not None

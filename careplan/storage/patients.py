@@ -1,0 +1,119 @@
+"""Patients: create, find by name or MRN, show, change demographics.
+
+Names are searched by a normalised key (NFC, case-folded, single spaces) over an index,
+so 'Zoe\u0301' finds 'ZOË' and '%' or '_' are ordinary characters.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from careplan.errors import StorageError
+from careplan.storage.models import Patient, Visit, utcnow
+from careplan.storage.records import _check_version, _claim, _fetch, _lock, _remember, _text
+
+
+def name_key(name: str) -> str:
+    """Search key: NFC, case-folded, single spaces ('Zoe\u0301' and 'ZOË' match)."""
+    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+
+
+@dataclass(frozen=True, slots=True)
+class PatientRow:
+    id: int
+    name: str
+    date_of_birth: date
+    mrn: str | None
+    version: int
+    last_visit: date | None
+
+
+def create_patient(
+    *, session: Session, name: str, date_of_birth: date, mrn: str | None = None, by: str,
+    request_id: str | None = None,
+) -> int:
+    """A new patient; the same ``request_id`` twice creates one patient."""
+    earlier = _claim(session, request_id=request_id, kind="create_patient")
+    if earlier is not None:
+        return earlier
+    clean = unicodedata.normalize("NFC", _text(name, field="name")).strip()
+    if not clean:
+        raise StorageError("name is required")
+    now = utcnow()
+    patient = Patient(name=clean, name_key=name_key(clean), date_of_birth=date_of_birth,
+                      mrn=mrn or None, created_at=now, updated_at=now, updated_by=by)
+    session.add(patient)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise StorageError(f"a patient with MRN {mrn} already exists") from None
+    _remember(session, request_id=request_id, kind="create_patient", result_id=patient.id)
+    return patient.id
+
+
+def find_patients(*, session: Session, query: str, limit: int = 20) -> list[PatientRow]:
+    """Patients whose name starts with ``query`` (any case, NFC) or whose MRN equals it.
+
+    A range on the indexed key, not LIKE, so '%', '_' and '\\' are ordinary characters.
+    """
+    key = name_key(query)
+    if not key:
+        return []
+    last = select(func.max(Visit.visit_date)).where(Visit.patient_id == Patient.id)
+    statement = (
+        select(Patient, last.scalar_subquery())
+        .where((Patient.name_key >= key) & (Patient.name_key < key + "\U0010ffff"))
+        .order_by(Patient.name_key, Patient.id)
+        .limit(limit)
+    )
+    rows = [_patient_row(p, v) for p, v in session.execute(statement)]
+    if len(rows) < limit and query.strip():
+        by_mrn = session.execute(
+            select(Patient, last.scalar_subquery()).where(Patient.mrn == query.strip())
+        ).first()
+        if by_mrn and all(r.id != by_mrn[0].id for r in rows):
+            rows.insert(0, _patient_row(by_mrn[0], by_mrn[1]))
+    return rows
+
+
+def _patient_row(patient: Patient, last: date | None) -> PatientRow:
+    return PatientRow(patient.id, patient.name, patient.date_of_birth, patient.mrn,
+                      patient.version, last)
+
+
+def get_patient(*, session: Session, patient_id: int) -> PatientRow:
+    patient: Patient = _fetch(session, Patient, patient_id)
+    last = max((v.visit_date for v in patient.visits), default=None)
+    return _patient_row(patient, last)
+
+
+def update_patient(
+    *, session: Session, patient_id: int, expected_version: int, by: str,
+    name: str | None = None, date_of_birth: date | None = None, mrn: str | None = None,
+) -> int:
+    """Change demographics; a stale ``expected_version`` raises ConflictError."""
+    patient: Patient = _lock(session, Patient, patient_id)
+    current = {"name": patient.name, "date_of_birth": patient.date_of_birth.isoformat(),
+               "mrn": patient.mrn}
+    _check_version(patient, expected_version, f"Patient {patient.name}", current)
+    if name is not None:
+        patient.name = unicodedata.normalize("NFC", _text(name, field="name")).strip()
+        patient.name_key = name_key(patient.name)
+    if date_of_birth is not None:
+        patient.date_of_birth = date_of_birth
+    if mrn is not None:
+        patient.mrn = mrn or None
+    patient.updated_at, patient.updated_by = utcnow(), by
+    session.flush()
+    return patient.version
+
+
+def count_patients(*, session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(Patient)).scalar_one())

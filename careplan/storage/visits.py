@@ -1,0 +1,218 @@
+"""Visits and their intake drafts, stored whole as typed.
+
+Why:
+- Nothing typed may be lost: a draft is stored whole as JSON, valid or not, and can be
+  saved field by field on every change.
+- A new visit starts from the last one: the carried-over answers say where they came from.
+- Scores are stored beside the draft only when the caller derives them from a valid
+  intake, so storage stays free of the clinical engine and a trend never shows stale figures.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from careplan.storage.models import SCORE_COLUMNS, Patient, Visit, utcnow
+from careplan.storage.records import _check_version, _claim, _fetch, _json, _lock, _remember
+
+CARRIED_FIELDS: Final = (
+    "history.conditions",
+    "history.medications",
+    "history.allergies",
+    "history.prior_treatments",
+    "patient.sex",
+    "patient.preferred_language",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """The intake as typed, with where carried-over answers came from."""
+
+    visit_id: int
+    patient_id: int
+    data: dict[str, Any]
+    version: int
+    updated_by: str
+    updated_at: datetime
+    carried_over: dict[str, str]
+
+
+def start_visit(
+    *, session: Session, patient_id: int, visit_date: date, clinician: str | None, by: str,
+    request_id: str | None = None,
+) -> int:
+    """A new visit whose draft is pre-filled from the patient's last visit.
+
+    Carried over: conditions, medications, allergies, prior treatments, sex and
+    language; ``carried_over`` records each path and the visit it came from.
+    """
+    earlier = _claim(session, request_id=request_id, kind="start_visit")
+    if earlier is not None:
+        return earlier
+    patient: Patient = _fetch(session, Patient, patient_id)
+    data: dict[str, Any] = {
+        "patient": {"name": patient.name, "date_of_birth": patient.date_of_birth.isoformat()},
+        "visit": {"date": visit_date.isoformat()},
+    }
+    if patient.mrn:
+        data["patient"]["mrn"] = patient.mrn
+    if clinician:
+        data["visit"]["clinician"] = clinician
+    carried: dict[str, str] = {}
+    previous = session.execute(
+        select(Visit).where(Visit.patient_id == patient_id)
+        .order_by(Visit.visit_date.desc(), Visit.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    if previous is not None:
+        old = json.loads(previous.draft)
+        for path in CARRIED_FIELDS:
+            value = _get_path(old, path)
+            if value is not None:
+                _set_path(data, path, value)
+                carried[path] = f"visit of {previous.visit_date.isoformat()} (#{previous.id})"
+    now = utcnow()
+    visit = Visit(patient_id=patient_id, visit_date=visit_date, clinician=clinician,
+                  draft=_json(data), carried_over=_json(carried), created_at=now,
+                  updated_at=now, updated_by=by)
+    session.add(visit)
+    session.flush()
+    _remember(session, request_id=request_id, kind="start_visit", result_id=visit.id)
+    return visit.id
+
+
+def get_draft(*, session: Session, visit_id: int, lock: bool = False) -> Draft:
+    """The visit's draft; ``lock`` holds the row until the transaction ends (to build on it)."""
+    return _draft(_lock(session, Visit, visit_id) if lock else _fetch(session, Visit, visit_id))
+
+
+def _draft(visit: Visit) -> Draft:
+    # A draft saved before a field was renamed is shown in the current form (migration 0003
+    # rewrites stored drafts; this covers a database not yet migrated).
+    data = _upgraded(json.loads(visit.draft))
+    return Draft(visit.id, visit.patient_id, data, visit.version,
+                 visit.updated_by, visit.updated_at, json.loads(visit.carried_over))
+
+
+Scores = Mapping[str, float | None]
+ScoresOf = Callable[[dict[str, Any]], "Scores | None"]
+
+
+def save_draft(
+    *, session: Session, visit_id: int, data: Mapping[str, Any], expected_version: int, by: str,
+    scores: Scores | None = None,
+) -> int:
+    """Store the whole draft as typed (valid or not); returns the new version.
+
+    ``scores`` (from a valid intake) are stored beside it for the trends; without them
+    the visit's stored scores are cleared, so a trend never shows stale figures.
+    """
+    visit: Visit = _lock(session, Visit, visit_id)
+    if _already_saved(visit, _json(dict(data)), by):
+        return visit.version  # a repeated request (double click, retry): nothing to do
+    _check_version(visit, expected_version, f"The intake of visit {visit_id}",
+                   json.loads(visit.draft))
+    _apply_draft(visit, dict(data), by, scores)
+    session.flush()
+    return visit.version
+
+
+def save_draft_field(
+    *, session: Session, visit_id: int, path: str, value: Any, expected_version: int, by: str,
+    scores_of: ScoresOf | None = None,
+) -> Draft:
+    """Store one answer at a dotted ``path`` (``None`` removes it: 'not asked').
+
+    Returns the draft as stored. ``scores_of`` is given the new draft (under the row lock)
+    and returns the scores to store beside it, or ``None`` while it is not a valid intake;
+    the caller derives them, so storage stays free of the clinical engine.
+    """
+    visit: Visit = _lock(session, Visit, visit_id)
+    # The answer is edited in the current form (as get_draft shows it), so an old-form
+    # field cannot outvote the correction.
+    current = _upgraded(json.loads(visit.draft))
+    if visit.version != expected_version and _get_path(current, path) == value and (
+        visit.updated_by == by
+    ):
+        return _draft(visit)  # the same answer saved twice by the same person
+    _check_version(visit, expected_version, f"The intake of visit {visit_id}", current)
+    if value is None:
+        _del_path(current, path)
+    else:
+        _set_path(current, path, value)
+    if _already_saved(visit, _json(current), by):
+        return _draft(visit)
+    _apply_draft(visit, current, by, None if scores_of is None else scores_of(current))
+    session.flush()
+    return _draft(visit)
+
+
+def _already_saved(visit: Visit, encoded: str, by: str) -> bool:
+    """The stored draft is already exactly this, saved by the same person."""
+    return visit.draft == encoded and visit.updated_by == by
+
+
+def _upgraded(data: Any) -> Any:
+    from careplan.intake import upgrade_legacy_fields
+
+    return upgrade_legacy_fields(data) if isinstance(data, dict) else data
+
+
+def _apply_draft(visit: Visit, data: dict[str, Any], by: str, scores: Scores | None) -> None:
+    visit.draft = _json(data)
+    visit_info = data.get("visit")
+    if isinstance(visit_info, dict):
+        when = visit_info.get("date")
+        if isinstance(when, str):
+            with suppress(ValueError):  # a bad date stays in the draft; validation reports it
+                visit.visit_date = date.fromisoformat(when)
+        clinician = visit_info.get("clinician")
+        if isinstance(clinician, str):
+            visit.clinician = clinician[:200]
+    for name in SCORE_COLUMNS:
+        score = None if scores is None else scores.get(name)
+        setattr(visit, name, None if score is None else float(score))
+    visit.updated_at, visit.updated_by = utcnow(), by
+
+
+def _get_path(data: Mapping[str, Any], path: str) -> Any:
+    node: Any = data
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    *parents, leaf = path.split(".")
+    node = data
+    for part in parents:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
+    node[leaf] = value
+
+
+def _del_path(data: dict[str, Any], path: str) -> None:
+    *parents, leaf = path.split(".")
+    node: Any = data
+    for part in parents:
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(node, dict):
+        node.pop(leaf, None)
+
+
+def patient_of_visit(*, session: Session, visit_id: int) -> int:
+    """The patient a visit belongs to: the visit decides, never the URL."""
+    visit: Visit = _fetch(session, Visit, visit_id)
+    return visit.patient_id
