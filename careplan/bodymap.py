@@ -1,9 +1,9 @@
 """The 19-region body map of the ACR 2016 Widespread Pain Index, as plain vector shapes.
 
 Why this module exists: the printed PDF (reportlab) and the Intake page (a Pillow
-image with click hit-testing, in ``ui.py``) must show *the same* figure, so the geometry lives here
-once, as numbers, with no drawing library imported. Only the standard library
-is used; whoever draws decides how.
+image with click hit-testing, in ``ui/bodymap.py``) must show *the same* figure, so the
+geometry lives here once, as numbers, with no drawing library imported. Only the standard
+library is used; whoever draws decides how.
 
 Coordinates: each view ("front", "back") has its own system, ``WIDTH`` x
 ``HEIGHT`` = 100 x 220 units, origin at the top-left corner, **x grows to the

@@ -8,6 +8,7 @@ import streamlit as st
 from streamlit_image_coordinates import streamlit_image_coordinates
 
 import ui
+import ui.bodymap  # Pillow: loads with this page only, never with `import ui`
 from careplan import form
 from careplan.report import medication_reading
 from careplan.vocabulary import AREAS
@@ -77,8 +78,8 @@ with tabs[1]:
     st.markdown("Click a region to mark or unmark it. Left and right are the patient's.")
 
     def clicked() -> None:
-        region = ui.region_at_click(st.session_state.get("body-map-click"),
-                                    natural_width=picture.width)
+        region = ui.bodymap.region_at_click(st.session_state.get("body-map-click"),
+                                            natural_width=picture.width)
         if region is None:
             return
         chosen = list(st.session_state.get("f:affected_areas") or [])
@@ -89,7 +90,7 @@ with tabs[1]:
 
     if "f:affected_areas" not in st.session_state:
         st.session_state["f:affected_areas"] = list(draft.data.get("affected_areas") or [])
-    picture = ui.body_map_image(st.session_state["f:affected_areas"])
+    picture = ui.bodymap.body_map_image(st.session_state["f:affected_areas"])
     streamlit_image_coordinates(picture, key="body-map-click", on_click=clicked,
                                 cursor="pointer")
     f("affected_areas")

@@ -34,7 +34,7 @@ Fixtures:
   alert/confirm/prompt, each dismissed (read them with :func:`dialogs`), and uncaught
   JavaScript errors (:func:`page_errors`).
 
-Waiting: every run of the app draws first an empty run marker (``ui.run_marker``: a
+Waiting: every run of the app draws first an empty run marker (``ui.frame.run_marker``: a
 container keyed ``careplan-run-<run>-saved-<version>``, so classed ``st-key-...``; <run> is
 new each run, <version> the saved draft version). :func:`rerun` wraps an action that
 reruns the script: it reads the marker before the action and then waits until Streamlit
@@ -273,7 +273,7 @@ def measure_cold_start(
 
 # --- waiting for Streamlit -----------------------------------------------------------------
 
-# Every script run of the app draws first an empty container (``ui.run_marker``) keyed
+# Every script run of the app draws first an empty container (``ui.frame.run_marker``) keyed
 # ``careplan-run-<run>-saved-<version>``: <run> is new in each run, <version> the saved draft
 # version ("none" outside an intake). Streamlit gives it the class ``st-key-<key>``.
 RUN_MARKER = "careplan-run"

@@ -20,7 +20,7 @@ import uuid
 
 import streamlit as st
 
-# The run marker app pages draw (ui.run_marker), so the helpers wait on it here too.
+# The run marker app pages draw (ui.frame.run_marker), so the helpers wait on it here too.
 with st.container(key=f"careplan-run-{uuid.uuid4().hex}-saved-none"):
     st.empty()
 st.title("Infra probe")

@@ -13,8 +13,8 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = [ROOT / "app.py", ROOT / "ui.py", *sorted((ROOT / "pages").glob("*.py")),
-           *sorted((ROOT / "careplan").rglob("*.py"))]
+PRODUCT = [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py")),
+           *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "careplan").rglob("*.py"))]
 FIRST_PARTY = {"careplan", "ui"}
 # Modules that come with a declared package at the exact version it pins.
 PROVIDED_BY = {"pydantic_core": "pydantic"}

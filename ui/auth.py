@@ -1,0 +1,128 @@
+"""The sign-in gate: the sign-in and first-administrator forms, who is signed in, and what
+happens when a write finds the session ended.
+
+Why it is checked on every rerun and again by every write: nothing below ``ui.page()`` runs
+for someone who is not signed in, and a write that finds the session ended writes nothing and
+forgets the user and every widget, so patient data stays on no screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import streamlit as st
+
+from careplan import accounts, actions
+from careplan.accounts import SignedIn
+from careplan.errors import AccountError, SessionEndedError
+from ui.state import database, now
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+
+def actor() -> SignedIn | None:
+    """Who this browser session is signed in as (checked again by every write)."""
+    who = st.session_state.get("signed_in")
+    return who if isinstance(who, SignedIn) else None
+
+
+def session_ended() -> None:
+    """A write was refused because the session ended: forget the user and every widget
+    (patient data stays on no screen), and say why on the sign-in form."""
+    st.session_state.clear()
+    st.session_state["ended_notice"] = True
+
+
+def guarded(use_case: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Run a use case from a page; an ended session shows the sign-in form instead."""
+    try:
+        return use_case(*args, **kwargs)
+    except SessionEndedError:
+        session_ended()
+        st.rerun()
+
+
+def sign_out(who: SignedIn) -> None:
+    """End the session in the database and forget everything this browser session held."""
+    with _transaction() as session:
+        accounts.sign_out(session=session, user=who, now=now())
+    st.session_state.clear()
+    st.rerun()
+
+
+def require_user() -> SignedIn:
+    """The signed-in clinician, or a sign-in (or first-administrator) form and a stop."""
+    token = st.session_state.get("auth_token")
+    with _transaction() as session:  # one short transaction; the forms below open their own
+        empty = not accounts.any_accounts(session=session)
+        state, who = ("ended", None) if empty or not token else accounts.check_session(
+            session=session, token=token, now=now())
+    if empty:
+        _first_admin_form()
+        st.stop()
+    if state == "active" and who is not None:
+        st.session_state["signed_in"] = who
+        return who
+    for key in ("auth_token", "signed_in"):
+        st.session_state.pop(key, None)
+    st.title("Sign in")
+    if st.session_state.pop("ended_notice", False):
+        st.warning(actions.ENDED)
+    if state == "idle":
+        st.info("You were signed out after a while without activity. Sign in again; "
+                "everything you typed is saved.")
+    with st.form("sign-in"):
+        username = st.text_input("User name", key="signin-user")
+        password = st.text_input("Password", type="password", key="signin-password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        with _transaction() as session:
+            signed = accounts.sign_in(session=session, username=username, password=password,
+                                      now=now())
+        if signed is None:
+            st.error(accounts.GENERIC_FAILURE)
+        else:
+            st.session_state["auth_token"] = signed.token
+            st.rerun()
+    st.stop()
+
+
+def _first_admin_form() -> None:
+    st.title("Create the first administrator")
+    st.markdown("There are no accounts yet. The first account manages the others.")
+    with st.form("first-admin"):
+        username = st.text_input("User name", key="admin-user")
+        name = st.text_input("Full name", key="admin-name")
+        password = st.text_input("Password (12 characters or more)", type="password",
+                                 key="admin-password")
+        again = st.text_input("Password again", type="password", key="admin-again")
+        submitted = st.form_submit_button("Create administrator", type="primary")
+    if not submitted:
+        return
+    if password != again:
+        st.error("The two passwords differ.")
+        return
+    try:
+        with _transaction() as session:
+            accounts.add_user(session=session, username=username, display_name=name,
+                              role="admin", password=password, by="setup", now=now())
+            signed = accounts.sign_in(session=session, username=username, password=password,
+                                      now=now())
+    except AccountError as error:
+        st.error(str(error))
+        return
+    if signed is not None:
+        st.session_state["auth_token"] = signed.token
+        st.rerun()
+
+
+@contextmanager
+def _transaction() -> Iterator[Session]:
+    """For the sign-in forms only; pages call the use cases, which open their own."""
+    with database().transaction() as session:
+        yield session

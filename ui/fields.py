@@ -1,0 +1,187 @@
+"""Intake answers bound to the draft: filling widgets from the saved draft, one widget per
+question of the form registry, saving each answer as it changes, and save conflicts.
+
+Why: every intake widget is bound to one draft path and saves that answer to the database
+the moment it changes, so nothing typed is lost. The form registry (``careplan.form``, which
+loads the intake model) is imported inside the functions: it loads with the Intake page only.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+
+from careplan import visits
+from careplan.errors import ConflictError, SessionEndedError, StorageError
+from ui.auth import actor, session_ended
+from ui.state import database, now, today
+from ui.text import md
+
+if TYPE_CHECKING:
+    from careplan.form import Entry, Kind
+
+
+def load_draft(visit: int) -> visits.DraftView:
+    """The saved draft and its preview; on a new visit (or after a refresh) every widget is
+    filled from it. The preview made while saving the last answer is reused, not remade."""
+    cached = st.session_state.get("draft_view")
+    view = visits.open_draft(database(), visit_id=visit, today=today(),
+                             cached=cached if isinstance(cached, visits.DraftView) else None)
+    st.session_state["draft_view"] = view
+    if st.session_state.get("loaded_visit") != visit:
+        for key in [k for k in st.session_state if str(k).startswith("f:")]:
+            del st.session_state[key]
+        st.session_state["loaded_visit"] = visit
+        st.session_state["draft_version"] = view.draft.version
+        st.session_state["draft_data"] = view.draft.data
+    return view
+
+
+def _get(data: Any, path: str) -> Any:
+    node = data
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def answer_in_draft(path: str) -> bool:
+    """The loaded draft holds an answer at ``path`` (e.g. to open the section it is in)."""
+    return _get(st.session_state.get("draft_data"), path) is not None
+
+
+def _to_widget(kind: Kind, value: Any) -> Any:
+    if value is None:
+        return [] if kind in ("multi",) else ("" if kind in ("text", "lines") else None)
+    if kind == "date":
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            return None
+    if kind == "yesno":
+        return {True: "Yes", False: "No"}.get(value)
+    if kind == "lines":
+        return "\n".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    return value
+
+
+def _to_draft(kind: Kind, value: Any) -> Any:
+    if kind in ("text",):
+        return value if value and value.strip() else None
+    if kind == "lines":
+        items = [line.strip() for line in str(value or "").splitlines() if line.strip()]
+        return items
+    if kind == "date":
+        return None if value is None else value.isoformat()
+    if kind == "yesno":
+        return {"Yes": True, "No": False}.get(value)
+    if kind == "int" and isinstance(value, float):
+        return int(value)
+    return value
+
+
+def save_answer(path: str, value: Any) -> None:
+    """Save one answer now; a conflict keeps what was typed and says who changed it.
+
+    Runs in widget callbacks, before the page checks the session: the use case checks it
+    in the same transaction, and an ended session writes nothing and forgets the user.
+    """
+    visit, who = st.session_state.get("visit"), actor()
+    if visit is None or who is None:
+        return
+    try:
+        view = visits.answer(database(), who, visit_id=visit, path=path, value=value,
+                             expected_version=st.session_state.get("draft_version", 1),
+                             today=today(), now=now())
+    except SessionEndedError:
+        session_ended()
+        return
+    except ConflictError as error:
+        st.session_state["conflict"] = (path, value, str(error), error.version)
+        return
+    except StorageError as error:
+        st.session_state["save_error"] = str(error)
+        return
+    st.session_state["draft_version"] = view.draft.version  # only once committed
+    st.session_state["draft_view"] = view
+    st.session_state.pop("conflict", None)
+    st.session_state.pop("save_error", None)
+
+
+def _changed(path: str, key: str, kind: Kind) -> None:
+    save_answer(path, _to_draft(kind, st.session_state[key]))
+
+
+def label(entry: Entry) -> str:
+    """A question's label on the page: ``*`` when required, how to type a list."""
+    extra = " (one per line)" if entry.kind == "lines" else ""
+    return f"{entry.label}{extra}{' *' if entry.required else ''}"
+
+
+def field(entry: Entry, *, problems: dict[str, str], carried: dict[str, str],
+          **kwargs: Any) -> None:
+    """One intake answer from the form registry, bound to its draft path, message below it.
+
+    The registry gives the label, help, bounds and options; ``kwargs`` are the widget's
+    own layout settings (a text area's height).
+    """
+    from careplan.form import label_of
+
+    kind, path, shown = entry.kind, entry.path, label(entry)
+    key = f"f:{path}"
+    if key not in st.session_state:
+        st.session_state[key] = _to_widget(kind, _get(st.session_state.get("draft_data"), path))
+    common: dict[str, Any] = {"key": key, "on_change": _changed, "args": (path, key, kind),
+                              "help": entry.help or None}
+    if entry.bounds is not None:
+        low, high = entry.bounds
+        number = int if kind == "int" else float
+        common |= {"min_value": number(low), "max_value": number(high)}
+    if kind == "text":
+        st.text_input(shown, **common, **kwargs)
+    elif kind == "textarea" or kind == "lines":
+        st.text_area(shown, **common, **kwargs)
+    elif kind in ("int", "float"):
+        st.number_input(shown, step=1 if kind == "int" else 0.5, **common, **kwargs)
+    elif kind == "date":
+        st.date_input(shown, min_value=date(1900, 1, 1), max_value=date(2100, 1, 1),
+                      format="YYYY-MM-DD", **common, **kwargs)
+    elif kind == "choice":
+        st.selectbox(shown, entry.options, format_func=entry.option_label,
+                     placeholder="Not asked", **common, **kwargs)
+    elif kind == "multi":
+        st.multiselect(shown, entry.options, format_func=entry.option_label,
+                       placeholder="Not asked", **common, **kwargs)
+    elif kind == "yesno":
+        st.segmented_control(shown, ["Yes", "No"], **common, **kwargs)
+    if path in carried:
+        st.caption(f"Carried over from the {carried[path]}")
+    problem = next(((p, m) for p, m in problems.items()
+                    if p == path or p.startswith(f"{path}[")), None)
+    if problem:
+        st.error(f"{label_of(problem[0])}: {problem[1]}", icon=":material/error:")
+
+
+def conflict_notice() -> None:
+    """Show a save conflict with both choices; nothing typed is discarded."""
+    from careplan.form import label_of  # the intake model loads with the Intake page only
+
+    conflict = st.session_state.get("conflict")
+    if conflict:
+        path, value, message, version = conflict
+        st.warning(f"Your answer for **{md(label_of(path))}** ({md(str(value))}) was not saved. "
+                   f"{md(message)}")
+        left, right = st.columns(2)
+        if left.button("Keep my answer", key="conflict-mine"):
+            st.session_state["draft_version"] = version
+            save_answer(path, value)
+            st.rerun()
+        if right.button("Load their version", key="conflict-theirs"):
+            st.session_state.pop("loaded_visit", None)
+            st.session_state.pop("conflict", None)
+            st.rerun()
+    if st.session_state.get("save_error"):
+        st.error(f"Not saved yet: {st.session_state['save_error']} Your answers are kept here.")

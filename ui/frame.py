@@ -1,0 +1,121 @@
+"""The frame around every page: page config, the run marker, the sign-in gate, the sidebar
+navigation, and switching pages with the selection kept.
+
+Why the pages draw their own navigation (``showSidebarNavigation = false``): each link
+carries the patient and visit in hand in its URL.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from typing import Final
+
+import streamlit as st
+
+from careplan import actions, patients
+from careplan.accounts import SignedIn
+from careplan.errors import StorageError
+from ui.auth import guarded, require_user, sign_out
+from ui.state import choose, database, now, selection
+from ui.text import md
+
+PAGES: Final = {
+    "patients": "pages/1_Patients.py",
+    "intake": "pages/2_Intake.py",
+    "care_plan": "pages/3_Care_plan.py",
+    "export": "pages/4_Export.py",
+    "history": "pages/5_History.py",
+    "admin": "pages/6_Admin.py",
+}
+NAVIGATION: Final = {
+    "patients": ("Patients", ":material/group:"),
+    "intake": ("Intake", ":material/edit_note:"),
+    "care_plan": ("Care plan", ":material/assignment:"),
+    "export": ("Export", ":material/download:"),
+    "history": ("History", ":material/monitoring:"),
+}
+# The hidden element each script run draws first (tests/browser.py waits on it).
+RUN_MARKER: Final = "careplan-run"
+_RUNS: Final = itertools.count(1)
+
+
+def page(title: str, *, admin: bool = False) -> SignedIn:
+    """Every page starts here: config, sign-in (checked on every rerun), navigation.
+
+    Nothing below this call runs for someone who is not signed in.
+    """
+    st.set_page_config(page_title=f"{title} · Inomyalgia Care", page_icon=":material/healing:",
+                       layout="wide")
+    run_marker()
+    who = require_user()
+    patient_id, visit_id = selection()
+    params = {k: str(v) for k, v in (("patient", patient_id), ("visit", visit_id)) if v}
+    with st.sidebar:
+        st.page_link("app.py", label="Home", icon=":material/home:", query_params=params)
+        for key, (label, icon) in NAVIGATION.items():
+            st.page_link(PAGES[key], label=label, icon=icon, query_params=params)
+        if who.role == "admin":
+            st.page_link(PAGES["admin"], label="Admin", icon=":material/admin_panel_settings:")
+        st.divider()
+        st.caption(f"Signed in as {md(who.display_name)} ({who.role})")
+        if st.button("Sign out", key="sign-out"):
+            sign_out(who)
+        st.caption("Decision support for a clinician, not a prescription.")
+        _sidebar_patient(who, patient_id, visit_id)
+    if admin and who.role != "admin":
+        guarded(actions.record, database(), who,
+                actions.Record("access_denied", detail=title, outcome="denied"), now=now())
+        st.error("This page is for administrators.")
+        st.stop()
+    return who
+
+
+def run_marker() -> None:
+    """Draw an empty element naming this script run and the saved draft version.
+
+    Browser tests wait for the run named to change after an action (and for Streamlit to
+    stop running) instead of guessing from a quiet period. Drawn before sign-in, so every
+    page run has one, and after the widget callbacks of the run, so the version is the one
+    the answers just typed were saved as.
+    """
+    run = f"{next(_RUNS)}-{uuid.uuid4().hex[:8]}"
+    saved = st.session_state.get("draft_version", "none")
+    # A keyed container holding an empty placeholder (a container with nothing in it is not
+    # drawn): 0 px high, no HTML passes through (tests/test_hardening.py), and the browser
+    # sees the class st-key-careplan-run-<run>-saved-<version>.
+    with st.container(key=f"{RUN_MARKER}-{run}-saved-{saved}"):
+        st.empty()
+
+
+def go(page: str) -> None:
+    """Switch page and keep the selection in the URL."""
+    params = {k: str(st.session_state[k]) for k in ("patient", "visit") if k in st.session_state}
+    st.switch_page(PAGES[page], query_params=params)
+
+
+def need_visit() -> tuple[int, int]:
+    patient, visit = selection()
+    if patient is None or visit is None:
+        st.info("Choose a patient and a visit first.")
+        if st.button("Go to patients"):
+            go("patients")
+        st.stop()
+    return patient, visit
+
+
+def _sidebar_patient(who: SignedIn, patient_id: int | None, visit_id: int | None) -> None:
+    """The patient in hand, and one 'viewed' audit record per patient per session."""
+    if patient_id is None:
+        return
+    try:
+        patient = patients.get(database(), patient_id=patient_id)
+        if st.session_state.get("audited_view") != patient_id:
+            guarded(patients.viewed, database(), who, patient_id=patient_id, now=now())
+            st.session_state["audited_view"] = patient_id
+    except StorageError:
+        choose(patient=None, visit=None)
+        return
+    st.markdown(f"**{md(patient.name)}**")
+    st.caption(f"Born {patient.date_of_birth.isoformat()} · MRN {md(patient.mrn or '—')}"
+               + (f" · visit #{visit_id}" if visit_id else ""))
