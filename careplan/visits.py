@@ -97,6 +97,12 @@ def answer(
     return DraftView(draft, shown, today)
 
 
+def patient_of(db: Database, *, visit_id: int) -> int:
+    """The patient a visit belongs to (``NotFoundError`` if there is no such visit)."""
+    with db.transaction(readonly=True) as session:
+        return storage.patient_of_visit(session=session, visit_id=visit_id)
+
+
 def plans(db: Database, *, visit_id: int) -> list[storage.StoredPlan]:
     """Every plan version of the visit, oldest first."""
     with db.transaction(readonly=True) as session:

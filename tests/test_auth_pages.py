@@ -146,3 +146,26 @@ def test_an_answer_typed_after_sign_out_elsewhere_is_not_saved(database: str) ->
         trail = [(r.action, r.outcome) for r in storage.audit_records(session=session)]
     engine.dispose()
     assert trail[-1] == ("change_intake", "denied")
+
+
+def test_a_visit_paired_with_another_patient_in_the_url_is_refused_and_audited(
+    database: str,
+) -> None:
+    """The visit decides the patient: ?patient=2&visit=1 (visit 1 is patient 1's) opens no
+    intake, names no patient of the wrong visit, and is audited against visit 1's patient."""
+    create_patient("First Patient")
+    create_patient("Second Patient")
+    crafted = app("intake", patient=2, visit=1)
+    assert "belongs to another patient" in " ".join(e.value for e in crafted.error)
+    assert "Choose a patient and a visit first." in [i.value for i in crafted.info]
+    assert not [w for w in crafted.number_input if w.key == "f:history.pain_now"]
+    assert any("Second Patient" in m.value for m in crafted.sidebar.markdown)
+    engine = storage.make_engine(database)
+    with storage.transaction(engine, readonly=True) as session:
+        denied = [(r.patient_id, r.detail) for r in storage.audit_records(session=session)
+                  if r.action == "access_denied"]
+    engine.dispose()
+    assert denied == [(1, "visit 1 asked for with patient 2")]
+    own = app("intake", visit=2)  # a visit alone: its own patient is shown with it
+    assert any("Second Patient" in m.value for m in own.sidebar.markdown)
+    assert own.title[0].value == "Intake"

@@ -13,9 +13,9 @@ from typing import Final
 
 import streamlit as st
 
-from careplan import actions, patients
+from careplan import actions, patients, visits
 from careplan.accounts import SignedIn
-from careplan.errors import StorageError
+from careplan.errors import NotFoundError, StorageError
 from ui.auth import guarded, require_user, sign_out
 from ui.state import choose, database, now, selection
 from ui.text import md
@@ -49,7 +49,7 @@ def page(title: str, *, admin: bool = False) -> SignedIn:
                        layout="wide")
     run_marker()
     who = require_user()
-    patient_id, visit_id = selection()
+    patient_id, visit_id = _checked_selection(who)
     params = {k: str(v) for k, v in (("patient", patient_id), ("visit", visit_id)) if v}
     with st.sidebar:
         st.page_link("app.py", label="Home", icon=":material/home:", query_params=params)
@@ -63,6 +63,9 @@ def page(title: str, *, admin: bool = False) -> SignedIn:
             sign_out(who)
         st.caption("Decision support for a clinician, not a prescription.")
         _sidebar_patient(who, patient_id, visit_id)
+    if st.session_state.pop("selection_refused", False):
+        st.error("That visit belongs to another patient, so it was not opened. Open the visit "
+                 "from the patient's own record.", icon=":material/block:")
     if admin and who.role != "admin":
         guarded(actions.record, database(), who,
                 actions.Record("access_denied", detail=title, outcome="denied"), now=now())
@@ -102,6 +105,33 @@ def need_visit() -> tuple[int, int]:
             go("patients")
         st.stop()
     return patient, visit
+
+
+def _checked_selection(who: SignedIn) -> tuple[int | None, int | None]:
+    """The patient and visit in hand, the patient taken from the visit.
+
+    A link or a crafted URL may pair a visit with another patient: the pair is refused
+    (the visit is dropped, the patient kept) and the attempt audited against the visit's
+    own patient. A checked pair is remembered for the session (visits never move).
+    """
+    patient_id, visit_id = selection()
+    if visit_id is None or st.session_state.get("checked_pair") == (patient_id, visit_id):
+        return patient_id, visit_id
+    try:
+        owner = visits.patient_of(database(), visit_id=visit_id)
+    except NotFoundError:
+        choose(patient=patient_id, visit=None)
+        return patient_id, None
+    if patient_id is not None and owner != patient_id:
+        guarded(actions.record, database(), who, actions.Record(
+            "access_denied", patient_id=owner, outcome="denied",
+            detail=f"visit {visit_id} asked for with patient {patient_id}"), now=now())
+        choose(patient=patient_id, visit=None)
+        st.session_state["selection_refused"] = True
+        return patient_id, None
+    choose(patient=owner, visit=visit_id)
+    st.session_state["checked_pair"] = (owner, visit_id)
+    return owner, visit_id
 
 
 def _sidebar_patient(who: SignedIn, patient_id: int | None, visit_id: int | None) -> None:
