@@ -29,11 +29,14 @@ from careplan.errors import AccountError
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from careplan.database import Database
+
 Role = Literal["clinician", "admin"]
 ROLES: Final[tuple[Role, ...]] = ("clinician", "admin")
 MIN_PASSWORD: Final = 12
 MAX_PASSWORD: Final = 1024
 MAX_FAILURES: Final = 5
+TOUCH_EVERY: Final = timedelta(seconds=30)  # how stale last_seen may get (idle is minutes)
 LOCKOUT: Final = timedelta(minutes=15)
 GENERIC_FAILURE: Final = "That user name and password did not work, or the account is locked."
 _HASHER: Final = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
@@ -109,20 +112,69 @@ def add_user(
 def sign_in(*, session: Session, username: str, password: str, now: datetime) -> SignedIn | None:
     """A session for the right password on an active, unlocked account; else None.
 
-    Always answers the same way on failure. Five failures lock the account.
+    Always answers the same way on failure. Five failures lock the account. This form
+    hashes inside the caller's transaction (the command line, the first administrator);
+    the sign-in form uses ``sign_in_to``, which does not.
     """
-    try:
-        name = _clean_username(username)
-    except AccountError:
-        name = username[:64]
+    name = _lookup_name(username)
     account = storage.find_user(session=session, username=name, lock=True)
+    checked = _check(account, password)
+    return _settle(session, name, account, checked, now)
+
+
+def sign_in_to(db: Database, *, username: str, password: str, now: datetime) -> SignedIn | None:
+    """``sign_in`` with the argon2 work (~40 ms a hash) between two short transactions.
+
+    Why: a hash inside a write transaction holds the database's write lock, so a crowd of
+    sign-in attempts, even anonymous ones, would stall every clinician's saves. The write
+    afterwards re-reads the account and counts the password as right only if the account's
+    hash is still the one checked (a reset in between wins).
+    """
+    name = _lookup_name(username)
+    with db.transaction(readonly=True) as session:
+        seen = storage.find_user(session=session, username=name)
+    checked = _check(seen, password)
+    with db.transaction() as session:
+        account = storage.find_user(session=session, username=name, lock=True)
+        if account is None or seen is None or account.password_hash != seen.password_hash:
+            checked = _Checked(verified=False, new_hash=None)
+        return _settle(session, name, account, checked, now)
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    verified: bool
+    new_hash: str | None  # the password hashed again with today's parameters, if due
+
+
+def _lookup_name(username: str) -> str:
+    try:
+        return _clean_username(username)
+    except AccountError:
+        return username[:64]
+
+
+def _check(account: storage.Account | None, password: str) -> _Checked:
+    """The argon2 work: verify (against a dummy hash for an unknown user, same time)."""
     if account is None:
         _verify(_dummy_hash(), password)
+        return _Checked(verified=False, new_hash=None)
+    verified = _verify(account.password_hash, password)
+    rehash = verified and _HASHER.check_needs_rehash(account.password_hash)
+    return _Checked(verified, _HASHER.hash(password) if rehash else None)
+
+
+def _settle(
+    session: Session, name: str, account: storage.Account | None, checked: _Checked,
+    now: datetime,
+) -> SignedIn | None:
+    """Record the outcome of a checked sign-in: failures, lockout, or a new session."""
+    if account is None:
         storage.append_audit(session=session, user=name, action="sign_in_failed",
                              outcome="failure", now=now, detail="unknown user")
         return None
     locked = account.locked_until is not None and account.locked_until > now
-    if not account.active or locked or not _verify(account.password_hash, password):
+    if not account.active or locked or not checked.verified:
         failures = account.failed_attempts + (0 if locked or not account.active else 1)
         changes: dict[str, object] = {"failed_attempts": failures}
         action, detail = "sign_in_failed", "locked" if locked else (
@@ -134,9 +186,9 @@ def sign_in(*, session: Session, username: str, password: str, now: datetime) ->
         storage.append_audit(session=session, user=name, action=action, outcome="failure",
                              now=now, detail=detail)
         return None
-    if _HASHER.check_needs_rehash(account.password_hash):
+    if checked.new_hash is not None:
         storage.update_user(session=session, user_id=account.id, now=now,
-                            password_hash=_HASHER.hash(password))
+                            password_hash=checked.new_hash)
     storage.update_user(session=session, user_id=account.id, now=now, failed_attempts=0,
                         locked_until=None)
     token = secrets.token_urlsafe(32)
@@ -158,22 +210,42 @@ SessionState = Literal["active", "idle", "ended"]
 
 def check_session(*, session: Session, token: str, now: datetime) -> tuple[SessionState,
                                                                           SignedIn | None]:
-    """Checked on every rerun: is this session still valid? Activity resets the idle clock."""
+    """Checked by every write: is this session still valid? An idle one is ended here.
+
+    Activity moves the idle clock, but ``last_seen`` is written at most every
+    ``TOUCH_EVERY``, so a burst of answers does not rewrite the session row each time.
+    """
+    state, who, due = peek_session(session=session, token=token, now=now)
+    if not due:
+        return state, who
     found = storage.get_session(session=session, token_hash=token_hash(token))
-    if found is None:
-        return "ended", None
-    row, account = found
-    if row.ended_at is not None or not account.active:
-        return "ended", None
-    if now - row.last_seen > idle_limit():
+    assert found is not None  # noqa: S101 - peek_session found it in this transaction
+    _, account = found
+    if state == "idle":
         storage.end_sessions(session=session, user_id=account.id, now=now,
                              token_hash=token_hash(token))
         storage.append_audit(session=session, user=account.username, action="idle_logoff",
                              outcome="success", now=now)
         return "idle", None
     storage.touch_session(session=session, token_hash=token_hash(token), now=now)
-    return "active", SignedIn(account.id, account.username, account.display_name, account.role,
-                              token)
+    return state, who
+
+
+def peek_session(*, session: Session, token: str, now: datetime) -> tuple[
+        SessionState, SignedIn | None, bool]:
+    """Read-only: the session's state and whether a write is due (an idle session to end,
+    or ``last_seen`` older than ``TOUCH_EVERY``). Every page run asks this first, so an
+    ordinary rerun takes no write lock."""
+    found = storage.get_session(session=session, token_hash=token_hash(token))
+    if found is None:
+        return "ended", None, False
+    row, account = found
+    if row.ended_at is not None or not account.active:
+        return "ended", None, False
+    if now - row.last_seen > idle_limit():
+        return "idle", None, True
+    who = SignedIn(account.id, account.username, account.display_name, account.role, token)
+    return "active", who, now - row.last_seen >= TOUCH_EVERY
 
 
 def sign_out(*, session: Session, user: SignedIn, now: datetime) -> None:

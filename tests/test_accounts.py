@@ -181,3 +181,84 @@ def test_cli_adds_users_and_verifies_the_trail(tmp_path: Path) -> None:
     broken = run("audit", "verify")
     assert broken.returncode == 1
     assert "record 1 was altered" in broken.stderr
+
+
+def _writable_now(url: str) -> bool:
+    """Whether another connection could take SQLite's write lock at this moment."""
+    import sqlite3
+
+    connection = sqlite3.connect(url.split("///", 1)[1], timeout=0, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        connection.close()
+
+
+def test_the_sign_in_form_hashes_outside_any_write_transaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """argon2 holding the write lock let anonymous sign-in attempts stall every save."""
+    from careplan.database import Database
+
+    url = f"sqlite:///{tmp_path / 'accounts.db'}"
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    setup_users(engine)
+    seen: list[bool] = []
+    check = accounts._check
+
+    def watching(account: db.Account | None, password: str) -> accounts._Checked:
+        seen.append(_writable_now(url))
+        return check(account, password)
+
+    monkeypatch.setattr(accounts, "_check", watching)
+    database = Database(engine)
+    assert accounts.sign_in_to(database, username="rivera", password=GOOD + "!",
+                               now=NOW) is not None
+    assert accounts.sign_in_to(database, username="nobody", password=GOOD, now=NOW) is None
+    with db.transaction(engine) as s:  # the in-transaction form, for contrast
+        accounts.sign_in(session=s, username="rivera", password=GOOD + "!", now=NOW)
+    engine.dispose()
+    assert seen == [True, True, False]
+
+
+def test_a_reset_between_the_check_and_the_write_wins(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from careplan.database import Database
+
+    setup_users(engine)
+    check = accounts._check
+
+    def reset_meanwhile(account: db.Account | None, password: str) -> accounts._Checked:
+        checked = check(account, password)
+        with db.transaction(engine) as s:
+            accounts.reset_password(session=s, username="rivera", password="another long one!",
+                                    by="admin", now=NOW)
+        return checked
+
+    monkeypatch.setattr(accounts, "_check", reset_meanwhile)
+    assert accounts.sign_in_to(Database(engine), username="rivera", password=GOOD + "!",
+                               now=NOW) is None
+
+
+def test_a_page_run_reads_the_session_without_writing(engine: Engine) -> None:
+    setup_users(engine)
+    signed = sign_in(engine, GOOD + "!")
+    assert signed is not None
+    for later, due in ((NOW + timedelta(seconds=5), False),
+                       (NOW + accounts.TOUCH_EVERY, True),
+                       (NOW + accounts.idle_limit() + timedelta(seconds=1), True)):
+        with db.transaction(engine, readonly=True) as s:
+            state, _, write_due = accounts.peek_session(session=s, token=signed.token, now=later)
+        assert write_due is due, (later, state)
+    with db.transaction(engine) as s:  # a write within TOUCH_EVERY leaves last_seen alone
+        assert accounts.check_session(session=s, token=signed.token,
+                                      now=NOW + timedelta(seconds=5))[0] == "active"
+        found = db.get_session(session=s, token_hash=accounts.token_hash(signed.token))
+    assert found is not None
+    assert found[0].last_seen == NOW

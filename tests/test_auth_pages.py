@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apps import PASSWORD, app, create_patient
+from apps import PASSWORD, app, create_patient, no_trouble
 from careplan import storage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -169,3 +169,21 @@ def test_a_visit_paired_with_another_patient_in_the_url_is_refused_and_audited(
     own = app("intake", visit=2)  # a visit alone: its own patient is shown with it
     assert any("Second Patient" in m.value for m in own.sidebar.markdown)
     assert own.title[0].value == "Intake"
+
+
+def test_a_page_run_takes_no_write_lock(database: str) -> None:
+    """While another writer holds SQLite's write lock, a signed-in page still draws: the
+    session check and the page's reads are read-only (before, every rerun waited for the
+    lock and then crashed with 'database is busy')."""
+    import sqlite3
+
+    app("patients")  # the first run of a session may move last_seen on
+    holder = sqlite3.connect(database.split("///", 1)[1], timeout=0, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        test = app("patients")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    no_trouble(test)
+    assert test.title[0].value == "Patients"

@@ -58,10 +58,13 @@ def sign_out(who: SignedIn) -> None:
 def require_user() -> SignedIn:
     """The signed-in clinician, or a sign-in (or first-administrator) form and a stop."""
     token = st.session_state.get("auth_token")
-    with _transaction() as session:  # one short transaction; the forms below open their own
+    with database().transaction(readonly=True) as session:  # a rerun takes no write lock
         empty = not accounts.any_accounts(session=session)
-        state, who = ("ended", None) if empty or not token else accounts.check_session(
-            session=session, token=token, now=now())
+        state, who, due = ("ended", None, False) if empty or not token else (
+            accounts.peek_session(session=session, token=token, now=now()))
+    if due and token:  # an idle session to end, or last_seen to move on
+        with _transaction() as session:
+            state, who = accounts.check_session(session=session, token=token, now=now())
     if empty:
         _first_admin_form()
         st.stop()
@@ -81,9 +84,8 @@ def require_user() -> SignedIn:
         password = st.text_input("Password", type="password", key="signin-password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
-        with _transaction() as session:
-            signed = accounts.sign_in(session=session, username=username, password=password,
-                                      now=now())
+        signed = accounts.sign_in_to(database(), username=username, password=password,
+                                     now=now())
         if signed is None:
             st.error(accounts.GENERIC_FAILURE)
         else:
