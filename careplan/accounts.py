@@ -36,6 +36,7 @@ ROLES: Final[tuple[Role, ...]] = ("clinician", "admin")
 MIN_PASSWORD: Final = 12
 MAX_PASSWORD: Final = 1024
 MAX_FAILURES: Final = 5
+UNKNOWN_USER: Final = "(unknown user)"
 TOUCH_EVERY: Final = timedelta(seconds=30)  # how stale last_seen may get (idle is minutes)
 LOCKOUT: Final = timedelta(minutes=15)
 GENERIC_FAILURE: Final = "That user name and password did not work, or the account is locked."
@@ -169,8 +170,8 @@ def _settle(
     now: datetime,
 ) -> SignedIn | None:
     """Record the outcome of a checked sign-in: failures, lockout, or a new session."""
-    if account is None:
-        storage.append_audit(session=session, user=name, action="sign_in_failed",
+    if account is None:  # what was typed is not kept: it may be a password in the wrong box
+        storage.append_audit(session=session, user=UNKNOWN_USER, action="sign_in_failed",
                              outcome="failure", now=now, detail="unknown user")
         return None
     locked = account.locked_until is not None and account.locked_until > now

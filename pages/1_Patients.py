@@ -42,7 +42,7 @@ if patient_id is not None:
     st.divider()
     patient = patients.get(ui.database(), patient_id=patient_id)
     history = patients.history(ui.database(), patient_id=patient_id)
-    st.subheader(patient.name)
+    st.subheader(ui.md(patient.name))
     open_visits = history[~history["signed"]]
     if not open_visits.empty:
         latest = int(open_visits.iloc[-1]["visit_id"])

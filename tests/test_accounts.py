@@ -262,3 +262,13 @@ def test_a_page_run_reads_the_session_without_writing(engine: Engine) -> None:
         found = db.get_session(session=s, token_hash=accounts.token_hash(signed.token))
     assert found is not None
     assert found[0].last_seen == NOW
+
+
+def test_a_failed_sign_in_keeps_no_typed_text_for_an_unknown_name(engine: Engine) -> None:
+    """A password typed into the user-name box must not land in the audit trail."""
+    setup_users(engine)
+    with db.transaction(engine) as s:
+        assert accounts.sign_in(session=s, username="correct horse battery", password="x",
+                                now=NOW) is None
+        records = db.audit_records(session=s, action="sign_in_failed")
+    assert [(r.user, r.detail) for r in records] == [(accounts.UNKNOWN_USER, "unknown user")]

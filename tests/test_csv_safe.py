@@ -13,7 +13,8 @@ from careplan.csv_safe import TRIGGERS, neutralise, to_csv
 
 
 @pytest.mark.parametrize("cell", ['=HYPERLINK("http://x")', "+1", "@SUM(1)", "\t=1", "\r=1",
-                                  "-2+3", "  =1+1"])
+                                  "-2+3", "  =1+1", "\uff1d1+1", "\u00a0=1+1", "\u3000@SUM(1)",
+                                  "\uff0bcmd", "\u2007-1"])
 def test_formula_cells_get_an_apostrophe(cell: str) -> None:
     assert neutralise(cell) == "'" + cell
 

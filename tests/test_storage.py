@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -267,3 +268,38 @@ def test_saving_the_same_draft_twice_is_one_save(engine: Engine) -> None:
     with pytest.raises(ConflictError), db.transaction(engine) as s:  # someone else: a conflict
         db.save_draft_field(session=s, visit_id=visit, path="history.pain_now", value=6,
                             expected_version=2, by="dr.b")
+
+
+def test_nul_in_a_search_or_a_user_name_finds_nothing_on_both_backends(engine: Engine) -> None:
+    new_patient(engine)
+    with db.transaction(engine, readonly=True) as s:
+        assert db.find_patients(session=s, query="Zo\x00") == []
+        assert db.find_user(session=s, username="rivera\x00") is None
+
+
+@pytest.mark.parametrize("name", ["Ann\u202eeoD", "Zero\u200bWidth", "Bo\u2066b", "\ufeffBOM",
+                                  "Tab\tName", "Soft\u00adhyphen"])
+def test_names_with_hidden_characters_are_refused_with_the_code_point(
+    engine: Engine, name: str,
+) -> None:
+    with pytest.raises(StorageError, match=r"invisible character \(U\+[0-9A-F]{4}\)"), \
+            db.transaction(engine) as s:
+        db.create_patient(session=s, name=name, date_of_birth=BORN, by="dr.a")
+
+
+def test_names_written_with_joiners_are_kept(engine: Engine) -> None:
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # ZWNJ is part of the word
+    patient = new_patient(engine, persian, None)
+    with db.transaction(engine, readonly=True) as s:
+        assert db.get_patient(session=s, patient_id=patient).name == persian
+
+
+def test_the_sqlite_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "private" / "care.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    db.create_schema(engine)
+    new_patient(engine)
+    engine.dispose()
+    modes = {p.name: p.stat().st_mode & 0o777 for p in path.parent.iterdir()}
+    assert modes["care.db"] == 0o600
+    assert set(modes.values()) == {0o600}, modes  # -wal and -shm follow the database file

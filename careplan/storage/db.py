@@ -11,6 +11,7 @@ Why:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,12 +43,20 @@ def make_engine(url: str | None = None, *, busy_timeout_ms: int = BUSY_TIMEOUT_M
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(path))
         engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000},
                                hide_parameters=True)
         _sqlite_pragmas(engine, busy_timeout_ms)
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def _private_file(path: Path) -> None:
+    """The database file readable by its owner only (0600): it holds PHI. SQLite gives its
+    -wal and -shm files the same mode as the database file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    os.chmod(path, 0o600)
 
 
 def _sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:

@@ -46,8 +46,9 @@ def create_patient(
     if not clean:
         raise StorageError("name is required")
     now = utcnow()
+    mrn = _text(mrn, field="MRN").strip() or None if mrn else None
     patient = Patient(name=clean, name_key=name_key(clean), date_of_birth=date_of_birth,
-                      mrn=mrn or None, created_at=now, updated_at=now, updated_by=by)
+                      mrn=mrn, created_at=now, updated_at=now, updated_by=by)
     session.add(patient)
     try:
         with session.begin_nested():
@@ -64,7 +65,7 @@ def find_patients(*, session: Session, query: str, limit: int = 20) -> list[Pati
     A range on the indexed key, not LIKE, so '%', '_' and '\\' are ordinary characters.
     """
     key = name_key(query)
-    if not key:
+    if not key or "\x00" in query:  # no stored name holds NUL (PostgreSQL would refuse it)
         return []
     last = select(func.max(Visit.visit_date)).where(Visit.patient_id == Patient.id)
     statement = (

@@ -5,13 +5,15 @@ Why:
   version raises ``ConflictError`` (who, when, their data) and writes nothing.
 - Retries must not duplicate: creating, saving a plan and signing take a ``request_id``;
   the same id twice returns the first result (``RequestKey``).
-- Text is refused with a NUL on both backends alike.
+- Text is refused with a NUL on both backends alike, and a name with control or invisible
+  direction characters.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import unicodedata
+from typing import Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,10 +27,23 @@ def _json(value: Any) -> str:
 
 
 def _text(value: str, *, field: str) -> str:
-    """Refuse NUL on both backends alike (PostgreSQL would raise, SQLite would store it)."""
+    """Refuse NUL on both backends alike (PostgreSQL would raise, SQLite would store it), and
+    control or invisible direction characters, which make one name look like another
+    ("Ann\u202eeoD" shows as "AnnDoe"). Joiners stay allowed: Persian and Indic names use
+    them."""
     if "\x00" in value:
         raise StorageError(f"{field} contains a NUL character, which cannot be stored")
+    hidden = next((c for c in value if c in HIDDEN or unicodedata.category(c) == "Cc"), None)
+    if hidden is not None:
+        raise StorageError(f"{field} contains an invisible character (U+{ord(hidden):04X}); "
+                           "type it again without pasting")
     return value
+
+
+# Direction overrides, embeddings and isolates, zero-width space, word joiner, BOM, and the
+# soft hyphen; not ZWNJ/ZWJ (U+200C/D), which spell names in several scripts.
+HIDDEN: Final = frozenset("\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060"
+                          "\u2066\u2067\u2068\u2069\ufeff\u00ad")
 
 
 def _claim(session: Session, *, request_id: str | None, kind: str) -> int | None:

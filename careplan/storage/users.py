@@ -80,6 +80,9 @@ def add_user(
 
 
 def find_user(*, session: Session, username: str, lock: bool = False) -> Account | None:
+    """The account named ``username``; a name with NUL names none (PostgreSQL refuses it)."""
+    if "\x00" in username:
+        return None
     statement = select(User).where(User.username == username)
     if lock:
         statement = statement.with_for_update()
