@@ -10,12 +10,14 @@ plan build, and the preview made while saving is the one the next page run shows
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from careplan import storage
 from careplan.actions import Record, write
+from careplan.errors import IntakeError, Problem
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -75,9 +77,12 @@ def answer(
 ) -> DraftView:
     """Save one answer with the scores of the new draft and its audit record.
 
-    Raises ``ConflictError`` (someone saved first) or ``SessionEndedError``; on either,
-    nothing was written.
+    Raises ``ConflictError`` (someone saved first), ``SessionEndedError``, or
+    ``IntakeError`` for a number that is not finite (NaN or infinity from a crafted
+    client); on any of them, nothing was written.
     """
+    if not _finite(value):
+        raise IntakeError([Problem(path, "must be a number; this answer was not saved")])
     from careplan.drafts import preview
 
     made: list[Preview] = []
@@ -101,6 +106,17 @@ def patient_of(db: Database, *, visit_id: int) -> int:
     """The patient a visit belongs to (``NotFoundError`` if there is no such visit)."""
     with db.transaction(readonly=True) as session:
         return storage.patient_of_visit(session=session, visit_id=visit_id)
+
+
+def _finite(value: Any) -> bool:
+    """No NaN or infinity anywhere in an answer (JSON has no such numbers)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    return True
 
 
 def plans(db: Database, *, visit_id: int) -> list[storage.StoredPlan]:

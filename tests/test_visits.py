@@ -255,3 +255,15 @@ def test_an_unfinished_draft_is_still_scored(clinic: Clinic) -> None:
     assert view.preview.plan is not None
     assert view.preview.scores() is None
     assert view.preview.plan.scores["wpi"] is not None
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"),
+                                   {"pain": float("nan")}, [1.0, float("inf")]])
+def test_a_number_that_is_not_finite_is_refused_not_stored(clinic: Clinic, value: Any) -> None:
+    """A crafted client's NaN was stored as 0 ('no pain'); now nothing is written."""
+    before = visits.open_draft(clinic.db, visit_id=clinic.visit, today=TODAY).draft
+    with pytest.raises(IntakeError, match="must be a number"):
+        visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit, path="history.pain_now",
+                      value=value, expected_version=before.version, today=TODAY, now=clinic.now)
+    after = visits.open_draft(clinic.db, visit_id=clinic.visit, today=TODAY).draft
+    assert (after.version, after.data) == (before.version, before.data)

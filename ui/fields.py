@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from careplan import visits
-from careplan.errors import ConflictError, SessionEndedError, StorageError
+from careplan.errors import ConflictError, IntakeError, SessionEndedError, StorageError
 from ui.auth import actor, session_ended
 from ui.state import database, now, today
 from ui.text import md
@@ -104,6 +104,12 @@ def save_answer(path: str, value: Any) -> None:
         return
     except StorageError as error:
         st.session_state["save_error"] = str(error)
+        return
+    except IntakeError as error:
+        from careplan.form import label_of
+
+        st.session_state["save_error"] = "; ".join(
+            f"{label_of(p.path)}: {p.message}" for p in error.problems)
         return
     st.session_state["draft_version"] = view.draft.version  # only once committed
     st.session_state["draft_view"] = view
