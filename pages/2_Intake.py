@@ -21,23 +21,28 @@ draft, result = view.draft, view.preview
 problems, carried = result.problems, draft.carried_over
 
 st.title("Intake")
-ui.conflict_notice()
-if result.plan is not None:
-    for alert in result.plan.alerts:
-        show = st.error if alert.severity == "emergency" else st.warning
-        show(f"**{alert.severity.upper()} ({alert.timeframe.replace('_', ' ')}): {alert.title}.** "
-             f"Because: {ui.md('; '.join(alert.because))}. The care plan says what to do.",
-             icon=":material/emergency:")
-    scores = result.plan.scores
-    met = scores.get("fibromyalgia_criteria_met")
-    criteria = "met" if met is True else ("not met" if met is False else None)
-    cells = st.columns(6)
-    for cell, (label, value) in zip(cells, [
-        ("Pain now", scores.get("pain_now")), ("PEG", scores.get("peg")),
-        ("WPI", scores.get("wpi")), ("SSS", scores.get("sss")), ("PHQ-4", scores.get("phq4")),
-        ("Fibromyalgia criteria", criteria),
-    ], strict=True):
-        cell.metric(label, "—" if value is None else value)
+# One container holds what comes and goes above the sections (a conflict, alerts, the
+# scores): the sections after it keep their place, so ticking a red flag that raises an
+# alert does not send the clinician back to the first section.
+with st.container():
+    ui.conflict_notice()
+    if result.plan is not None:
+        for alert in result.plan.alerts:
+            show = st.error if alert.severity == "emergency" else st.warning
+            when = alert.timeframe.replace("_", " ")
+            show(f"**{alert.severity.upper()} ({when}): {alert.title}.** "
+                 f"Because: {ui.md('; '.join(alert.because))}. The care plan says what to do.",
+                 icon=":material/emergency:")
+        scores = result.plan.scores
+        met = scores.get("fibromyalgia_criteria_met")
+        criteria = "met" if met is True else ("not met" if met is False else None)
+        cells = st.columns(6)
+        for cell, (label, value) in zip(cells, [
+            ("Pain now", scores.get("pain_now")), ("PEG", scores.get("peg")),
+            ("WPI", scores.get("wpi")), ("SSS", scores.get("sss")), ("PHQ-4", scores.get("phq4")),
+            ("Fibromyalgia criteria", criteria),
+        ], strict=True):
+            cell.metric(label, "—" if value is None else value)
 st.caption("Fields marked * are required. Every change is saved at once. "
            "A blank answer means 'not asked'.")
 
@@ -53,7 +58,9 @@ def heading(group: str) -> None:
     st.markdown(f"**{title.title}** ({title.note})")
 
 
-tabs = st.tabs(list(form.SECTIONS))
+# Keyed and tracked: the section in view survives every rerun (and each switch reruns, so
+# the answers shown are the saved ones).
+tabs = st.tabs(list(form.SECTIONS), key="intake-section", on_change="rerun")
 with tabs[0]:
     left, right = st.columns(2)
     with left:

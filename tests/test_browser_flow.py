@@ -48,8 +48,11 @@ def arrive(page: Page, heading: str) -> None:
 
 
 def open_tab(page: Page, name: str) -> None:
-    page.get_by_role("tab", name=name).click()  # tabs switch in the browser: no rerun
-    settle(page)
+    tab = page.get_by_role("tab", name=name)
+    if tab.get_attribute("aria-selected") == "true":
+        return
+    with browser.rerun(page):  # the sections are tracked: a switch reruns the page
+        tab.click()
 
 
 def answer(page: Page, path: str, value: Any) -> None:
@@ -281,3 +284,21 @@ def test_d_hostile_text_is_shown_literally_and_runs_nothing(
     assert browser.dialogs(page) == []
     assert page.locator("img[src='x']").count() == 0
     assert page.locator("b", has_text="Ann").count() == 0
+
+
+def test_e_a_red_flag_keeps_its_section_and_coming_back_shows_the_saved_answers(
+    app_server: browser.AppServer, browser_page: Page
+) -> None:
+    """Ticking a red flag raises an alert above the sections: the Red flags section stays in
+    view. Going to the care plan and back shows every saved answer, not blanks."""
+    page = browser_page
+    start_intake(page, app_server.url)  # ends on Red flags, night pain ticked (an alert)
+    page.get_by_text("Features that need cancer excluded").first.wait_for()
+    selected = page.get_by_role("tab", name="Red flags").get_attribute("aria-selected")
+    assert selected == "true"
+    with browser.rerun(page):
+        page.get_by_role("link", name="Care plan").click()
+    arrive(page, "Care plan")
+    with browser.rerun(page):
+        page.get_by_role("link", name="Intake").click()
+    assert_answers_kept(page)

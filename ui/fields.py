@@ -24,8 +24,10 @@ if TYPE_CHECKING:
 
 
 def load_draft(visit: int) -> visits.DraftView:
-    """The saved draft and its preview; on a new visit (or after a refresh) every widget is
-    filled from it. The preview made while saving the last answer is reused, not remade."""
+    """The saved draft and its preview, read from the database on every run; on a new visit
+    (or after a refresh) every widget is filled from it, and a widget drawn again after a
+    while away (another page, a section not drawn) starts from the saved answer, never from
+    an older copy. The preview made while saving the last answer is reused, not remade."""
     cached = st.session_state.get("draft_view")
     view = visits.open_draft(database(), visit_id=visit, today=today(),
                              cached=cached if isinstance(cached, visits.DraftView) else None)
@@ -35,8 +37,13 @@ def load_draft(visit: int) -> visits.DraftView:
             del st.session_state[key]
         st.session_state["loaded_visit"] = visit
         st.session_state["draft_version"] = view.draft.version
-        st.session_state["draft_data"] = view.draft.data
     return view
+
+
+def _saved(path: str) -> Any:
+    """The saved answer at ``path`` in the draft as last read or saved."""
+    view = st.session_state.get("draft_view")
+    return _get(view.draft.data, path) if isinstance(view, visits.DraftView) else None
 
 
 def _get(data: Any, path: str) -> Any:
@@ -50,7 +57,7 @@ def _get(data: Any, path: str) -> Any:
 
 def answer_in_draft(path: str) -> bool:
     """The loaded draft holds an answer at ``path`` (e.g. to open the section it is in)."""
-    return _get(st.session_state.get("draft_data"), path) is not None
+    return _saved(path) is not None
 
 
 def _to_widget(kind: Kind, value: Any) -> Any:
@@ -139,7 +146,7 @@ def field(entry: Entry, *, problems: dict[str, str], carried: dict[str, str],
     kind, path, shown = entry.kind, entry.path, label(entry)
     key = f"f:{path}"
     if key not in st.session_state:
-        st.session_state[key] = _to_widget(kind, _get(st.session_state.get("draft_data"), path))
+        st.session_state[key] = _to_widget(kind, _saved(path))
     common: dict[str, Any] = {"key": key, "on_change": _changed, "args": (path, key, kind),
                               "help": entry.help or None}
     if entry.bounds is not None:
