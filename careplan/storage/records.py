@@ -33,7 +33,7 @@ def _text(value: str, *, field: str) -> str:
     them."""
     if "\x00" in value:
         raise StorageError(f"{field} contains a NUL character, which cannot be stored")
-    hidden = next((c for c in value if c in HIDDEN or unicodedata.category(c) == "Cc"), None)
+    hidden = next((c for c in value if c in _HIDDEN or unicodedata.category(c) == "Cc"), None)
     if hidden is not None:
         raise StorageError(f"{field} contains an invisible character (U+{ord(hidden):04X}); "
                            "type it again without pasting")
@@ -42,7 +42,7 @@ def _text(value: str, *, field: str) -> str:
 
 # Direction overrides, embeddings and isolates, zero-width space, word joiner, BOM, and the
 # soft hyphen; not ZWNJ/ZWJ (U+200C/D), which spell names in several scripts.
-HIDDEN: Final = frozenset("\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060"
+_HIDDEN: Final = frozenset("\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060"
                           "\u2066\u2067\u2068\u2069\ufeff\u00ad")
 
 
