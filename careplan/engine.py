@@ -33,8 +33,9 @@ from careplan.plan import (
     Withheld,
 )
 from careplan.plan import RuleBase as RuleBaseStamp
-from careplan.rules import LABS, Rule, RuleBase, load_rule_base
+from careplan.rules import LABS, Rule, RuleBase
 from careplan.rules.conditions import evaluate, true_facts
+from careplan.rules.loader import shipped_rule_base
 from careplan.rules.topics import Voice, resolve
 from careplan.scoring import compute_scores, flat_scores, score_details, screens_not_done
 
@@ -44,8 +45,8 @@ CHRONIC_WEEKS: Final = 12
 
 @cache
 def default_rule_base() -> RuleBase:
-    """The shipped rule base, loaded and checked once per process (no patient data)."""
-    return load_rule_base()
+    """The shipped rule base, checked once and cached on disk by its sources' digest."""
+    return shipped_rule_base()
 
 
 def review_interval_weeks(*, duration_weeks: int | None, escalated: bool) -> int:

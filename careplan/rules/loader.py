@@ -17,10 +17,11 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from careplan import cache
 from careplan.errors import RuleBaseError
 from careplan.facts import CATALOGUE, SECOND_STAGE
 from careplan.plan import Domain, Severity, Timeframe
@@ -290,6 +291,34 @@ def _check_placeholders(text: str, *, where: str) -> None:
 
 def _shipped(name: str) -> str:
     return resources.files("careplan.rules").joinpath(name).read_text(encoding="utf-8")
+
+
+# The code whose checks a cached rule base has passed: a change to any of it is a new key.
+_CHECKERS: Final = ("loader.py", "conditions.py", "topics.py")
+
+
+def rule_base_key() -> str:
+    """The digest of everything a shipped rule base is made from.
+
+    That is every TOML file beside this module, the checking code, the fact vocabulary
+    and the plan's closed value sets (what the checks compare against), and pydantic's
+    version (the rule files are parsed by pydantic models).
+    """
+    import pydantic
+
+    folder = resources.files("careplan.rules")
+    parts: list[str | bytes] = [RULEBASE_VERSION, pydantic.VERSION]
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml") or entry.name in _CHECKERS:
+            parts += [entry.name, entry.read_bytes()]
+    parts.append(repr((CATALOGUE, sorted(SECOND_STAGE), LABS,
+                       get_args(Severity), get_args(Timeframe), get_args(Domain))))
+    return cache.digest(parts)
+
+
+def shipped_rule_base() -> RuleBase:
+    """The shipped rule base: checked once, then read from the cache until a source changes."""
+    return cache.cached("rulebase", rule_base_key(), load_rule_base)
 
 
 def load_rule_base(
