@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from types import SimpleNamespace
@@ -108,3 +109,44 @@ def test_the_folder_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.delenv("CAREPLAN_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert cache.cache_dir() == tmp_path / cache.FOLDER_NAME
+
+
+def test_a_cached_font_prints_the_same_pdf(
+    cache_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reportlab.pdfbase import pdfmetrics
+
+    from careplan import pdf
+    from careplan.engine import build_plan
+    from factories import make_intake
+
+    plan = build_plan(intake=make_intake(), today=date(2026, 11, 25))
+
+    registered: dict[str, object] = vars(pdfmetrics)["_fonts"]
+
+    def fresh_pdf() -> bytes:
+        for name in pdf._FACES:  # as a new process: no face registered yet
+            monkeypatch.delitem(registered, name, raising=False)
+        pdf._register_fonts.cache_clear()
+        pdf._register_obliques.cache_clear()
+        return pdf.patient_pdf(plan)
+
+    parsed = fresh_pdf()  # parses the fonts and writes the entries
+    fonts = [p.name.rpartition("-")[0] for p in cache_folder.glob("font_*")]
+    assert sorted(fonts) == ["font_DejaVuSans", "font_DejaVuSans-Bold"]
+    assert fresh_pdf() == parsed  # read from the entries
+
+
+def test_a_changed_font_file_is_parsed_again(cache_folder: Path, tmp_path: Path) -> None:
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from careplan import pdf
+
+    shipped = Path(str(resources.files("careplan") / "fonts" / "DejaVuSans.ttf"))
+    copy = tmp_path / "face.ttf"
+    shutil.copy(shipped, copy)
+    first = pdf._font("DejaVuSans", copy)
+    shutil.copy(shipped.with_name("DejaVuSans-Bold.ttf"), copy)  # other bytes, same path
+    second = pdf._font("DejaVuSans", copy)
+    assert first.face.name != second.face.name
+    assert second.face.name == TTFont("x", str(copy)).face.name
