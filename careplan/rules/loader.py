@@ -98,7 +98,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3)]
 
 
 class _RuleFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # cache miss only
 
     id: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,6}(-[A-Z0-9]+)+$")]
     title: Text

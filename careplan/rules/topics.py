@@ -34,7 +34,7 @@ _M = TypeVar("_M", bound=BaseModel)
 
 
 class _TopicFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # cache miss only
 
     id: Annotated[str, StringConstraints(pattern=_ID)]
     label: Annotated[str, StringConstraints(min_length=3)]
@@ -45,7 +45,7 @@ class _TopicFile(BaseModel):
 
 
 class _TextFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # cache miss only
 
     id: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,6}(-[A-Z0-9]+)+$")]
     where: Where
