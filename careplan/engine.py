@@ -34,7 +34,7 @@ from careplan.plan import (
 )
 from careplan.plan import RuleBase as RuleBaseStamp
 from careplan.rules import LABS, Rule, RuleBase
-from careplan.rules.conditions import evaluate, true_facts
+from careplan.rules.conditions import Found
 from careplan.rules.loader import shipped_rule_base
 from careplan.rules.topics import Voice, resolve
 from careplan.scoring import compute_scores, flat_scores, score_details, screens_not_done
@@ -70,7 +70,10 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
     screens = screens_not_done(intake)
     facts = derive_facts(intake=intake, scores=scores, medications=meds, screens=screens)
 
-    fired_alerts = [rule for rule in rules.alerts if evaluate(rule.when, facts.get) is True]
+    # Each condition is evaluated once, recording the facts whose tests came out true:
+    # the 'because' of each rule that fires (``compile_test``).
+    reasons: dict[str, Found] = {}
+    fired_alerts = _matching(rules.alerts, facts, reasons)
     fired_alerts.sort(key=lambda r: (SEVERITIES.index(r.severity or "routine"),
                                      TIMEFRAMES.index(r.timeframe or "routine")))
     emergency = any(r.severity == "emergency" for r in fired_alerts)
@@ -86,7 +89,7 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
         review_in_weeks=weeks,
     )
 
-    matched = [rule for rule in rules.recommendations if evaluate(rule.when, facts.get) is True]
+    matched = _matching(rules.recommendations, facts, reasons)
     verdict = resolve(
         [Voice(rule.id, rule.speaks) for rule in (*fired_alerts, *matched)], rules.texts,
         rules.topics,
@@ -121,8 +124,10 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
         rule_base=RuleBaseStamp(version=rules.version, digest=rules.digest),
         scores=flat_scores(scores),
         score_details=score_details(scores),
-        alerts=tuple(_alert(rule, facts, meds) for rule in shown_alerts),
-        recommendations=tuple(_recommendation(rule, facts, meds) for rule in kept),
+        alerts=tuple(_alert(rule, facts, meds, reasons[rule.id]) for rule in shown_alerts),
+        recommendations=tuple(
+            _recommendation(rule, facts, meds, reasons[rule.id]) for rule in kept
+        ),
         withheld=withheld,
         medications=_medication_lines(intake, meds),
         screens_not_done=screens,
@@ -146,9 +151,21 @@ def _review_medications(intake: Intake) -> MedicationReview:
     return review((m.name, m.dose) for m in intake.history.medications or [])
 
 
-def _because(rule: Rule, facts: Facts) -> tuple[str, ...]:
+def _matching(candidates: tuple[Rule, ...], facts: Facts, reasons: dict[str, Found]) -> list[Rule]:
+    """The rules whose condition is true; each one's true tests go into ``reasons``."""
+    matched = []
+    get = facts.get
+    for rule in candidates:
+        found: Found = {}
+        if rule.test(get, found) is True:
+            matched.append(rule)
+            reasons[rule.id] = found
+    return matched
+
+
+def _because(rule: Rule, facts: Facts, matched: Found) -> tuple[str, ...]:
     """Report a fact the condition tested only if its test was true; context facts always."""
-    tested, matched = rule.reads, true_facts(rule.when, facts.get)
+    tested = rule.reads
     described: list[str | None] = []
     for ref in rule.because:
         name = ref.partition(":")[0]
@@ -191,7 +208,7 @@ def _plain(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def _alert(rule: Rule, facts: Facts, meds: MedicationReview) -> Alert:
+def _alert(rule: Rule, facts: Facts, meds: MedicationReview, found: Found) -> Alert:
     return Alert(
         id=rule.id,
         severity=rule.severity or "routine",
@@ -199,21 +216,23 @@ def _alert(rule: Rule, facts: Facts, meds: MedicationReview) -> Alert:
         title=rule.title,
         action=rule.clinician_note,
         patient_text=_patient_text(rule, facts, meds),
-        because=_because(rule, facts),
+        because=_because(rule, facts, found),
         source=rule.source,
         labs=rule.labs,
         speaks=dict(rule.speaks),
     )
 
 
-def _recommendation(rule: Rule, facts: Facts, meds: MedicationReview) -> Recommendation:
+def _recommendation(
+    rule: Rule, facts: Facts, meds: MedicationReview, found: Found
+) -> Recommendation:
     return Recommendation(
         id=rule.id,
         domain=rule.domain or "follow_up",
         title=rule.title,
         patient_text=_patient_text(rule, facts, meds),
         clinician_note=rule.clinician_note,
-        because=_because(rule, facts),
+        because=_because(rule, facts, found),
         source=rule.source,
         priority=rule.priority,
         labs=rule.labs,
