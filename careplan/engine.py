@@ -35,7 +35,7 @@ from careplan.plan import (
 from careplan.plan import RuleBase as RuleBaseStamp
 from careplan.rules import LABS, Rule, RuleBase
 from careplan.rules.conditions import Found
-from careplan.rules.loader import shipped_rule_base
+from careplan.rules.loader import MEDICINES_PLACEHOLDER, shipped_rule_base
 from careplan.rules.topics import Voice, resolve
 from careplan.scoring import compute_scores, flat_scores, score_details, screens_not_done
 
@@ -154,7 +154,7 @@ def _review_medications(intake: Intake) -> MedicationReview:
 def _matching(candidates: tuple[Rule, ...], facts: Facts, reasons: dict[str, Found]) -> list[Rule]:
     """The rules whose condition is true; each one's true tests go into ``reasons``."""
     matched = []
-    get = facts.get
+    get = facts.values.get  # what Facts.get does, without a call in between
     for rule in candidates:
         found: Found = {}
         if rule.test(get, found) is True:
@@ -179,12 +179,24 @@ def _because(rule: Rule, facts: Facts, matched: Found) -> tuple[str, ...]:
 def _patient_text(rule: Rule, facts: Facts, meds: MedicationReview) -> str:
     if "{" not in rule.patient_text:
         return rule.patient_text
-    numbers = {
-        name: _plain(value)
-        for name, value in facts.values.items()
-        if isinstance(value, int | float) and not isinstance(value, bool)
-    }
-    return rule.patient_text.format_map({**numbers, "medicines": _medicines(rule, facts, meds)})
+    return rule.patient_text.format_map(_Placeholders(rule, facts, meds))
+
+
+class _Placeholders(dict[str, str]):
+    """What ``{name}`` in patient text stands for, worked out only for the names it uses:
+    a number fact as plain digits, or ``{medicines}``; anything else is a KeyError."""
+
+    def __init__(self, rule: Rule, facts: Facts, meds: MedicationReview) -> None:
+        super().__init__()
+        self._rule, self._facts, self._meds = rule, facts, meds
+
+    def __missing__(self, name: str) -> str:
+        if name == MEDICINES_PLACEHOLDER:
+            return _medicines(self._rule, self._facts, self._meds)
+        value = self._facts.values.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return _plain(value)
+        raise KeyError(name)
 
 
 def _medicines(rule: Rule, facts: Facts, meds: MedicationReview) -> str:
