@@ -15,6 +15,7 @@ entry is read only from a folder owned by this user.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -66,10 +67,20 @@ def _read(path: Path) -> object:
     try:
         if path.parent.stat().st_uid != os.getuid():
             return _MISSING  # someone else's folder: its pickles are not ours to run
-        with path.open("rb") as handle:
-            return pickle.load(handle)  # noqa: S301 - our own private folder, see above
-    except Exception:  # missing, unreadable or from an incompatible build: rebuild
+        data = path.read_bytes()
+    except OSError:  # missing or unreadable: rebuild
         return _MISSING
+    # Unpickling makes tens of thousands of small objects and none of them is garbage:
+    # the cycle collector would run dozens of times for nothing (most of the read's time).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(data)  # noqa: S301 - our own private folder, see above
+    except Exception:  # damaged, or from an incompatible build: rebuild
+        return _MISSING
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _write(path: Path, value: object, *, kind: str) -> None:
