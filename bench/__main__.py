@@ -19,7 +19,7 @@ from typing import Any
 
 from bench import pages as pages_bench
 from bench import storage as storage_bench
-from bench.timing import seconds, time_ms
+from bench.timing import Timing, seconds, time_ms
 from careplan.engine import build_plan, default_rule_base
 from careplan.pdf import clinician_pdf, patient_pdf
 from careplan.rules.topics import Voice, resolve
@@ -90,6 +90,7 @@ def headless(runs: int = 9) -> list[str]:
         for _ in range(runs):
             command.append(_run_seconds(args, env))
             floor.append(_run_seconds(floor_args, env))
+        batch = _batch_per_plan(folder, env, runs=3)
     ratio = statistics.median(command) / statistics.median(floor)
     per_run = sorted(c / f for c, f in zip(command, floor, strict=True))
     return [
@@ -99,7 +100,32 @@ def headless(runs: int = 9) -> list[str]:
         f"(run by run: min {per_run[0]:.2f}x, max {per_run[-1]:.2f}x)",
         f"headless command, cold cache (first run after an install or a rule change): "
         f"{cold:.2f} s",
+        f"headless batch, {BATCH} intakes in one process, each plan + PDF: "
+        f"{batch.show(1)} a plan",
     ]
+
+
+BATCH = 20
+
+
+def _batch_per_plan(folder: str, env: dict[str, str], *, runs: int) -> Timing:
+    """Milliseconds each further intake adds in batch mode: (time for BATCH - time for 1)
+    / (BATCH - 1), so the start-up the batch pays once is not counted per plan."""
+    intakes = Path(folder) / "batch"
+    intakes.mkdir()
+    paths = [intakes / f"intake-{n:02d}.json" for n in range(BATCH)]
+    for path in paths:
+        path.write_bytes(EXAMPLE.read_bytes())
+    samples = []
+    for n in range(runs):
+        out_one, out_all = Path(folder) / f"one-{n}", Path(folder) / f"all-{n}"
+        out_one.mkdir()
+        out_all.mkdir()
+        base = [sys.executable, "-m", "careplan", "plan", "--today", TODAY.isoformat()]
+        one = _run_seconds([*base, str(paths[0]), "--out-dir", str(out_one)], env)
+        many = _run_seconds([*base, *map(str, paths), "--out-dir", str(out_all)], env)
+        samples.append((many - one) / (BATCH - 1) * 1000)
+    return Timing(tuple(samples))
 
 
 def main() -> None:
