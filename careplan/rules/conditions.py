@@ -12,7 +12,7 @@ both speak: ``["unless", c]`` is true when ``c`` is not known to be true.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from careplan.errors import RuleBaseError
 from careplan.facts import CATALOGUE, FactValue
@@ -195,39 +195,34 @@ Test = Callable[[Callable[[str], FactValue], Found | None], Tri]
 
 
 def compile_test(condition: Condition) -> Test:
-    """The condition as one Python closure per node, made once when the rules are loaded.
+    """A rule's condition as one Python closure per node, made once when rules are loaded.
 
-    ``test(get, found)`` gives ``evaluate(condition, get)`` and, when ``found`` is a dict,
-    adds to it what ``true_facts`` would give, in one pass: so a matched rule's 'because'
-    costs no second evaluation. To find every true test, as ``true_facts`` does, ``all``
-    and ``any`` look at every child when recording; they stop early only when not.
+    ``test(get, found)`` is True exactly when ``evaluate(condition, get)`` is True, and
+    then ``found`` holds what ``true_facts`` gives: one pass, so a matched rule's 'because'
+    costs no second evaluation. When the rule does not fire, the result is False or None
+    (not always the one ``evaluate`` gives: nothing but True is ever acted on) and
+    ``found`` is to be thrown away.
     """
+    return _compile(condition, "decide")
+
+
+# How a node is evaluated, by where it sits:
+# - "decide": the root, and ``all`` children of a deciding ``all``: a result that is not
+#   True means the rule does not fire, so evaluation stops there;
+# - "record": below an ``any``: every child is looked at, so every true test is recorded,
+#   as ``true_facts`` does (a later true branch of an ``any`` is a reason too);
+# - "exact": below ``not`` or ``unless``: Kleene logic with short cuts, nothing recorded.
+_Mode = Literal["decide", "record", "exact"]
+
+
+def _compile(condition: Condition, mode: _Mode) -> Test:
     head = condition[0]
-    if head in ("all", "any"):
-        children = tuple(compile_test(child) for child in condition[1:])
-        decisive = bool(head == "any")  # the child result that decides: True for any, False for all
-
-        def combine(get: Callable[[str], FactValue], found: Found | None) -> Tri:
-            unknown = decided = False
-            for child in children:
-                result = child(get, found)
-                if result is decisive:
-                    if found is None:
-                        return decisive
-                    decided = True
-                elif result is None:
-                    unknown = True
-            if decided:
-                return decisive
-            return None if unknown else not decisive
-
-        return combine
     if head in ("not", "unless"):
-        inner = compile_test(condition[1])
+        inner = _compile(condition[1], "exact")
         if head == "not":
 
             def negate(get: Callable[[str], FactValue], found: Found | None) -> Tri:
-                result = inner(get, None)  # nothing under a negation is a reason
+                result = inner(get, None)
                 return None if result is None else not result
 
             return negate
@@ -236,12 +231,46 @@ def compile_test(condition: Condition) -> Test:
             return inner(get, None) is not True
 
         return unless
-    return _leaf(condition)
+    if head not in ("all", "any"):
+        return _leaf(condition, record=mode != "exact")
+    if head == "all" and mode == "decide":
+        deciding = tuple(_compile(child, "decide") for child in condition[1:])
+
+        def all_or_nothing(get: Callable[[str], FactValue], found: Found | None) -> Tri:
+            for child in deciding:  # noqa: SIM110 - a plain loop: all() over a generator is slower
+                if child(get, found) is not True:
+                    return False  # the rule cannot fire: no need to look further
+            return True
+
+        return all_or_nothing
+    children = tuple(
+        _compile(child, "exact" if mode == "exact" else "record") for child in condition[1:]
+    )
+    decisive = bool(head == "any")  # the child result that decides: True for any, False for all
+    stop_early = mode == "exact"
+
+    def combine(get: Callable[[str], FactValue], found: Found | None) -> Tri:
+        unknown = decided = False
+        for child in children:
+            result = child(get, found)
+            if result is decisive:
+                if stop_early:
+                    return decisive
+                decided = True
+            elif result is None:
+                unknown = True
+        if decided:
+            return decisive
+        return None if unknown else not decisive
+
+    return combine
 
 
-def _leaf(condition: Condition) -> Test:
+def _leaf(condition: Condition, *, record: bool) -> Test:
     head, fact = condition[0], condition[1]
     check = _check(condition)
+    if not record:
+        return lambda get, found: check(get(fact))
 
     def leaf(get: Callable[[str], FactValue], found: Found | None) -> Tri:
         result = check(get(fact))
