@@ -218,14 +218,16 @@ def resolve(
     fixed = tuple(fixed)
     speakers = [*voices, *(Voice(t.id, t.speaks, anchor=True) for t in fixed if t.role == "anchor")]
     best: dict[str, int] = {}
+    said_by: dict[tuple[str, str], list[str]] = {}  # (topic, stance) -> ids, in speaker order
     for voice in speakers:
-        for topic, stance in voice.speaks:
+        for said in voice.speaks:
+            topic, stance = said
             rank = topics[topic].rank(stance)
             best[topic] = min(rank, best.get(topic, rank))
+            said_by.setdefault(said, []).append(voice.id)
     winners = {topic: topics[topic].stances[rank] for topic, rank in best.items()}
     by_topic: dict[str, tuple[str, ...]] = {
-        topic: tuple(v.id for v in speakers if (topic, stance) in v.speaks)
-        for topic, stance in winners.items()
+        topic: tuple(said_by[topic, stance]) for topic, stance in winners.items()
     }
     held: dict[str, tuple[str, str, tuple[str, ...]]] = {}
     for voice in speakers:
