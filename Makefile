@@ -8,7 +8,7 @@ DEV := $(VENV)/.dev-installed
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bytecode clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -22,9 +22,15 @@ $(DEV): requirements.txt requirements-dev.txt $(RUNTIME)
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	touch $@
 
+# Bytecode for the package, written even where PYTHONDONTWRITEBYTECODE is set: without it
+# every run of the headless command compiles careplan/ again (~35 ms of ~300). Up-to-date
+# files are skipped, and Python ignores a .pyc whose source changed, so it is never stale.
+bytecode: $(RUNTIME)
+	$(BIN)/python -m compileall -q careplan
+
 # demo-data migrates the database before anything else (deploy time): the app itself only
 # checks the schema revision on its first page, and migrates only a database that is behind.
-run: $(RUNTIME)
+run: $(RUNTIME) bytecode
 	$(BIN)/python -m careplan migrate
 	$(BIN)/python -m careplan demo-data --if-empty
 	CAREPLAN_DEMO=$${CAREPLAN_DEMO:-1} $(BIN)/python -m streamlit run app.py \
@@ -37,7 +43,7 @@ lint: $(DEV)
 test: lint
 	$(BIN)/python -m pytest
 
-bench: $(DEV)
+bench: $(DEV) bytecode
 	$(BIN)/python -m bench
 
 clean:

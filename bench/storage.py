@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import random
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert
 
+from bench.timing import Timing
 from careplan import storage
 
 PATIENTS = 10_000
@@ -60,7 +62,7 @@ def seed(url: str) -> tuple[Any, list[str], int]:
     return engine, prefixes, visit
 
 
-def run(median_ms: Any) -> list[str]:
+def run(time_ms: Callable[..., Timing]) -> list[str]:
     with tempfile.TemporaryDirectory() as folder:
         engine, prefixes, visit = seed(f"sqlite:///{Path(folder) / 'bench.db'}")
         cycle = iter(prefixes * 100)
@@ -87,12 +89,12 @@ def run(median_ms: Any) -> list[str]:
 
         lines = [
             f"storage: {PATIENTS:,} patients, {PATIENTS * VISITS_EACH:,} visits (SQLite, WAL)",
-            f"search patients by name prefix (goal < 20 ms): median "
-            f"{median_ms(search, warmup=20, repeats=300):.2f} ms",
-            f"open a patient with history (goal < 20 ms):  median "
-            f"{median_ms(open_patient, warmup=20, repeats=300):.2f} ms",
-            f"save a draft field, fsync'd (goal < 20 ms):  median "
-            f"{median_ms(save_draft, warmup=10, repeats=200):.2f} ms",
+            "search patients by name prefix (goal < 20 ms): "
+            + time_ms(search, warmup=20, repeats=300).show(),
+            "open a patient with history (goal < 20 ms):  "
+            + time_ms(open_patient, warmup=20, repeats=300).show(),
+            "save a draft field, fsync'd (goal < 20 ms):  "
+            + time_ms(save_draft, warmup=10, repeats=200).show(),
         ]
         engine.dispose()
     return lines

@@ -1,5 +1,8 @@
 """The headless command: ``python -m careplan plan INTAKE.json [--json P] [--pdf P]``.
 
+Batch: ``plan A.json B.json ... --out-dir DIR`` writes ``A.plan.json`` and ``A.pdf`` (and
+so on) in DIR from one process, so the start-up is paid once for all of them.
+
 Also ``fhir INTAKE.json`` (the plan as a FHIR R4 Bundle) and ``fhir-import
 RESPONSE.json`` (a FHIR QuestionnaireResponse back to an intake draft).
 
@@ -21,6 +24,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from careplan import settings
+from careplan.clinic import Clinic
 from careplan.engine import build_plan
 from careplan.errors import (
     AccountCommandError,
@@ -69,10 +73,18 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m careplan", description="Inomyalgia Care: intake to care plan."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    plan = commands.add_parser("plan", help="build the care plan for one intake JSON file")
-    plan.add_argument("intake", type=Path, help="intake JSON (see shared/contract)")
+    plan = commands.add_parser(
+        "plan", help="build the care plan for one intake JSON file (or many, with --out-dir)"
+    )
+    plan.add_argument("intake", type=Path, nargs="+", help="intake JSON (see shared/contract)")
     plan.add_argument("--json", type=Path, dest="json_out", help="write the plan JSON here")
     plan.add_argument("--pdf", type=Path, dest="pdf_out", help="write the PDF here")
+    plan.add_argument(
+        "--out-dir",
+        type=Path,
+        default=None,
+        help="batch: for each INTAKE.json write NAME.plan.json and NAME.pdf in this folder",
+    )
     plan.add_argument(
         "--audience",
         choices=("patient", "clinician"),
@@ -237,7 +249,7 @@ def _emit(text: str, path: Path | None) -> None:
         write_atomically(path, text.encode("utf-8"))
 
 
-def _read_intake(path: Path, *, today: date) -> Intake | None:
+def _read_intake(path: Path, *, today: date, prefix: str = "") -> Intake | None:
     """The validated intake, or None after one line per problem on stderr."""
     try:
         raw = path.read_bytes()
@@ -248,34 +260,76 @@ def _read_intake(path: Path, *, today: date) -> Intake | None:
         return validate_intake(raw, today=today)
     except IntakeError as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            print(f"{prefix}{problem}", file=sys.stderr)
         return None
 
 
 def _plan_command(args: argparse.Namespace) -> int:
+    if args.out_dir is not None or len(args.intake) > 1:
+        return _plan_batch(args)
     today = args.today or date.today()
-    intake = _read_intake(args.intake, today=today)
+    intake = _read_intake(args.intake[0], today=today)
     if intake is None:
         return EXIT_BAD_INPUT
-    config = settings.current()  # a bad setting fails before any file is written
+    clinic = _handout_clinic(args, printing=args.pdf_out is not None)
+    plan = build_plan(intake=intake, today=today)
+    text = plan_json(plan)
+    if args.pdf_out is not None:
+        write_atomically(args.pdf_out, _pdf(plan, args, clinic))
+    _emit(text, args.json_out)
+    return EXIT_OK
+
+
+def _handout_clinic(args: argparse.Namespace, *, printing: bool) -> Clinic | None:
+    """The clinic the handout names; a bad setting fails here, before any file is written."""
+    config = settings.current()
     clinic = config.clinic
-    if clinic is None and args.pdf_out and args.audience != "clinician":
+    if clinic is None and printing and args.audience != "clinician":
         # The contract's command always prints; without a clinic it prints the demo clinic,
         # marked DEMO on every page, and says what to set. The dashboard refuses instead.
         clinic = settings.demo_clinic(config)
         print(f"careplan: the handout is marked DEMO: {settings.NO_CLINIC}", file=sys.stderr)
-    plan = build_plan(intake=intake, today=today)
-    text = plan_json(plan)
-    if args.pdf_out is not None:
-        from careplan.pdf import clinician_pdf, patient_pdf  # reportlab only when asked
+    return clinic
 
-        pdf = (
-            clinician_pdf(plan)
-            if args.audience == "clinician"
-            else patient_pdf(plan, clinic=clinic, large_print=args.large_print)
-        )
-        write_atomically(args.pdf_out, pdf)
-    _emit(text, args.json_out)
+
+def _pdf(plan: CarePlan, args: argparse.Namespace, clinic: Clinic | None) -> bytes:
+    from careplan.pdf import clinician_pdf, patient_pdf  # reportlab only when asked
+
+    if args.audience == "clinician":
+        return clinician_pdf(plan)
+    return patient_pdf(plan, clinic=clinic, large_print=args.large_print)
+
+
+def _plan_batch(args: argparse.Namespace) -> int:
+    """Many intakes in one process: NAME.plan.json and NAME.pdf for each, in ``--out-dir``.
+
+    Why: a process pays its start-up (Python, reportlab, pydantic, the rule base) once,
+    so a clinic printing a day's handouts pays it once, not per patient. Every intake is
+    read and checked before anything is written: one bad file exits 2 (its problems named
+    with the file) and writes nothing, as the single-intake command does.
+    """
+    if args.out_dir is None or args.json_out is not None or args.pdf_out is not None:
+        print("careplan: several intakes need --out-dir (and no --json or --pdf)",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    names = [path.name.removesuffix(".json") for path in args.intake]
+    if len(set(names)) != len(names):
+        print("careplan: two intakes have the same file name; their outputs would collide",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    today = args.today or date.today()
+    read = [_read_intake(path, today=today, prefix=f"{path}: ") for path in args.intake]
+    intakes = [intake for intake in read if intake is not None]
+    if len(intakes) != len(read):
+        return EXIT_BAD_INPUT
+    if not args.out_dir.is_dir():
+        print(f"{args.out_dir}: not a folder", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    clinic = _handout_clinic(args, printing=True)
+    for name, intake in zip(names, intakes, strict=True):
+        plan = build_plan(intake=intake, today=today)
+        write_atomically(args.out_dir / f"{name}.pdf", _pdf(plan, args, clinic))
+        write_atomically(args.out_dir / f"{name}.plan.json", plan_json(plan).encode("utf-8"))
     return EXIT_OK
 
 

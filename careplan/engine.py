@@ -33,8 +33,9 @@ from careplan.plan import (
     Withheld,
 )
 from careplan.plan import RuleBase as RuleBaseStamp
-from careplan.rules import LABS, Rule, RuleBase, load_rule_base
-from careplan.rules.conditions import evaluate, true_facts
+from careplan.rules import LABS, Rule, RuleBase
+from careplan.rules.conditions import Found
+from careplan.rules.loader import MEDICINES_PLACEHOLDER, shipped_rule_base
 from careplan.rules.topics import Voice, resolve
 from careplan.scoring import compute_scores, flat_scores, score_details, screens_not_done
 
@@ -44,8 +45,8 @@ CHRONIC_WEEKS: Final = 12
 
 @cache
 def default_rule_base() -> RuleBase:
-    """The shipped rule base, loaded and checked once per process (no patient data)."""
-    return load_rule_base()
+    """The shipped rule base, checked once and cached on disk by its sources' digest."""
+    return shipped_rule_base()
 
 
 def review_interval_weeks(*, duration_weeks: int | None, escalated: bool) -> int:
@@ -69,7 +70,10 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
     screens = screens_not_done(intake)
     facts = derive_facts(intake=intake, scores=scores, medications=meds, screens=screens)
 
-    fired_alerts = [rule for rule in rules.alerts if evaluate(rule.when, facts.get) is True]
+    # Each condition is evaluated once, recording the facts whose tests came out true:
+    # the 'because' of each rule that fires (``compile_test``).
+    reasons: dict[str, Found] = {}
+    fired_alerts = _matching(rules.alerts, facts, reasons)
     fired_alerts.sort(key=lambda r: (SEVERITIES.index(r.severity or "routine"),
                                      TIMEFRAMES.index(r.timeframe or "routine")))
     emergency = any(r.severity == "emergency" for r in fired_alerts)
@@ -85,7 +89,7 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
         review_in_weeks=weeks,
     )
 
-    matched = [rule for rule in rules.recommendations if evaluate(rule.when, facts.get) is True]
+    matched = _matching(rules.recommendations, facts, reasons)
     verdict = resolve(
         [Voice(rule.id, rule.speaks) for rule in (*fired_alerts, *matched)], rules.texts,
         rules.topics,
@@ -120,8 +124,10 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
         rule_base=RuleBaseStamp(version=rules.version, digest=rules.digest),
         scores=flat_scores(scores),
         score_details=score_details(scores),
-        alerts=tuple(_alert(rule, facts, meds) for rule in shown_alerts),
-        recommendations=tuple(_recommendation(rule, facts, meds) for rule in kept),
+        alerts=tuple(_alert(rule, facts, meds, reasons[rule.id]) for rule in shown_alerts),
+        recommendations=tuple(
+            _recommendation(rule, facts, meds, reasons[rule.id]) for rule in kept
+        ),
         withheld=withheld,
         medications=_medication_lines(intake, meds),
         screens_not_done=screens,
@@ -145,9 +151,21 @@ def _review_medications(intake: Intake) -> MedicationReview:
     return review((m.name, m.dose) for m in intake.history.medications or [])
 
 
-def _because(rule: Rule, facts: Facts) -> tuple[str, ...]:
+def _matching(candidates: tuple[Rule, ...], facts: Facts, reasons: dict[str, Found]) -> list[Rule]:
+    """The rules whose condition is true; each one's true tests go into ``reasons``."""
+    matched = []
+    get = facts.values.get  # what Facts.get does, without a call in between
+    for rule in candidates:
+        found: Found = {}
+        if rule.test(get, found) is True:
+            matched.append(rule)
+            reasons[rule.id] = found
+    return matched
+
+
+def _because(rule: Rule, facts: Facts, matched: Found) -> tuple[str, ...]:
     """Report a fact the condition tested only if its test was true; context facts always."""
-    tested, matched = rule.reads, true_facts(rule.when, facts.get)
+    tested = rule.reads
     described: list[str | None] = []
     for ref in rule.because:
         name = ref.partition(":")[0]
@@ -161,12 +179,24 @@ def _because(rule: Rule, facts: Facts) -> tuple[str, ...]:
 def _patient_text(rule: Rule, facts: Facts, meds: MedicationReview) -> str:
     if "{" not in rule.patient_text:
         return rule.patient_text
-    numbers = {
-        name: _plain(value)
-        for name, value in facts.values.items()
-        if isinstance(value, int | float) and not isinstance(value, bool)
-    }
-    return rule.patient_text.format_map({**numbers, "medicines": _medicines(rule, facts, meds)})
+    return rule.patient_text.format_map(_Placeholders(rule, facts, meds))
+
+
+class _Placeholders(dict[str, str]):
+    """What ``{name}`` in patient text stands for, worked out only for the names it uses:
+    a number fact as plain digits, or ``{medicines}``; anything else is a KeyError."""
+
+    def __init__(self, rule: Rule, facts: Facts, meds: MedicationReview) -> None:
+        super().__init__()
+        self._rule, self._facts, self._meds = rule, facts, meds
+
+    def __missing__(self, name: str) -> str:
+        if name == MEDICINES_PLACEHOLDER:
+            return _medicines(self._rule, self._facts, self._meds)
+        value = self._facts.values.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return _plain(value)
+        raise KeyError(name)
 
 
 def _medicines(rule: Rule, facts: Facts, meds: MedicationReview) -> str:
@@ -190,7 +220,7 @@ def _plain(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def _alert(rule: Rule, facts: Facts, meds: MedicationReview) -> Alert:
+def _alert(rule: Rule, facts: Facts, meds: MedicationReview, found: Found) -> Alert:
     return Alert(
         id=rule.id,
         severity=rule.severity or "routine",
@@ -198,21 +228,23 @@ def _alert(rule: Rule, facts: Facts, meds: MedicationReview) -> Alert:
         title=rule.title,
         action=rule.clinician_note,
         patient_text=_patient_text(rule, facts, meds),
-        because=_because(rule, facts),
+        because=_because(rule, facts, found),
         source=rule.source,
         labs=rule.labs,
         speaks=dict(rule.speaks),
     )
 
 
-def _recommendation(rule: Rule, facts: Facts, meds: MedicationReview) -> Recommendation:
+def _recommendation(
+    rule: Rule, facts: Facts, meds: MedicationReview, found: Found
+) -> Recommendation:
     return Recommendation(
         id=rule.id,
         domain=rule.domain or "follow_up",
         title=rule.title,
         patient_text=_patient_text(rule, facts, meds),
         clinician_note=rule.clinician_note,
-        because=_because(rule, facts),
+        because=_because(rule, facts, found),
         source=rule.source,
         priority=rule.priority,
         labs=rule.labs,

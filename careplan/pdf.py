@@ -13,14 +13,17 @@ Output is byte-stable (``rl_config.invariant``) so golden tests can compare it.
 
 from __future__ import annotations
 
+import html
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any, Final
-from xml.sax.saxutils import escape
+from weakref import WeakKeyDictionary
 
+from reportlab import Version as rl_version
 from reportlab import rl_config
 from reportlab.graphics.shapes import Drawing, Line, Polygon, String
 from reportlab.lib import colors
@@ -29,7 +32,7 @@ from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import TTFont, TTFontFace
 from reportlab.pdfgen import canvas
 from reportlab.platypus import (
     CondPageBreak,
@@ -45,6 +48,7 @@ from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus import Table as RLTable
 
 from careplan import bodymap
+from careplan import cache as file_cache
 from careplan.clinic import Clinic
 from careplan.plan import CarePlan
 from careplan.report import (
@@ -112,7 +116,41 @@ def _register_fonts() -> frozenset[int]:
 
 def _register_face(name: str) -> None:
     with resources.as_file(resources.files("careplan") / "fonts" / _FACES[name]) as path:
-        pdfmetrics.registerFont(TTFont(name, str(path)))
+        pdfmetrics.registerFont(_font(name, path))
+
+
+def _font(name: str, path: Path) -> TTFont:
+    """The parsed face, from the cache when this font file and reportlab were seen before.
+
+    Why: reportlab parses a TrueType file in pure Python (~15 ms a face, every process).
+    The parse depends only on the file's bytes and reportlab's version, the cache key.
+    A parsed font holds two things a pickle cannot: its per-document state (empty until a
+    document uses it) and the face's ``_pdfScale`` function, both made again here as
+    reportlab makes them.
+    """
+    key = file_cache.digest([rl_version, name, path.read_bytes()])
+    fields, face_fields = file_cache.cached(f"font_{name}", key, lambda: _font_fields(name, path))
+    face = TTFontFace.__new__(TTFontFace)
+    vars(face).update(face_fields, filename=str(path), _pdfScale=_pdf_scale(face_fields))
+    font = TTFont.__new__(TTFont)
+    vars(font).update(fields, face=face, state=WeakKeyDictionary())
+    return font
+
+
+def _font_fields(name: str, path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    font = TTFont(name, str(path))
+    fields = {k: v for k, v in vars(font).items() if k not in ("face", "state")}
+    face_fields = {k: v for k, v in vars(font.face).items() if k != "_pdfScale"}
+    return fields, face_fields
+
+
+def _pdf_scale(face_fields: dict[str, Any]) -> Callable[[float], float]:
+    """Font units to thousandths of an em, as ``TTFontFile.extractInfo`` defines it."""
+    units_per_em = face_fields["unitsPerEm"]
+    if units_per_em == 1000:
+        return lambda x: x
+    mult = 1000 / units_per_em
+    return lambda x: x * mult
 
 
 @cache
@@ -155,7 +193,8 @@ def drawable(text: str) -> str:
 
 def markup(text: str) -> str:
     """User text -> safe reportlab paragraph markup: escape first, then line breaks."""
-    safe = escape(drawable(text), {'"': "&quot;", "'": "&#39;"})
+    # html, not xml.sax.saxutils: the same five replacements without importing urllib
+    safe = html.escape(drawable(text), quote=False).replace('"', "&quot;").replace("'", "&#39;")
     return safe.replace("\n", "<br/>")
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal, Self
 
-from pydantic import model_validator
+from pydantic import ConfigDict, model_validator
 
 from careplan.intake import Line, Note, StrictModel
 from careplan.plan import DOMAINS, Alert, CarePlan, Domain, Recommendation
@@ -23,7 +23,13 @@ Action = Literal["accept", "reject", "edit"]
 ADDED_PREFIX = "ADDED-"
 
 
-class Decision(StrictModel):
+class _Reviewed(StrictModel):
+    # Built on first use: printing a plan that has no review (the headless command)
+    # never validates one, so it need not pay for building these validators.
+    model_config = ConfigDict(defer_build=True)
+
+
+class Decision(_Reviewed):
     """What the clinician did with one alert or recommendation of the proposed plan."""
 
     item_id: Line
@@ -42,7 +48,7 @@ class Decision(StrictModel):
         return self
 
 
-class AddedRecommendation(StrictModel):
+class AddedRecommendation(_Reviewed):
     """A recommendation the clinician wrote that no rule proposed."""
 
     domain: Domain
@@ -51,7 +57,7 @@ class AddedRecommendation(StrictModel):
     reason: Note
 
 
-class Review(StrictModel):
+class Review(_Reviewed):
     """All decisions on one plan, and the signature when signed."""
 
     decisions: tuple[Decision, ...] = ()

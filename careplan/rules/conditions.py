@@ -12,7 +12,7 @@ both speak: ``["unless", c]`` is true when ``c`` is not known to be true.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from careplan.errors import RuleBaseError
 from careplan.facts import CATALOGUE, FactValue
@@ -186,3 +186,140 @@ def _any(results: Sequence[Tri] | Any) -> Tri:
             return True
         unknown = unknown or result is None
     return None if unknown else False
+
+
+# ---------------------------------------------------------------- compiled form
+
+Found = dict[str, str]  # fact -> operator of each test that came out true (the 'because')
+Test = Callable[[Callable[[str], FactValue], Found | None], Tri]
+
+
+def compile_test(condition: Condition) -> Test:
+    """A rule's condition as one Python closure per node, made once when rules are loaded.
+
+    ``test(get, found)`` is True exactly when ``evaluate(condition, get)`` is True, and
+    then ``found`` holds what ``true_facts`` gives: one pass, so a matched rule's 'because'
+    costs no second evaluation. When the rule does not fire, the result is False or None
+    (not always the one ``evaluate`` gives: nothing but True is ever acted on) and
+    ``found`` is to be thrown away.
+    """
+    return _compile(condition, "decide")
+
+
+# How a node is evaluated, by where it sits:
+# - "decide": the root, and ``all`` children of a deciding ``all``: a result that is not
+#   True means the rule does not fire, so evaluation stops there;
+# - "record": below an ``any``: every child is looked at, so every true test is recorded,
+#   as ``true_facts`` does (a later true branch of an ``any`` is a reason too);
+# - "exact": below ``not`` or ``unless``: Kleene logic with short cuts, nothing recorded.
+_Mode = Literal["decide", "record", "exact"]
+
+
+def _compile(condition: Condition, mode: _Mode) -> Test:
+    head = condition[0]
+    if head in ("not", "unless"):
+        inner = _compile(condition[1], "exact")
+        if head == "not":
+
+            def negate(get: Callable[[str], FactValue], found: Found | None) -> Tri:
+                result = inner(get, None)
+                return None if result is None else not result
+
+            return negate
+
+        def unless(get: Callable[[str], FactValue], found: Found | None) -> Tri:
+            return inner(get, None) is not True
+
+        return unless
+    if head not in ("all", "any"):
+        return _leaf(condition, record=mode != "exact")
+    if head == "all" and mode == "decide":
+        deciding = tuple(_compile(child, "decide") for child in condition[1:])
+
+        def all_or_nothing(get: Callable[[str], FactValue], found: Found | None) -> Tri:
+            for child in deciding:  # noqa: SIM110 - a plain loop: all() over a generator is slower
+                if child(get, found) is not True:
+                    return False  # the rule cannot fire: no need to look further
+            return True
+
+        return all_or_nothing
+    children = tuple(
+        _compile(child, "exact" if mode == "exact" else "record") for child in condition[1:]
+    )
+    decisive = bool(head == "any")  # the child result that decides: True for any, False for all
+    stop_early = mode == "exact"
+
+    def combine(get: Callable[[str], FactValue], found: Found | None) -> Tri:
+        unknown = decided = False
+        for child in children:
+            result = child(get, found)
+            if result is decisive:
+                if stop_early:
+                    return decisive
+                decided = True
+            elif result is None:
+                unknown = True
+        if decided:
+            return decisive
+        return None if unknown else not decisive
+
+    return combine
+
+
+def _leaf(condition: Condition, *, record: bool) -> Test:
+    head, fact = condition[0], condition[1]
+    check = _check(condition)
+    if not record:
+        return lambda get, found: check(get(fact))
+
+    def leaf(get: Callable[[str], FactValue], found: Found | None) -> Tri:
+        result = check(get(fact))
+        if result is True and found is not None:
+            found[fact] = head
+        return result
+
+    return leaf
+
+
+def _check(condition: Condition) -> Callable[[FactValue], Tri]:
+    """One test of a fact's value, with ``evaluate``'s meaning (None: not asked)."""
+    head = condition[0]
+    arg = condition[2] if len(condition) > 2 else None
+    if head == "known":
+        return lambda value: value is not None
+    if head == "unknown":
+        return lambda value: value is None
+    test: Callable[[Any], bool]
+    if head == "is":
+        test = lambda value: value is True  # noqa: E731 - one line a test reads best
+    elif head == "is_not":
+        test = lambda value: value is False  # noqa: E731
+    elif head == "eq":
+        test = lambda value: value == arg  # noqa: E731
+    elif head == "ne":
+        test = lambda value: value != arg  # noqa: E731
+    elif head in _COMPARE:
+        compare, bound = _COMPARE[head], _num(arg)
+        test = lambda value: compare(_num(value), bound)  # noqa: E731
+    elif head == "between":
+        low, high = _num(arg), _num(condition[3])
+        test = lambda value: low <= _num(value) <= high  # noqa: E731
+    elif head == "in":
+        members = _members(arg)
+        test = lambda value: value in members  # noqa: E731
+    elif head == "has":
+        test = lambda value: arg in _found(value)  # noqa: E731
+    elif head == "has_any":
+        members = _members(arg)
+        test = lambda value: bool(_found(value) & members)  # noqa: E731
+    elif head == "has_all":
+        members = _members(arg)
+        test = lambda value: members <= _found(value)  # noqa: E731
+    else:  # count_ge
+        least = _num(arg)
+        test = lambda value: len(_found(value)) >= least  # noqa: E731
+    return lambda value: None if value is None else test(value)
+
+
+def _found(value: Any) -> frozenset[Any]:
+    return value if isinstance(value, frozenset) else frozenset()

@@ -15,16 +15,17 @@ import hashlib
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from importlib import resources
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from careplan import cache
 from careplan.errors import RuleBaseError
 from careplan.facts import CATALOGUE, SECOND_STAGE
 from careplan.plan import Domain, Severity, Timeframe
-from careplan.rules.conditions import Condition, compile_condition, facts_read
+from careplan.rules.conditions import Condition, Test, compile_condition, compile_test, facts_read
 from careplan.rules.topics import (
     FixedText,
     Speaks,
@@ -97,7 +98,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3)]
 
 
 class _RuleFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # cache miss only
 
     id: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,6}(-[A-Z0-9]+)+$")]
     title: Text
@@ -132,15 +133,27 @@ class Rule:
     labs: tuple[str, ...]
     speaks: Speaks
     file: str
+    # Made from ``when`` once, here, not per plan: the facts it reads, and the condition
+    # compiled to a closure (``compile_test``). The closure cannot be pickled, so a rule
+    # read from the cache (``careplan.cache``) compiles it again (``__setstate__``).
+    reads: frozenset[str] = field(init=False, repr=False, compare=False)
+    test: Test = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reads", frozenset(facts_read(self.when)))
+        object.__setattr__(self, "test", compile_test(self.when))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "test"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "test", compile_test(self.when))
 
     @property
     def is_alert(self) -> bool:
         return self.severity is not None
-
-    @property
-    def reads(self) -> frozenset[str]:
-        """The facts the condition reads (for tests and the clinician's 'why')."""
-        return frozenset(facts_read(self.when))
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,20 +163,20 @@ class RuleBase:
     digest: str
     topics: Mapping[str, Topic]
     texts: tuple[FixedText, ...]
+    # Split and indexed once, not on every plan.
+    alerts: tuple[Rule, ...] = field(init=False, repr=False, compare=False)
+    recommendations: tuple[Rule, ...] = field(init=False, repr=False, compare=False)
+    by_id: Mapping[str, Rule] = field(init=False, repr=False, compare=False)
 
-    @property
-    def alerts(self) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if r.is_alert)
-
-    @property
-    def recommendations(self) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if not r.is_alert)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "alerts", tuple(r for r in self.rules if r.is_alert))
+        object.__setattr__(
+            self, "recommendations", tuple(r for r in self.rules if not r.is_alert)
+        )
+        object.__setattr__(self, "by_id", {r.id: r for r in self.rules})
 
     def get(self, rule_id: str) -> Rule:
-        for rule in self.rules:
-            if rule.id == rule_id:
-                return rule
-        raise KeyError(rule_id)
+        return self.by_id[rule_id]
 
 
 def parse_rule(
@@ -290,6 +303,34 @@ def _check_placeholders(text: str, *, where: str) -> None:
 
 def _shipped(name: str) -> str:
     return resources.files("careplan.rules").joinpath(name).read_text(encoding="utf-8")
+
+
+# The code whose checks a cached rule base has passed: a change to any of it is a new key.
+_CHECKERS: Final = ("loader.py", "conditions.py", "topics.py")
+
+
+def rule_base_key() -> str:
+    """The digest of everything a shipped rule base is made from.
+
+    That is every TOML file beside this module, the checking code, the fact vocabulary
+    and the plan's closed value sets (what the checks compare against), and pydantic's
+    version (the rule files are parsed by pydantic models).
+    """
+    import pydantic
+
+    folder = resources.files("careplan.rules")
+    parts: list[str | bytes] = [RULEBASE_VERSION, pydantic.VERSION]
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml") or entry.name in _CHECKERS:
+            parts += [entry.name, entry.read_bytes()]
+    parts.append(repr((CATALOGUE, sorted(SECOND_STAGE), LABS,
+                       get_args(Severity), get_args(Timeframe), get_args(Domain))))
+    return cache.digest(parts)
+
+
+def shipped_rule_base() -> RuleBase:
+    """The shipped rule base: checked once, then read from the cache until a source changes."""
+    return cache.cached("rulebase", rule_base_key(), load_rule_base)
 
 
 def load_rule_base(

@@ -34,7 +34,7 @@ _M = TypeVar("_M", bound=BaseModel)
 
 
 class _TopicFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # cache miss only
 
     id: Annotated[str, StringConstraints(pattern=_ID)]
     label: Annotated[str, StringConstraints(min_length=3)]
@@ -45,7 +45,7 @@ class _TopicFile(BaseModel):
 
 
 class _TextFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # cache miss only
 
     id: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,6}(-[A-Z0-9]+)+$")]
     where: Where
@@ -63,8 +63,10 @@ class Topic:
     stances: tuple[str, ...]
     urgent: frozenset[str]
     reassure: frozenset[str]
-    words: tuple[re.Pattern[str], ...]
-    any_word: re.Pattern[str]  # the words as one pattern: one search a text, not one a word
+    # Pattern sources, not compiled patterns: only the loader's checks and the tests search
+    # with them, so a rule base read from the cache does not compile ~80 patterns for nothing.
+    words: tuple[str, ...]
+    any_word: str  # the words as one pattern: one search a text, not one a word
 
     def rank(self, stance: str) -> int:
         """0 for the strictest stance; larger is milder."""
@@ -77,7 +79,7 @@ class Topic:
 
     def mentioned_in(self, text: str) -> bool:
         """Whether a text's words speak of this topic (the loader's and the tests' guard)."""
-        return self.any_word.search(text) is not None
+        return re.search(self.any_word, text, re.IGNORECASE) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +130,12 @@ def load_topics(text: str) -> dict[str, Topic]:
         if set(spec.urgent) & set(spec.reassure):
             raise RuleBaseError(f"{where}: a stance cannot be both urgent and reassuring")
         try:
-            words = tuple(re.compile(w, re.IGNORECASE) for w in spec.words)
+            for word in spec.words:
+                re.compile(word, re.IGNORECASE)
         except re.error as exc:
             raise RuleBaseError(f"{where}: bad word pattern: {exc}") from None
-        any_word = re.compile("|".join(f"(?:{w.pattern})" for w in words), re.IGNORECASE)
+        words = tuple(spec.words)
+        any_word = "|".join(f"(?:{w})" for w in words)
         topics[spec.id] = Topic(
             spec.id, spec.label, tuple(spec.stances), frozenset(spec.urgent),
             frozenset(spec.reassure), words, any_word,
@@ -214,14 +218,16 @@ def resolve(
     fixed = tuple(fixed)
     speakers = [*voices, *(Voice(t.id, t.speaks, anchor=True) for t in fixed if t.role == "anchor")]
     best: dict[str, int] = {}
+    said_by: dict[tuple[str, str], list[str]] = {}  # (topic, stance) -> ids, in speaker order
     for voice in speakers:
-        for topic, stance in voice.speaks:
+        for said in voice.speaks:
+            topic, stance = said
             rank = topics[topic].rank(stance)
             best[topic] = min(rank, best.get(topic, rank))
+            said_by.setdefault(said, []).append(voice.id)
     winners = {topic: topics[topic].stances[rank] for topic, rank in best.items()}
     by_topic: dict[str, tuple[str, ...]] = {
-        topic: tuple(v.id for v in speakers if (topic, stance) in v.speaks)
-        for topic, stance in winners.items()
+        topic: tuple(said_by[topic, stance]) for topic, stance in winners.items()
     }
     held: dict[str, tuple[str, str, tuple[str, ...]]] = {}
     for voice in speakers:
