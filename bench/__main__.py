@@ -20,10 +20,10 @@ from typing import Any
 from bench import pages as pages_bench
 from bench import storage as storage_bench
 from bench.timing import Timing, seconds, time_ms
-from careplan.engine import build_plan, default_rule_base
-from careplan.pdf import clinician_pdf, patient_pdf
-from careplan.rules.topics import Voice, resolve
-from careplan.validation import validate_intake
+from careplan.clinical.engine import build_plan, default_rule_base
+from careplan.clinical.rules.topics import Voice, resolve
+from careplan.documents.pdf import clinician_pdf, patient_pdf
+from careplan.intake.validation import validate_intake
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "careplan" / "example_intake.json"

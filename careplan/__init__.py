@@ -14,29 +14,29 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from careplan.engine import build_plan, default_rule_base, review_interval_weeks
+    from careplan.clinical.engine import build_plan, default_rule_base, review_interval_weeks
+    from careplan.clinical.plan import Alert, CarePlan, Recommendation
+    from careplan.clinical.scoring import Scores, compute_scores, screens_not_done
     from careplan.errors import CareplanError, IntakeError, Problem, RuleBaseError
-    from careplan.intake import Intake
-    from careplan.plan import Alert, CarePlan, Recommendation
-    from careplan.scoring import Scores, compute_scores, screens_not_done
-    from careplan.validation import validate_intake
+    from careplan.intake.model import Intake
+    from careplan.intake.validation import validate_intake
 
 _HOME = {
-    "Alert": "plan",
-    "CarePlan": "plan",
+    "Alert": "clinical.plan",
+    "CarePlan": "clinical.plan",
     "CareplanError": "errors",
-    "Intake": "intake",
+    "Intake": "intake.model",
     "IntakeError": "errors",
     "Problem": "errors",
-    "Recommendation": "plan",
+    "Recommendation": "clinical.plan",
     "RuleBaseError": "errors",
-    "Scores": "scoring",
-    "build_plan": "engine",
-    "compute_scores": "scoring",
-    "default_rule_base": "engine",
-    "review_interval_weeks": "engine",
-    "screens_not_done": "scoring",
-    "validate_intake": "validation",
+    "Scores": "clinical.scoring",
+    "build_plan": "clinical.engine",
+    "compute_scores": "clinical.scoring",
+    "default_rule_base": "clinical.engine",
+    "review_interval_weeks": "clinical.engine",
+    "screens_not_done": "clinical.scoring",
+    "validate_intake": "intake.validation",
 }
 
 __all__ = [

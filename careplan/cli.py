@@ -24,8 +24,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from careplan import settings
-from careplan.clinic import Clinic
-from careplan.engine import build_plan
+from careplan.clinical.engine import build_plan
+from careplan.clinical.plan import CarePlan
+from careplan.documents.clinic import Clinic
 from careplan.errors import (
     AccountCommandError,
     AccountError,
@@ -33,9 +34,8 @@ from careplan.errors import (
     SettingError,
     StorageError,
 )
-from careplan.intake import Intake
-from careplan.plan import CarePlan
-from careplan.validation import validate_intake
+from careplan.intake.model import Intake
+from careplan.intake.validation import validate_intake
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -293,7 +293,7 @@ def _handout_clinic(args: argparse.Namespace, *, printing: bool) -> Clinic | Non
 
 
 def _pdf(plan: CarePlan, args: argparse.Namespace, clinic: Clinic | None) -> bytes:
-    from careplan.pdf import clinician_pdf, patient_pdf  # reportlab only when asked
+    from careplan.documents.pdf import clinician_pdf, patient_pdf  # reportlab only when asked
 
     if args.audience == "clinician":
         return clinician_pdf(plan)

@@ -14,10 +14,10 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, Final
 
 from careplan import storage
-from careplan.drafts import preview
-from careplan.engine import build_plan
-from careplan.review import Decision, Review
-from careplan.validation import validate_intake
+from careplan.clinical.drafts import preview
+from careplan.clinical.engine import build_plan
+from careplan.clinical.review import Decision, Review
+from careplan.intake.validation import validate_intake
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
-from careplan.clinic import Clinic
+from careplan.documents.clinic import Clinic
+from careplan.documents.locales import DEFAULT_LOCALE, get_locale
 from careplan.errors import SettingError
-from careplan.locales import DEFAULT_LOCALE, get_locale
 
 DEFAULT_DATABASE_URL: Final = "sqlite:///data/careplan.db"
 KEYS: Final = (

@@ -23,9 +23,9 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from careplan.accounts import SignedIn
+    from careplan.clinical.drafts import Preview
+    from careplan.clinical.review import Review
     from careplan.database import Database
-    from careplan.drafts import Preview
-    from careplan.review import Review
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,9 @@ def open_draft(
 ) -> DraftView:
     """The saved draft, always read from the database; its preview reused from ``cached``
     when that was made from the same saved version."""
-    from careplan.drafts import preview  # the engine loads with the first intake, not sign-in
+    from careplan.clinical.drafts import (
+        preview,  # the engine loads with the first intake, not sign-in
+    )
 
     with db.transaction(readonly=True) as session:
         draft = storage.get_draft(session=session, visit_id=visit_id)
@@ -83,7 +85,7 @@ def answer(
     """
     if not _finite(value):
         raise IntakeError([Problem(path, "must be a number; this answer was not saved")])
-    from careplan.drafts import preview
+    from careplan.clinical.drafts import preview
 
     made: list[Preview] = []
 
@@ -133,8 +135,8 @@ def build_plan_version(
 
     Raises ``IntakeError`` when the draft is not a valid intake (nothing stored).
     """
-    from careplan.engine import build_plan
-    from careplan.validation import validate_intake
+    from careplan.clinical.engine import build_plan
+    from careplan.intake.validation import validate_intake
 
     def work(session: Session) -> tuple[int, Record]:
         earlier = storage.claimed(session=session, request_id=request_id, kind="save_plan")

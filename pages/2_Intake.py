@@ -9,9 +9,9 @@ from streamlit_image_coordinates import streamlit_image_coordinates
 
 import ui
 import ui.bodymap  # Pillow: loads with this page only, never with `import ui`
-from careplan import form
-from careplan.report import medication_reading
-from careplan.vocabulary import AREAS
+from careplan.documents.report import medication_reading
+from careplan.intake import form
+from careplan.intake.vocabulary import AREAS
 
 ui.page("Intake")
 

@@ -6,10 +6,10 @@ import streamlit as st
 
 import ui
 from careplan import visits
+from careplan.clinical.plan import DOMAINS, Recommendation
+from careplan.clinical.review import AddedRecommendation, Decision, Review
+from careplan.documents.report import CLINICIAN_HEADINGS
 from careplan.errors import IntakeError, SignedPlanError, StorageError
-from careplan.plan import DOMAINS, Recommendation
-from careplan.report import CLINICIAN_HEADINGS
-from careplan.review import AddedRecommendation, Decision, Review
 
 me = ui.page("Care plan")
 

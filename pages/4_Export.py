@@ -7,9 +7,9 @@ import streamlit as st
 
 import ui
 from careplan import visits
+from careplan.documents.pdf import clinician_pdf, patient_pdf
 from careplan.errors import SessionEndedError, SettingError
 from careplan.fhir import bundle, to_json
-from careplan.pdf import clinician_pdf, patient_pdf
 from careplan.settings import clinic_from_env
 
 me = ui.page("Export")

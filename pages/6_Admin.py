@@ -7,7 +7,7 @@ import streamlit as st
 
 import ui
 from careplan import accounts, admin, audit
-from careplan.csv_safe import to_csv
+from careplan.documents.csv_safe import to_csv
 from careplan.errors import AccountError, StorageError
 
 me = ui.page("Admin", admin=True)

@@ -10,7 +10,7 @@ from typing import Any
 from streamlit.testing.v1 import AppTest
 
 from careplan import accounts, storage
-from careplan.intake import upgrade_legacy_fields
+from careplan.intake.model import upgrade_legacy_fields
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_FILES = {"patients": "1_Patients", "intake": "2_Intake", "care_plan": "3_Care_plan",

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from careplan.engine import default_rule_base
-from careplan.intake import Intake
-from careplan.rules import RuleBase
+from careplan.clinical.engine import default_rule_base
+from careplan.clinical.rules import RuleBase
+from careplan.intake.model import Intake
 from careplan.storage import create_schema, make_engine
 from factories import make_intake
 

@@ -17,8 +17,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from careplan.intake import Intake, upgrade_legacy_fields
-from careplan.validation import validate_intake
+from careplan.intake.model import Intake, upgrade_legacy_fields
+from careplan.intake.validation import validate_intake
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_PATH = ROOT / "careplan" / "example_intake.json"  # the contract example, shipped

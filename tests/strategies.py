@@ -7,9 +7,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from careplan import form
-from careplan import intake as model
-from careplan.medications import GENERICS
+from careplan.clinical.medications import GENERICS
+from careplan.intake import form, model
 
 TODAY = date(2026, 11, 25)
 

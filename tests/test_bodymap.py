@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from careplan import bodymap
-from careplan.bodymap import (
+from careplan.documents import bodymap
+from careplan.documents.bodymap import (
     DECOR,
     HEIGHT,
     REGIONS,
@@ -21,7 +21,7 @@ from careplan.bodymap import (
     side_labels,
     view_offset,
 )
-from careplan.vocabulary import AREA_LABELS, AREAS
+from careplan.intake.vocabulary import AREA_LABELS, AREAS
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 

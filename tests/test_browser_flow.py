@@ -16,8 +16,8 @@ from playwright.sync_api import Locator, Page
 from pypdf import PdfReader
 
 import browser
-from careplan import bodymap
-from careplan.vocabulary import AREA_LABELS
+from careplan.documents import bodymap
+from careplan.intake.vocabulary import AREA_LABELS
 from factories import example_data
 
 pytest_plugins = ["browser"]

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from careplan import cache
-from careplan.rules import load_rule_base, loader
+from careplan.clinical.rules import load_rule_base, loader
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def rules_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The loader reads its files from a copy of the shipped rules folder, to be edited."""
-    shipped = Path(str(resources.files("careplan.rules")))
+    shipped = Path(str(resources.files("careplan.clinical.rules")))
     copy = tmp_path / "rules"
     shutil.copytree(shipped, copy, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(loader, "resources", SimpleNamespace(files=lambda _package: copy))
@@ -116,8 +116,8 @@ def test_a_cached_font_prints_the_same_pdf(
 ) -> None:
     from reportlab.pdfbase import pdfmetrics
 
-    from careplan import pdf
-    from careplan.engine import build_plan
+    from careplan.clinical.engine import build_plan
+    from careplan.documents import pdf
     from factories import make_intake
 
     plan = build_plan(intake=make_intake(), today=date(2026, 11, 25))
@@ -140,9 +140,9 @@ def test_a_cached_font_prints_the_same_pdf(
 def test_a_changed_font_file_is_parsed_again(cache_folder: Path, tmp_path: Path) -> None:
     from reportlab.pdfbase.ttfonts import TTFont
 
-    from careplan import pdf
+    from careplan.documents import pdf
 
-    shipped = Path(str(resources.files("careplan") / "fonts" / "DejaVuSans.ttf"))
+    shipped = Path(str(resources.files("careplan.documents") / "fonts" / "DejaVuSans.ttf"))
     copy = tmp_path / "face.ttf"
     shutil.copy(shipped, copy)
     first = pdf._font("DejaVuSans", copy)

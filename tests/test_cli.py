@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from careplan.plan import DOMAINS
+from careplan.clinical.plan import DOMAINS
 from factories import EXAMPLE_PATH, apply, example_data
 from factories import run_command as run
 

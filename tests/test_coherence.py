@@ -16,11 +16,12 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
-from careplan.clinic import Clinic
-from careplan.engine import build_plan, default_rule_base
-from careplan.locales import get_locale
-from careplan.plan import Alert, CarePlan, Recommendation
-from careplan.report import (
+from careplan.clinical.engine import build_plan, default_rule_base
+from careplan.clinical.plan import Alert, CarePlan, Recommendation
+from careplan.clinical.rules.topics import Speaks
+from careplan.documents.clinic import Clinic
+from careplan.documents.locales import get_locale
+from careplan.documents.report import (
     Bullets,
     Checklist,
     Document,
@@ -30,8 +31,7 @@ from careplan.report import (
     patient_handout,
     patient_words,
 )
-from careplan.rules.topics import Speaks
-from careplan.validation import validate_intake
+from careplan.intake.validation import validate_intake
 from factories import TODAY, make_intake
 from strategies import intakes
 
@@ -222,7 +222,7 @@ def test_holding_a_message_never_hides_a_test_from_the_clinician() -> None:
 
 
 def test_a_standing_line_gives_way_only_to_a_stricter_line_that_prints() -> None:
-    from careplan.rules.topics import Voice, resolve
+    from careplan.clinical.rules.topics import Voice, resolve
 
     rules = default_rule_base()
     # X would overrule the fever line but is itself held on NSAIDs by Y: the box keeps it.

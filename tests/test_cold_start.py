@@ -15,8 +15,9 @@ from pathlib import Path
 from careplan import storage
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("pandas", "numpy", "pyarrow", "PIL", "alembic", "pydantic", "careplan.engine",
-         "careplan.intake", "careplan.rules", "careplan.bodymap", "ui.bodymap")
+HEAVY = ("pandas", "numpy", "pyarrow", "PIL", "alembic", "pydantic", "careplan.clinical.engine",
+         "careplan.intake.model", "careplan.clinical.rules", "careplan.documents.bodymap",
+         "ui.bodymap")
 # What the sign-in gate does before it draws the form (ui.page -> ui.require_user); the
 # body-map picture (ui.bodymap, Pillow) is left to the Intake page.
 SIGN_IN_PATH = f"""

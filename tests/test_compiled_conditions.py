@@ -6,9 +6,9 @@ import pickle
 import random
 from typing import Any
 
-from careplan.facts import CATALOGUE, FactValue
-from careplan.rules import RuleBase
-from careplan.rules.conditions import (
+from careplan.clinical.facts import CATALOGUE, FactValue
+from careplan.clinical.rules import RuleBase
+from careplan.clinical.rules.conditions import (
     Condition,
     _compile,
     compile_condition,
@@ -61,7 +61,7 @@ def test_every_shipped_rule_agrees_with_the_reference(rule_base: RuleBase) -> No
 
 
 def test_any_records_every_true_branch_and_negations_record_nothing() -> None:
-    from careplan.rules.conditions import compile_test
+    from careplan.clinical.rules.conditions import compile_test
 
     condition = compile_condition(
         ["any", ["all", ["is", "smoker"], ["ge", "age", 90]], ["ge", "age", 50],

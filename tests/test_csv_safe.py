@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from careplan.csv_safe import TRIGGERS, neutralise, to_csv
+from careplan.documents.csv_safe import TRIGGERS, neutralise, to_csv
 
 
 @pytest.mark.parametrize("cell", ['=HYPERLINK("http://x")', "+1", "@SUM(1)", "\t=1", "\r=1",

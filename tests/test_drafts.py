@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from careplan.drafts import field_problems, preview
+from careplan.clinical.drafts import field_problems, preview
 from factories import TODAY, apply, example_data
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from careplan import engine
-from careplan import facts as facts_module
-from careplan.facts import CATALOGUE, SECOND_STAGE, Facts, FactValue
-from careplan.validation import validate_intake
+from careplan.clinical import engine
+from careplan.clinical import facts as facts_module
+from careplan.clinical.facts import CATALOGUE, SECOND_STAGE, Facts, FactValue
+from careplan.intake.validation import validate_intake
 from factories import TODAY, make_intake
 
 FIRST_STAGE = set(CATALOGUE) - SECOND_STAGE

@@ -21,8 +21,9 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from hypothesis import HealthCheck, given, settings
 from pydantic import BaseModel
 
-from careplan import intake as model
-from careplan.engine import build_plan
+from careplan.clinical.engine import build_plan
+from careplan.clinical.plan import CarePlan
+from careplan.clinical.review import AddedRecommendation, Decision, Review, shown_recommendations
 from careplan.errors import CareplanError, FhirImportError, IntakeError
 from careplan.fhir import (
     QUESTIONNAIRE_URL,
@@ -33,10 +34,9 @@ from careplan.fhir import (
     questionnaire,
     to_json,
 )
-from careplan.intake import Intake
-from careplan.plan import CarePlan
-from careplan.review import AddedRecommendation, Decision, Review, shown_recommendations
-from careplan.validation import validate_intake
+from careplan.intake import model
+from careplan.intake.model import Intake
+from careplan.intake.validation import validate_intake
 from factories import EXAMPLE_PATH, TODAY, example_data, make_intake
 from factories import run_command as run
 from strategies import intakes

@@ -1,6 +1,6 @@
 """The form registry covers the intake model exactly, and everything that shows it agrees.
 
-The model side is read here independently of careplan.form (its leaves from
+The model side is read here independently of careplan.intake.form (its leaves from
 ``model_fields``, its bounds from what it accepts and refuses), so a registry that
 read the model wrongly fails.
 """
@@ -15,11 +15,11 @@ import pytest
 from pydantic import BaseModel
 
 from apps import app, create_patient, no_trouble
-from careplan import form
 from careplan.errors import IntakeError
 from careplan.fhir import ALL_QUESTIONS, questionnaire
-from careplan.intake import Intake
-from careplan.validation import validate_intake
+from careplan.intake import form
+from careplan.intake.model import Intake
+from careplan.intake.validation import validate_intake
 from factories import TODAY, apply
 
 WALK_IN = {"patient": {"name": "Walk In", "date_of_birth": "1990-05-01"},

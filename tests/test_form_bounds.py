@@ -16,8 +16,8 @@ from pydantic import BaseModel
 
 from apps import app, create_patient, no_trouble
 from careplan.errors import IntakeError
-from careplan.intake import Intake
-from careplan.validation import validate_intake
+from careplan.intake.model import Intake
+from careplan.intake.validation import validate_intake
 from factories import TODAY, apply
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from careplan.errors import IntakeError
-from careplan.intake import NOTE_MAX_CHARS
-from careplan.validation import parse_json, validate_intake
+from careplan.intake.model import NOTE_MAX_CHARS
+from careplan.intake.validation import parse_json, validate_intake
 from factories import TODAY, apply, example_data, make_intake
 
 

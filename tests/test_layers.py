@@ -28,16 +28,16 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "sqlalchemy": ("careplan.storage", "careplan.storage.*", "migrations.*"),
     "alembic": ("careplan.storage.db", "migrations.*"),
     "pandas": ("careplan.storage.history", "pages.5_History", "pages.6_Admin"),
-    "reportlab": ("careplan.pdf",),
+    "reportlab": ("careplan.documents.pdf",),
     "fhir": ("careplan.fhir", "careplan.fhir.*"),
     "streamlit": ("app", "ui", "ui.*", "pages.*"),
     "streamlit_image_coordinates": ("pages.2_Intake",),
     "PIL": ("ui.bodymap",),
     "argon2": ("careplan.accounts",),
     # the clinical core runs inside the use cases, never straight from a page
-    "careplan.engine": ("careplan.*",),
-    "careplan.drafts": ("careplan.*",),
-    "careplan.validation": ("careplan.*",),
+    "careplan.clinical.engine": ("careplan.*",),
+    "careplan.clinical.drafts": ("careplan.*",),
+    "careplan.intake.validation": ("careplan.*",),
 }
 
 
@@ -98,7 +98,7 @@ def test_each_guarded_import_comes_from_its_owners_only() -> None:
     ("ui.fields", "careplan.storage.visits", "careplan.storage"),
     ("careplan.visits", "sqlalchemy.orm", "sqlalchemy"),
     ("pages.1_Patients", "streamlit_image_coordinates", "streamlit_image_coordinates"),
-    ("careplan.plan", "careplan.plan", None),
+    ("careplan.clinical.plan", "careplan.clinical.plan", None),
 ])
 def test_the_guard_reads_names_as_meant(module: str, imported: str, expected: str | None) -> None:
     assert guarded_by(imported) == expected

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from careplan.clinic import Clinic
-from careplan.engine import build_plan
+from careplan.clinical.engine import build_plan
+from careplan.documents.clinic import Clinic
+from careplan.documents.locales import get_locale, locales
+from careplan.documents.report import patient_handout, patient_words
 from careplan.errors import SettingError
-from careplan.locales import get_locale, locales
-from careplan.report import patient_handout, patient_words
 from careplan.settings import clinic_from_env
 from factories import TODAY, make_intake, run_command
 
@@ -90,7 +90,7 @@ def test_dates_follow_the_locale() -> None:
 
 
 def test_locale_overrides_name_real_rules() -> None:
-    from careplan.engine import default_rule_base
+    from careplan.clinical.engine import default_rule_base
 
     ids = {rule.id for rule in default_rule_base().rules}
     for locale in locales().values():

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from careplan.clinical.medications.classes import CLASSES
+from careplan.clinical.medications.vocabulary import FILES, VOCABULARY, load_vocabulary
 from careplan.errors import VocabularyError
-from careplan.medications.classes import CLASSES
-from careplan.medications.vocabulary import FILES, VOCABULARY, load_vocabulary
 
-FOLDER = Path(__file__).resolve().parent.parent / "careplan" / "medications"
+FOLDER = Path(__file__).resolve().parent.parent / "careplan" / "clinical" / "medications"
 
 
 def shipped(name: str) -> str:

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from careplan.engine import build_plan
-from careplan.medications import (
+from careplan.clinical.engine import build_plan
+from careplan.clinical.medications import (
     CLASS_LABELS,
     CLASSES,
     GENERICS,
@@ -19,10 +19,10 @@ from careplan.medications import (
     over_the_counter,
     review,
 )
-from careplan.medications.classes import ROUTES
-from careplan.medications.vocabulary import VOCABULARY
-from careplan.pdf import clinician_pdf
-from careplan.report import Table, clinician_summary, medication_reading
+from careplan.clinical.medications.classes import ROUTES
+from careplan.clinical.medications.vocabulary import VOCABULARY
+from careplan.documents.pdf import clinician_pdf
+from careplan.documents.report import Table, clinician_summary, medication_reading
 from factories import TODAY, make_intake
 from pdf_helpers import flat, text_of
 
@@ -113,7 +113,7 @@ def _read_cases(file: str, text: str) -> list[MedCase]:
             if key != "generics":
                 bad = sorted(set(value) - set(CLASSES))
                 if bad:
-                    raise fail(f"{key!r}: {bad} are not classes (careplan/medications/classes.py)")
+                    raise fail(f"{key!r}: {bad} are not classes (medications/classes.py)")
             names[key] = tuple(value)
         if not names["generics"]:
             raise fail("a recognised case needs 'generics'")

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from careplan.engine import build_plan
+from careplan.clinical.engine import build_plan
+from careplan.clinical.plan import CarePlan
+from careplan.clinical.rules import load_rule_base
+from careplan.documents.report import Table, patient_handout, patient_words
 from careplan.errors import RuleBaseError
-from careplan.plan import CarePlan
-from careplan.report import Table, patient_handout, patient_words
-from careplan.rules import load_rule_base
 from factories import TODAY, make_intake
 
 

@@ -14,7 +14,7 @@ from alembic.migration import MigrationContext
 
 import pg
 from careplan import storage as db
-from careplan.validation import validate_intake
+from careplan.intake.validation import validate_intake
 from factories import example_data
 
 

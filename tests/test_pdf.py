@@ -11,11 +11,11 @@ import pytest
 from pypdf.generic import DictionaryObject
 from reportlab import rl_config
 
-from careplan.engine import build_plan
-from careplan.intake import RED_FLAGS
-from careplan.pdf import PLACEHOLDER, clinician_pdf, drawable, markup, patient_pdf
-from careplan.plan import CarePlan
-from careplan.review import AddedRecommendation, Decision, Review
+from careplan.clinical.engine import build_plan
+from careplan.clinical.plan import CarePlan
+from careplan.clinical.review import AddedRecommendation, Decision, Review
+from careplan.documents.pdf import PLACEHOLDER, clinician_pdf, drawable, markup, patient_pdf
+from careplan.intake.model import RED_FLAGS
 from factories import TODAY, make_intake
 from pdf_helpers import body_font_size, flat, font_names, reader, text_of
 
@@ -226,7 +226,8 @@ def test_the_shipped_font_coverage_is_what_the_fonts_draw() -> None:
     """The obliques load lazily, so the coverage of all four faces ships as data: check it."""
     from importlib import resources
 
-    from careplan.pdf import COVERAGE_FILE, coverage_ranges, font_coverage
+    from careplan.documents.pdf import COVERAGE_FILE, coverage_ranges, font_coverage
 
-    shipped = (resources.files("careplan") / "fonts" / COVERAGE_FILE).read_text(encoding="ascii")
+    fonts = resources.files("careplan.documents") / "fonts"
+    shipped = (fonts / COVERAGE_FILE).read_text(encoding="ascii")
     assert shipped == coverage_ranges(font_coverage())

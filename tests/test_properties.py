@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from careplan.engine import build_plan, default_rule_base
-from careplan.plan import DOMAINS, SEVERITIES, TIMEFRAMES, Alert, Recommendation
-from careplan.validation import validate_intake
+from careplan.clinical.engine import build_plan, default_rule_base
+from careplan.clinical.plan import DOMAINS, SEVERITIES, TIMEFRAMES, Alert, Recommendation
+from careplan.intake.validation import validate_intake
 from strategies import TODAY, intakes
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

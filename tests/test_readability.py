@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 import textstat
 
-from careplan.engine import build_plan, default_rule_base
-from careplan.intake import RED_FLAGS
-from careplan.pdf import patient_pdf
-from careplan.report import patient_handout, patient_words
+from careplan.clinical.engine import build_plan, default_rule_base
+from careplan.documents.pdf import patient_pdf
+from careplan.documents.report import patient_handout, patient_words
+from careplan.intake.model import RED_FLAGS
 from factories import TODAY, make_intake
 from pdf_helpers import flat, text_of
 

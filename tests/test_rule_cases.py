@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from careplan.engine import build_plan, default_rule_base
-from careplan.plan import CarePlan
+from careplan.clinical.engine import build_plan, default_rule_base
+from careplan.clinical.plan import CarePlan
 from factories import TODAY, make_intake
 
 CASES_DIR = Path(__file__).parent / "rule_cases"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from careplan.clinical.facts import CATALOGUE
+from careplan.clinical.rules import load_rule_base
+from careplan.clinical.rules.conditions import OPERATORS, compile_condition, evaluate
 from careplan.errors import RuleBaseError
-from careplan.facts import CATALOGUE
-from careplan.rules import load_rule_base
-from careplan.rules.conditions import OPERATORS, compile_condition, evaluate
 
 GOOD = '''
 [[rule]]

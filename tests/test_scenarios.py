@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from careplan.engine import build_plan
-from careplan.facts import CATALOGUE
-from careplan.plan import DOMAINS, Alert, CarePlan, Recommendation
+from careplan.clinical.engine import build_plan
+from careplan.clinical.facts import CATALOGUE
+from careplan.clinical.plan import DOMAINS, Alert, CarePlan, Recommendation
 from factories import TODAY, make_intake
 
 
@@ -157,7 +157,7 @@ def test_each_red_flag_raises_its_alert_at_the_documented_urgency(
 
 
 def test_every_red_flag_answer_is_covered() -> None:
-    from careplan.intake import RED_FLAGS
+    from careplan.intake.model import RED_FLAGS
 
     assert {row[0] for row in RED_FLAG_URGENCY} == set(RED_FLAGS)
 
@@ -211,9 +211,9 @@ def test_calf_swelling_holds_stretching_heat_and_pacing() -> None:
 ])
 def test_alcohol_facts_in_units_and_drinks(given: dict[str, Any], units: float | None,
                                           drinks: float | None) -> None:
-    from careplan.facts import derive_facts
-    from careplan.medications import review
-    from careplan.scoring import compute_scores
+    from careplan.clinical.facts import derive_facts
+    from careplan.clinical.medications import review
+    from careplan.clinical.scoring import compute_scores
 
     changes = {"risk_factors.alcohol_units_per_week": None, **given}  # None: not asked
     intake = make_intake(changes)

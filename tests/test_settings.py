@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from careplan.clinic import Clinic
-from careplan.engine import build_plan
+from careplan.clinical.engine import build_plan
+from careplan.documents.clinic import Clinic
+from careplan.documents.pdf import patient_pdf
 from careplan.errors import SettingError
-from careplan.pdf import patient_pdf
 from careplan.settings import DEFAULT_DATABASE_URL, load
 from factories import TODAY, make_intake, run_command
 from pdf_helpers import reader

@@ -12,11 +12,11 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from careplan import storage as db
-from careplan.drafts import preview
-from careplan.engine import build_plan
+from careplan.clinical.drafts import preview
+from careplan.clinical.engine import build_plan
+from careplan.clinical.review import Decision, Review
 from careplan.errors import ConflictError, SignedPlanError, StorageError
-from careplan.review import Decision, Review
-from careplan.validation import validate_intake
+from careplan.intake.validation import validate_intake
 from factories import TODAY, apply, example_data, make_intake
 
 BORN = date(1968, 3, 14)

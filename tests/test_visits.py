@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from careplan import accounts, admin, drafts, engine, patients, validation, visits
+from careplan import accounts, admin, patients, visits
 from careplan import storage as db
+from careplan.clinical import drafts, engine
+from careplan.clinical.review import Decision, Review
 from careplan.database import Database
 from careplan.errors import IntakeError, SessionEndedError, StorageError
-from careplan.review import Decision, Review
+from careplan.intake import validation
 from factories import TODAY, apply, example_data
 
 PASSWORD = "correct horse battery staple"

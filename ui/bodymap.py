@@ -2,7 +2,7 @@
 
 Why a module of its own: Pillow and the body-map geometry cost time to load, so only the
 Intake page imports this module, after sign-in; ``import ui`` (every page, the sign-in form)
-never does. The shapes come from ``careplan.bodymap``, the same ones the PDF draws.
+never does. The shapes come from ``careplan.documents.bodymap``, the same ones the PDF draws.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from PIL import Image, ImageDraw, ImageFont
 
-from careplan import bodymap
+from careplan.documents import bodymap
 
 MAP_SCALE: Final = 2.0
 

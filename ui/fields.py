@@ -2,7 +2,7 @@
 question of the form registry, saving each answer as it changes, and save conflicts.
 
 Why: every intake widget is bound to one draft path and saves that answer to the database
-the moment it changes, so nothing typed is lost. The form registry (``careplan.form``, which
+the moment it changes, so nothing typed is lost. The form registry (``careplan.intake.form``, which
 loads the intake model) is imported inside the functions: it loads with the Intake page only.
 """
 
@@ -20,7 +20,7 @@ from ui.state import database, now, today
 from ui.text import md
 
 if TYPE_CHECKING:
-    from careplan.form import Entry, Kind
+    from careplan.intake.form import Entry, Kind
 
 
 def load_draft(visit: int) -> visits.DraftView:
@@ -113,7 +113,7 @@ def save_answer(path: str, value: Any) -> None:
         st.session_state["save_error"] = str(error)
         return
     except IntakeError as error:
-        from careplan.form import label_of
+        from careplan.intake.form import label_of
 
         st.session_state["save_error"] = "; ".join(
             f"{label_of(p.path)}: {p.message}" for p in error.problems)
@@ -141,7 +141,7 @@ def field(entry: Entry, *, problems: dict[str, str], carried: dict[str, str],
     The registry gives the label, help, bounds and options; ``kwargs`` are the widget's
     own layout settings (a text area's height).
     """
-    from careplan.form import label_of
+    from careplan.intake.form import label_of
 
     kind, path, shown = entry.kind, entry.path, label(entry)
     key = f"f:{path}"
@@ -180,7 +180,7 @@ def field(entry: Entry, *, problems: dict[str, str], carried: dict[str, str],
 
 def conflict_notice() -> None:
     """Show a save conflict with both choices; nothing typed is discarded."""
-    from careplan.form import label_of  # the intake model loads with the Intake page only
+    from careplan.intake.form import label_of  # the intake model loads with the Intake page only
 
     conflict = st.session_state.get("conflict")
     if conflict:

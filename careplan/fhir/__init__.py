@@ -8,7 +8,7 @@ serve R4 servers), so the rest of careplan never depends on it. Import from
 ``_bundle``, ``_importer``, ``_output`` (dict and JSON text).
 
 - ``questionnaire()``: the intake form, one item per contract field, ``linkId`` =
-  the contract's dotted path, made from the form registry (careplan.form), LOINC codes
+  the contract's dotted path, made from the form registry (careplan.intake.form), LOINC codes
   only where they are certain.
 - ``bundle(...)``: a ``collection`` Bundle with the Patient, the intake as a
   QuestionnaireResponse, one Observation per score that was computed, one Flag per

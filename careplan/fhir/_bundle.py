@@ -22,6 +22,8 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
+from careplan.clinical.plan import CarePlan
+from careplan.clinical.review import ADDED_PREFIX, Review, shown_alerts, shown_recommendations
 from careplan.fhir._codes import (
     BASE,
     DOMAIN_EXTENSION,
@@ -38,9 +40,7 @@ from careplan.fhir._codes import (
 from careplan.fhir._items import FORM, Question, option_display
 from careplan.fhir._output import dump
 from careplan.fhir._questionnaire import questionnaire_canonical
-from careplan.intake import Intake
-from careplan.plan import CarePlan
-from careplan.review import ADDED_PREFIX, Review, shown_alerts, shown_recommendations
+from careplan.intake.model import Intake
 
 _NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_URL, BASE)
 

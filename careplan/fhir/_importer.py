@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from careplan.errors import FhirImportError, IntakeError
 from careplan.fhir._codes import QUESTIONNAIRE_URL, JsonDict, option_system
 from careplan.fhir._items import BY_LINK_ID, LEGACY_QUESTIONS, Question
-from careplan.validation import parse_json
+from careplan.intake.validation import parse_json
 
 _QR_STATUSES: Final = ("in-progress", "completed", "amended", "entered-in-error", "stopped")
 _FULL_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")

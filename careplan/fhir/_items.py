@@ -1,4 +1,4 @@
-"""The intake form as Questionnaire items, made from the form registry (careplan.form).
+"""The intake form as Questionnaire items, made from the form registry (careplan.intake.form).
 
 Why apart from the Questionnaire: the Bundle writes its QuestionnaireResponse and the importer
 reads one against the same items, so all three share this one tree. It needs no
@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from careplan import form
-from careplan import intake as model
+from careplan.intake import form, model
 
 ItemType = Literal["group", "string", "text", "date", "integer", "decimal", "boolean", "choice"]
 
@@ -99,7 +98,7 @@ def _items_under(prefix: str) -> tuple[Question, ...]:
     return tuple(out)
 
 
-# The intake form, made from the registry (careplan.form) in the model's order.
+# The intake form, made from the registry (careplan.intake.form) in the model's order.
 FORM: Final[tuple[Question, ...]] = _items_under("")
 
 

@@ -20,9 +20,9 @@ from careplan.storage.records import _check_version, _claim, _fetch, _lock, _rem
 from careplan.storage.visits import patient_of_visit
 
 if TYPE_CHECKING:  # imported where used: the sign-in form needs none of them (cold start)
-    from careplan.intake import Intake
-    from careplan.plan import CarePlan
-    from careplan.review import Review
+    from careplan.clinical.plan import CarePlan
+    from careplan.clinical.review import Review
+    from careplan.intake.model import Intake
 
 PlanStatus = Literal["draft", "signed"]
 
@@ -135,9 +135,9 @@ def plans_of_visit(*, session: Session, visit_id: int) -> list[StoredPlan]:
 
 
 def _stored(row: PlanVersion) -> StoredPlan:
-    from careplan.intake import Intake
-    from careplan.plan import CarePlan
-    from careplan.review import Review
+    from careplan.clinical.plan import CarePlan
+    from careplan.clinical.review import Review
+    from careplan.intake.model import Intake
 
     review_data = json.loads(row.review)
     review = None

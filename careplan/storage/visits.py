@@ -161,7 +161,7 @@ def _already_saved(visit: Visit, encoded: str, by: str) -> bool:
 
 
 def _upgraded(data: Any) -> Any:
-    from careplan.intake import upgrade_legacy_fields
+    from careplan.intake.model import upgrade_legacy_fields
 
     return upgrade_legacy_fields(data) if isinstance(data, dict) else data
 

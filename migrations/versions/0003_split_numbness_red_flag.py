@@ -3,7 +3,7 @@
 red_flags.numbness_or_bladder_bowel_change became saddle_numbness_or_bladder_bowel_change
 (cauda equina, an emergency) and limb_numbness_or_tingling. Stored drafts (visits.draft)
 and the intakes of unsigned plan versions are rewritten the way the intake model reads
-the old field (careplan.intake.fold_legacy_numbness, snapshotted below):
+the old field (careplan.intake.model.fold_legacy_numbness, snapshotted below):
 
 - the old answer becomes the saddle one (the safer reading); if the saddle field is
   also there the two are combined with OR, so a "yes" is never cleared;

@@ -1,6 +1,6 @@
 import pytest
 
-from careplan.instruments import fibromyalgia
+from careplan.clinical.instruments import fibromyalgia
 
 
 def _assess(

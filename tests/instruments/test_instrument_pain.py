@@ -1,6 +1,6 @@
 import pytest
 
-from careplan.instruments import pain
+from careplan.clinical.instruments import pain
 
 
 @pytest.mark.parametrize(

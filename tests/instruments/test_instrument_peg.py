@@ -1,6 +1,6 @@
 import pytest
 
-from careplan.instruments import peg
+from careplan.clinical.instruments import peg
 
 
 @pytest.mark.parametrize(

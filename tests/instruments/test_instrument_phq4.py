@@ -1,6 +1,6 @@
 import pytest
 
-from careplan.instruments import phq4
+from careplan.clinical.instruments import phq4
 
 
 @pytest.mark.parametrize(

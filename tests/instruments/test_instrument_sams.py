@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from careplan.instruments import sams
+from careplan.clinical.instruments import sams
 
 START = datetime.date(2026, 8, 1)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from careplan.instruments import sleep
+from careplan.clinical.instruments import sleep
 
 
 def test_not_asked() -> None:

@@ -1,6 +1,6 @@
 import pytest
 
-from careplan.instruments import sss
+from careplan.clinical.instruments import sss
 
 
 def _score(**overrides: object) -> int:

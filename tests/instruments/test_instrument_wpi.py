@@ -1,7 +1,7 @@
 import pytest
 
-from careplan.instruments import wpi
-from careplan.vocabulary import AREAS
+from careplan.clinical.instruments import wpi
+from careplan.intake.vocabulary import AREAS
 
 
 def test_areas_and_regions_cover_each_area_once() -> None:

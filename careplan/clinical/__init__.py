@@ -1,0 +1,1 @@
+"""The clinical core: instruments, facts, medicines, rules, the engine and plan."""

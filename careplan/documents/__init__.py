@@ -1,0 +1,1 @@
+"""What is printed: the handout and summary text, PDFs, body map, locales."""

@@ -1,0 +1,26 @@
+"""Who the patient calls: the clinic a handout names, set per deployment.
+
+Why its own module: settings, the command and the documents all need it, and it
+must not pull in the engine or reportlab with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from careplan.documents.locales import DEFAULT_LOCALE
+
+
+@dataclass(frozen=True, slots=True)
+class Clinic:
+    """Who the patient calls. Configured per deployment (``careplan.settings``).
+
+    The defaults are a fictional demo clinic (555-01xx numbers are fictional), and a
+    demo clinic's handout says so across every page.
+    """
+
+    name: str = "Inomyalgia Care Clinic"
+    phone: str = "555-0100"
+    hours: str = "Monday to Friday, 8 am to 6 pm"
+    locale: str = DEFAULT_LOCALE  # en-US or en-GB: emergency numbers, medicine names, units
+    demo: bool = True
