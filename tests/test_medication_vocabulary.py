@@ -106,3 +106,13 @@ def test_missing_class_table_and_unknown_file_are_refused() -> None:
         load_vocabulary({"classes.toml": text})
     with pytest.raises(VocabularyError, match=r"^drugs\.toml: not a vocabulary file"):
         load_vocabulary({"drugs.toml": ""})
+
+
+def test_the_cache_key_follows_every_file_and_the_checking_code() -> None:
+    from careplan.clinical.medications.vocabulary import _shipped, cache_key
+
+    texts = {name: _shipped(name) for name in FILES}
+    keys = {cache_key(texts)}
+    for name in FILES:
+        keys.add(cache_key({**texts, name: texts[name] + "\n# changed\n"}))
+    assert len(keys) == len(FILES) + 1

@@ -12,32 +12,33 @@ and the corrected name must still be a known one.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Final
-
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
 
 from careplan.clinical.medications.vocabulary import VOCABULARY
 
 _FUZZY_MIN_LENGTH: Final[int] = 5
 _FUZZY_CUTOFF: Final[float] = 84.0
 _FUZZY_MARGIN: Final[float] = 5.0
-KNOWN_WORDS: Final[frozenset[str]] = frozenset(
-    word for key in VOCABULARY.lookup for word in key
-)
 
 
+# Made on the first unknown name, not at import: most lists hold only known names, and the
+# headless command should not pay for rapidfuzz and these tables when none is misspelt.
+@cache
+def known_words() -> frozenset[str]:
+    """Every word of every known name."""
+    return frozenset(word for key in VOCABULARY.lookup for word in key)
+
+
+@cache
 def _fuzzy_targets() -> dict[str, tuple[str, ...]]:
     """Known words a misspelling may be read as, sorted, by first letter."""
     targets: dict[str, list[str]] = {}
-    for word in sorted(KNOWN_WORDS):
+    for word in sorted(known_words()):
         if (len(word) >= _FUZZY_MIN_LENGTH and word.isalpha()
                 and word not in VOCABULARY.never_corrected):
             targets.setdefault(word[0], []).append(word)
     return {letter: tuple(words) for letter, words in targets.items()}
-
-
-_FUZZY_TARGETS: Final[dict[str, tuple[str, ...]]] = _fuzzy_targets()
 
 
 def _same_drug(first: str, second: str) -> bool:
@@ -48,11 +49,14 @@ def _same_drug(first: str, second: str) -> bool:
 
 def _closest_word(word: str) -> str | None:
     """The one known word ``word`` is a misspelling of, or ``None``."""
+    from rapidfuzz import fuzz, process
+    from rapidfuzz.distance import Levenshtein
+
     if (len(word) < _FUZZY_MIN_LENGTH or not word.isalpha()
             or word in VOCABULARY.never_corrected):
         return None
     slack = max(1, len(word) // 5)
-    targets = [t for t in _FUZZY_TARGETS.get(word[0], ()) if abs(len(t) - len(word)) <= slack]
+    targets = [t for t in _fuzzy_targets().get(word[0], ()) if abs(len(t) - len(word)) <= slack]
     best = process.extract(
         word,
         targets,
@@ -74,7 +78,6 @@ def _closest_word(word: str) -> str | None:
 def correct_spelling(words: list[str]) -> list[str] | None:
     """``words`` with each unknown word replaced by its closest known word,
     or ``None`` when no word is close enough to one."""
-    corrected = [
-        word if word in KNOWN_WORDS else (_closest_word(word) or word) for word in words
-    ]
+    known = known_words()
+    corrected = [word if word in known else (_closest_word(word) or word) for word in words]
     return corrected if corrected != words else None
