@@ -11,74 +11,76 @@ from careplan import patients, visits
 from careplan.errors import StorageError
 
 me = ui.page("Patients")
+with ui.plain_errors():  # a database problem shows its message, not a crash
 
 
-def open_intake(patient: int, visit: int, request: str) -> None:
-    """After a visit was made (and audited): close its request id and go to the intake."""
-    ui.done(request)
-    ui.choose(patient=patient, visit=visit)
-    ui.go("intake")
+    def open_intake(patient: int, visit: int, request: str) -> None:
+        """After a visit was made (and audited): close its request id and go to the intake."""
+        ui.done(request)
+        ui.choose(patient=patient, visit=visit)
+        ui.go("intake")
 
 
-st.title("Patients")
-query = st.text_input("Find a patient by name or MRN", key="patient-search",
-                      placeholder="Type the start of a name, or an MRN")
-found = patients.find(ui.database(), query=query)
-total = patients.count(ui.database())
+    st.title("Patients")
+    query = st.text_input("Find a patient by name or MRN", key="patient-search",
+                          placeholder="Type the start of a name, or an MRN")
+    found = patients.find(ui.database(), query=query)
+    total = patients.count(ui.database())
 
-if query.strip() and not found:
-    st.info("No patient matches. Check the spelling, or create the patient below.")
-for row in found:
-    left, right = st.columns([4, 1])
-    last = row.last_visit.isoformat() if row.last_visit else "no visits yet"
-    left.markdown(f"**{ui.md(row.name)}** · born {row.date_of_birth.isoformat()} · "
-                  f"MRN {ui.md(row.mrn or '—')} · last visit {last}")
-    if right.button("Open", key=f"open-{row.id}"):
-        ui.choose(patient=row.id, visit=None)
-        st.rerun()
+    if query.strip() and not found:
+        st.info("No patient matches. Check the spelling, or create the patient below.")
+    for row in found:
+        left, right = st.columns([4, 1])
+        last = row.last_visit.isoformat() if row.last_visit else "no visits yet"
+        left.markdown(f"**{ui.md(row.name)}** · born {row.date_of_birth.isoformat()} · "
+                      f"MRN {ui.md(row.mrn or '—')} · last visit {last}")
+        if right.button("Open", key=f"open-{row.id}"):
+            ui.choose(patient=row.id, visit=None)
+            st.rerun()
 
-patient_id, visit_id = ui.selection()
-if patient_id is not None:
+    patient_id, visit_id = ui.selection()
+    if patient_id is not None:
+        st.divider()
+        patient = patients.get(ui.database(), patient_id=patient_id)
+        history = patients.history(ui.database(), patient_id=patient_id)
+        st.subheader(ui.md(patient.name))
+        open_visits = history[~history["signed"]]
+        if not open_visits.empty:
+            latest = int(open_visits.iloc[-1]["visit_id"])
+            when = open_visits.iloc[-1]["visit_date"].date().isoformat()
+            if st.button(f"Continue the visit of {when}", type="primary", key="continue-visit"):
+                ui.choose(patient=patient_id, visit=latest)
+                ui.go("intake")
+        label = ("Start a new visit (pre-filled from the last one)" if len(history)
+                 else "Start a visit")
+        if st.button(label, key="start-visit"):
+            try:
+                visit = ui.guarded(visits.start, ui.database(), me, patient_id=patient_id,
+                                   visit_date=ui.today(), request_id=ui.request_id("start"),
+                                   now=ui.now())
+                open_intake(patient_id, visit, "start")
+            except StorageError as error:
+                ui.show_storage_error(error)
+
     st.divider()
-    patient = patients.get(ui.database(), patient_id=patient_id)
-    history = patients.history(ui.database(), patient_id=patient_id)
-    st.subheader(ui.md(patient.name))
-    open_visits = history[~history["signed"]]
-    if not open_visits.empty:
-        latest = int(open_visits.iloc[-1]["visit_id"])
-        when = open_visits.iloc[-1]["visit_date"].date().isoformat()
-        if st.button(f"Continue the visit of {when}", type="primary", key="continue-visit"):
-            ui.choose(patient=patient_id, visit=latest)
-            ui.go("intake")
-    label = "Start a new visit (pre-filled from the last one)" if len(history) else "Start a visit"
-    if st.button(label, key="start-visit"):
-        try:
-            visit = ui.guarded(visits.start, ui.database(), me, patient_id=patient_id,
-                               visit_date=ui.today(), request_id=ui.request_id("start"),
-                               now=ui.now())
-            open_intake(patient_id, visit, "start")
-        except StorageError as error:
-            ui.show_storage_error(error)
-
-st.divider()
-st.subheader("New patient")
-if total == 0:
-    st.caption("There are no patients yet. Create the first one here.")
-with st.form("new-patient", clear_on_submit=False):
-    name = st.text_input("Full name *", key="new-name")
-    born = st.date_input("Date of birth *", value=None, min_value=date(1900, 1, 1),
-                         max_value=ui.today(), format="YYYY-MM-DD", key="new-born")
-    mrn = st.text_input("MRN (optional)", key="new-mrn")
-    created = st.form_submit_button("Create patient and start a visit", type="primary")
-if created:
-    if not name.strip() or born is None:
-        st.error("Full name and date of birth are required.")
-    else:
-        try:
-            new_id, visit = ui.guarded(
-                patients.create_with_visit, ui.database(), me, name=name, date_of_birth=born,
-                mrn=mrn.strip() or None, visit_date=ui.today(),
-                request_id=ui.request_id("create"), now=ui.now())
-            open_intake(new_id, visit, "create")
-        except StorageError as error:
-            ui.show_storage_error(error)
+    st.subheader("New patient")
+    if total == 0:
+        st.caption("There are no patients yet. Create the first one here.")
+    with st.form("new-patient", clear_on_submit=False):
+        name = st.text_input("Full name *", key="new-name")
+        born = st.date_input("Date of birth *", value=None, min_value=date(1900, 1, 1),
+                             max_value=ui.today(), format="YYYY-MM-DD", key="new-born")
+        mrn = st.text_input("MRN (optional)", key="new-mrn")
+        created = st.form_submit_button("Create patient and start a visit", type="primary")
+    if created:
+        if not name.strip() or born is None:
+            st.error("Full name and date of birth are required.")
+        else:
+            try:
+                new_id, visit = ui.guarded(
+                    patients.create_with_visit, ui.database(), me, name=name, date_of_birth=born,
+                    mrn=mrn.strip() or None, visit_date=ui.today(),
+                    request_id=ui.request_id("create"), now=ui.now())
+                open_intake(new_id, visit, "create")
+            except StorageError as error:
+                ui.show_storage_error(error)

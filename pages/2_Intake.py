@@ -14,170 +14,173 @@ from careplan.intake import form
 from careplan.intake.vocabulary import AREAS
 
 ui.page("Intake")
+with ui.plain_errors():  # a database problem shows its message, not a crash
 
-_, visit = ui.need_visit()
-view = ui.load_draft(visit)  # the saved draft, and the preview made when it was saved
-draft, result = view.draft, view.preview
-problems, carried = result.problems, draft.carried_over
+    _, visit = ui.need_visit()
+    view = ui.load_draft(visit)  # the saved draft, and the preview made when it was saved
+    draft, result = view.draft, view.preview
+    problems, carried = result.problems, draft.carried_over
 
-st.title("Intake")
-# One container holds what comes and goes above the sections (a conflict, alerts, the
-# scores): the sections after it keep their place, so ticking a red flag that raises an
-# alert does not send the clinician back to the first section.
-with st.container():
-    ui.conflict_notice()
-    if result.plan is not None:
-        for alert in result.plan.alerts:
-            show = st.error if alert.severity == "emergency" else st.warning
-            when = alert.timeframe.replace("_", " ")
-            show(f"**{alert.severity.upper()} ({when}): {alert.title}.** "
-                 f"Because: {ui.md('; '.join(alert.because))}. The care plan says what to do.",
-                 icon=":material/emergency:")
-        scores = result.plan.scores
-        met = scores.get("fibromyalgia_criteria_met")
-        criteria = "met" if met is True else ("not met" if met is False else None)
-        cells = st.columns(6)
-        for cell, (label, value) in zip(cells, [
-            ("Pain now", scores.get("pain_now")), ("PEG", scores.get("peg")),
-            ("WPI", scores.get("wpi")), ("SSS", scores.get("sss")), ("PHQ-4", scores.get("phq4")),
-            ("Fibromyalgia criteria", criteria),
-        ], strict=True):
-            cell.metric(label, "—" if value is None else value)
-st.caption("Fields marked * are required. Every change is saved at once. "
-           "A blank answer means 'not asked'.")
-
-
-def f(path: str, **widget: float | str | None) -> None:
-    """The registry's question at ``path``; ``widget`` holds layout settings (a height)."""
-    ui.field(form.entry(path), problems=problems, carried=carried, **widget)
+    st.title("Intake")
+    # One container holds what comes and goes above the sections (a conflict, alerts, the
+    # scores): the sections after it keep their place, so ticking a red flag that raises an
+    # alert does not send the clinician back to the first section.
+    with st.container():
+        ui.conflict_notice()
+        if result.plan is not None:
+            for alert in result.plan.alerts:
+                show = st.error if alert.severity == "emergency" else st.warning
+                when = alert.timeframe.replace("_", " ")
+                show(f"**{alert.severity.upper()} ({when}): {alert.title}.** "
+                     f"Because: {ui.md('; '.join(alert.because))}. The care plan says what to do.",
+                     icon=":material/emergency:")
+            scores = result.plan.scores
+            met = scores.get("fibromyalgia_criteria_met")
+            criteria = "met" if met is True else ("not met" if met is False else None)
+            cells = st.columns(6)
+            for cell, (label, value) in zip(cells, [
+                ("Pain now", scores.get("pain_now")), ("PEG", scores.get("peg")),
+                ("WPI", scores.get("wpi")), ("SSS", scores.get("sss")),
+                ("PHQ-4", scores.get("phq4")),
+                ("Fibromyalgia criteria", criteria),
+            ], strict=True):
+                cell.metric(label, "—" if value is None else value)
+    st.caption("Fields marked * are required. Every change is saved at once. "
+               "A blank answer means 'not asked'.")
 
 
-def heading(group: str) -> None:
-    """A group's title and how to answer it, above its row of questions."""
-    title = form.group(group)
-    st.markdown(f"**{title.title}** ({title.note})")
+    def f(path: str, **widget: float | str | None) -> None:
+        """The registry's question at ``path``; ``widget`` holds layout settings (a height)."""
+        ui.field(form.entry(path), problems=problems, carried=carried, **widget)
 
 
-# Keyed and tracked: the section in view survives every rerun (and each switch reruns, so
-# the answers shown are the saved ones).
-tabs = st.tabs(list(form.SECTIONS), key="intake-section", on_change="rerun")
-with tabs[0]:
-    left, right = st.columns(2)
-    with left:
-        for path in ("patient.name", "patient.date_of_birth", "patient.sex", "patient.mrn",
-                     "visit.date", "visit.clinician"):
+    def heading(group: str) -> None:
+        """A group's title and how to answer it, above its row of questions."""
+        title = form.group(group)
+        st.markdown(f"**{title.title}** ({title.note})")
+
+
+    # Keyed and tracked: the section in view survives every rerun (and each switch reruns, so
+    # the answers shown are the saved ones).
+    tabs = st.tabs(list(form.SECTIONS), key="intake-section", on_change="rerun")
+    with tabs[0]:
+        left, right = st.columns(2)
+        with left:
+            for path in ("patient.name", "patient.date_of_birth", "patient.sex", "patient.mrn",
+                         "visit.date", "visit.clinician"):
+                f(path)
+            f("visit.reason", height=80)
+        with right:
+            for path in ("history.onset", "history.duration_weeks", "history.pattern",
+                         "history.pain_now", "history.pain_worst_week",
+                         "history.morning_stiffness_minutes",
+                         "history.recent_unaccustomed_exertion"):
+                f(path)
+        heading("history.peg")
+        for column, question in zip(st.columns(3), form.in_group("history.peg"), strict=True):
+            with column:
+                ui.field(question, problems=problems, carried=carried)
+        for path in ("history.character", "history.triggers", "history.conditions"):
             f(path)
-        f("visit.reason", height=80)
-    with right:
-        for path in ("history.onset", "history.duration_weeks", "history.pattern",
-                     "history.pain_now", "history.pain_worst_week",
-                     "history.morning_stiffness_minutes", "history.recent_unaccustomed_exertion"):
-            f(path)
-    heading("history.peg")
-    for column, question in zip(st.columns(3), form.in_group("history.peg"), strict=True):
-        with column:
-            ui.field(question, problems=problems, carried=carried)
-    for path in ("history.character", "history.triggers", "history.conditions"):
-        f(path)
-    f("history.notes", height=100)
+        f("history.notes", height=100)
 
-with tabs[1]:
-    st.markdown("Click a region to mark or unmark it. Left and right are the patient's.")
+    with tabs[1]:
+        st.markdown("Click a region to mark or unmark it. Left and right are the patient's.")
 
-    def clicked() -> None:
-        region = ui.bodymap.region_at_click(st.session_state.get("body-map-click"),
-                                            natural_width=picture.width)
-        if region is None:
-            return
-        chosen = list(st.session_state.get("f:affected_areas") or [])
-        chosen = [a for a in chosen if a != region] if region in chosen else [*chosen, region]
-        ordered = [a for a in AREAS if a in chosen]
-        st.session_state["f:affected_areas"] = ordered
-        ui.save_answer("affected_areas", ordered)
+        def clicked() -> None:
+            region = ui.bodymap.region_at_click(st.session_state.get("body-map-click"),
+                                                natural_width=picture.width)
+            if region is None:
+                return
+            chosen = list(st.session_state.get("f:affected_areas") or [])
+            chosen = [a for a in chosen if a != region] if region in chosen else [*chosen, region]
+            ordered = [a for a in AREAS if a in chosen]
+            st.session_state["f:affected_areas"] = ordered
+            ui.save_answer("affected_areas", ordered)
 
-    if "f:affected_areas" not in st.session_state:
-        st.session_state["f:affected_areas"] = list(draft.data.get("affected_areas") or [])
-    picture = ui.bodymap.body_map_image(st.session_state["f:affected_areas"])
-    streamlit_image_coordinates(picture, key="body-map-click", on_click=clicked,
-                                cursor="pointer")
-    f("affected_areas")
+        if "f:affected_areas" not in st.session_state:
+            st.session_state["f:affected_areas"] = list(draft.data.get("affected_areas") or [])
+        picture = ui.bodymap.body_map_image(st.session_state["f:affected_areas"])
+        streamlit_image_coordinates(picture, key="body-map-click", on_click=clicked,
+                                    cursor="pointer")
+        f("affected_areas")
 
-with tabs[2]:
-    heading("symptom_severity")
-    for question in form.in_group("symptom_severity"):
-        ui.field(question, problems=problems, carried=carried)
-
-with tabs[3]:
-    left, right = st.columns(2)
-    with left:
-        for path in ("sedentary", "repetitive_tasks", "poor_posture", "physical_labour",
-                     "smoker", "protein_each_meal", "pregnant", "pregnancy_weeks"):
-            f(f"risk_factors.{path}")
-    with right:
-        for path in ("desk_hours_per_day", "sleep_hours", "sleep_quality", "stress_level",
-                     "water_glasses_per_day", "alcohol_drinks_per_week"):
-            f(f"risk_factors.{path}")
-        with st.expander("Alcohol in UK units instead",
-                         expanded=ui.answer_in_draft("risk_factors.alcohol_units_per_week")):
-            f("risk_factors.alcohol_units_per_week")
-    heading("risk_factors.phq4")
-    for column, question in zip(st.columns(4), form.in_group("risk_factors.phq4"), strict=True):
-        with column:
+    with tabs[2]:
+        heading("symptom_severity")
+        for question in form.in_group("symptom_severity"):
             ui.field(question, problems=problems, carried=carried)
 
-with tabs[4]:
-    st.markdown("Ask every item. An emergency answer shows an alert at the top at once.")
-    flags = st.columns(2)
-    for index, question in enumerate(form.in_group("red_flags")):
-        with flags[index % 2]:
-            ui.field(question, problems=problems, carried=carried)
+    with tabs[3]:
+        left, right = st.columns(2)
+        with left:
+            for path in ("sedentary", "repetitive_tasks", "poor_posture", "physical_labour",
+                         "smoker", "protein_each_meal", "pregnant", "pregnancy_weeks"):
+                f(f"risk_factors.{path}")
+        with right:
+            for path in ("desk_hours_per_day", "sleep_hours", "sleep_quality", "stress_level",
+                         "water_glasses_per_day", "alcohol_drinks_per_week"):
+                f(f"risk_factors.{path}")
+            with st.expander("Alcohol in UK units instead",
+                             expanded=ui.answer_in_draft("risk_factors.alcohol_units_per_week")):
+                f("risk_factors.alcohol_units_per_week")
+        heading("risk_factors.phq4")
+        for column, question in zip(st.columns(4), form.in_group("risk_factors.phq4"), strict=True):
+            with column:
+                ui.field(question, problems=problems, carried=carried)
 
-with tabs[5]:
-    meds = list(draft.data.get("history", {}).get("medications") or [])
-    st.markdown("**Medicines** (generic or brand name; every name is checked)")
-    recognised = {m.entered: m for m in (result.plan.medications if result.plan else ())}
-    for index, med in enumerate(meds):
-        line = st.columns([4, 1])
-        known = recognised.get(str(med.get("name")))
-        reading = medication_reading(known, classes=False) if known else None
-        status = "not recognised: check by hand" if reading is None \
-            else reading if known and known.read_as else f"recognised as {reading}"
-        line[0].markdown(f"{ui.md(str(med.get('name')))} · {ui.md(str(med.get('dose') or ''))}"
-                         f" · started {ui.md(str(med.get('started') or '—'))} · _{status}_")
-        if line[1].button("Remove", key=f"remove-med-{index}"):
-            ui.save_answer("history.medications", meds[:index] + meds[index + 1:])
+    with tabs[4]:
+        st.markdown("Ask every item. An emergency answer shows an alert at the top at once.")
+        flags = st.columns(2)
+        for index, question in enumerate(form.in_group("red_flags")):
+            with flags[index % 2]:
+                ui.field(question, problems=problems, carried=carried)
+
+    with tabs[5]:
+        meds = list(draft.data.get("history", {}).get("medications") or [])
+        st.markdown("**Medicines** (generic or brand name; every name is checked)")
+        recognised = {m.entered: m for m in (result.plan.medications if result.plan else ())}
+        for index, med in enumerate(meds):
+            line = st.columns([4, 1])
+            known = recognised.get(str(med.get("name")))
+            reading = medication_reading(known, classes=False) if known else None
+            status = "not recognised: check by hand" if reading is None \
+                else reading if known and known.read_as else f"recognised as {reading}"
+            line[0].markdown(f"{ui.md(str(med.get('name')))} · {ui.md(str(med.get('dose') or ''))}"
+                             f" · started {ui.md(str(med.get('started') or '—'))} · _{status}_")
+            if line[1].button("Remove", key=f"remove-med-{index}"):
+                ui.save_answer("history.medications", meds[:index] + meds[index + 1:])
+                st.session_state.pop("loaded_visit", None)
+                st.rerun()
+        for problem_path, message in problems.items():
+            if problem_path.startswith("history.medications"):
+                st.error(f"{form.label_of(problem_path)}: {message}")
+        with st.form("add-medication", clear_on_submit=True):
+            cols = st.columns(3)
+            name = cols[0].text_input(form.entry("history.medications.name").label, key="med-name")
+            dose = cols[1].text_input(form.entry("history.medications.dose").label, key="med-dose")
+            started = cols[2].date_input(f"{form.entry('history.medications.started').label} "
+                                         "(optional)", value=None, format="YYYY-MM-DD",
+                                         min_value=date(1900, 1, 1), max_value=ui.today(),
+                                         key="med-started")
+            if st.form_submit_button("Add medicine") and name.strip():
+                entry = {"name": name.strip(), **({"dose": dose.strip()} if dose.strip() else {}),
+                         **({"started": started.isoformat()} if started else {})}
+                ui.save_answer("history.medications", [*meds, entry])
+                st.session_state.pop("loaded_visit", None)
+                st.rerun()
+        if not meds and st.button("No medicines (asked)", key="no-meds"):
+            ui.save_answer("history.medications", [])
             st.session_state.pop("loaded_visit", None)
             st.rerun()
-    for problem_path, message in problems.items():
-        if problem_path.startswith("history.medications"):
-            st.error(f"{form.label_of(problem_path)}: {message}")
-    with st.form("add-medication", clear_on_submit=True):
-        cols = st.columns(3)
-        name = cols[0].text_input(form.entry("history.medications.name").label, key="med-name")
-        dose = cols[1].text_input(form.entry("history.medications.dose").label, key="med-dose")
-        started = cols[2].date_input(f"{form.entry('history.medications.started').label} "
-                                     "(optional)", value=None, format="YYYY-MM-DD",
-                                     min_value=date(1900, 1, 1), max_value=ui.today(),
-                                     key="med-started")
-        if st.form_submit_button("Add medicine") and name.strip():
-            entry = {"name": name.strip(), **({"dose": dose.strip()} if dose.strip() else {}),
-                     **({"started": started.isoformat()} if started else {})}
-            ui.save_answer("history.medications", [*meds, entry])
-            st.session_state.pop("loaded_visit", None)
-            st.rerun()
-    if not meds and st.button("No medicines (asked)", key="no-meds"):
-        ui.save_answer("history.medications", [])
-        st.session_state.pop("loaded_visit", None)
-        st.rerun()
-    f("history.grapefruit")
-    f("history.allergies", height=80)
-    f("history.prior_treatments", height=80)
+        f("history.grapefruit")
+        f("history.allergies", height=80)
+        f("history.prior_treatments", height=80)
 
-st.divider()
-if result.complete:
-    if st.button("Review the care plan", type="primary", key="to-plan"):
-        ui.go("care_plan")
-else:
-    fields = ", ".join(form.label_of(p) for p in sorted(problems, key=form.order_of)) \
-        or "required fields"
-    st.info(f"To build the plan, finish or correct: {ui.md(fields)}.")
+    st.divider()
+    if result.complete:
+        if st.button("Review the care plan", type="primary", key="to-plan"):
+            ui.go("care_plan")
+    else:
+        fields = ", ".join(form.label_of(p) for p in sorted(problems, key=form.order_of)) \
+            or "required fields"
+        st.info(f"To build the plan, finish or correct: {ui.md(fields)}.")

@@ -13,60 +13,61 @@ from careplan.fhir import bundle, to_json
 from careplan.settings import clinic_from_env
 
 me = ui.page("Export")
+with ui.plain_errors():  # a database problem shows its message, not a crash
 
-_, visit = ui.need_visit()
-st.title("Export")
-plans = visits.plans(ui.database(), visit_id=visit)
-if not plans:
-    st.info("There is no plan for this visit yet.")
-    if st.button("Go to the care plan"):
-        ui.go("care_plan")
-    st.stop()
-current = plans[-1]
-plan_id = current.id
-if current.status != "signed":
-    st.warning("This plan is not signed: the handout will say DRAFT.")
-stem = f"care-plan-{current.plan.visit.date.isoformat()}-v{current.number}"
-
-
-def exported(what: str) -> None:
-    """Audit a download against the plan's own patient (the visit decides, not the URL)."""
-    try:
-        visits.record_export(ui.database(), me, plan_id=plan_id, what=what, now=ui.now())
-    except SessionEndedError:  # a callback: the run that follows shows the sign-in form
-        ui.session_ended()
+    _, visit = ui.need_visit()
+    st.title("Export")
+    plans = visits.plans(ui.database(), visit_id=visit)
+    if not plans:
+        st.info("There is no plan for this visit yet.")
+        if st.button("Go to the care plan"):
+            ui.go("care_plan")
+        st.stop()
+    current = plans[-1]
+    plan_id = current.id
+    if current.status != "signed":
+        st.warning("This plan is not signed: the handout will say DRAFT.")
+    stem = f"care-plan-{current.plan.visit.date.isoformat()}-v{current.number}"
 
 
-def offer(
-    label: str, data: bytes | str, name: str, mime: str, what: str, *, primary: bool = False,
-) -> None:
-    """One download; each one is recorded in the audit trail."""
-    st.download_button(label, data, file_name=name, mime=mime, key=f"download-{what}",
-                       on_click=exported, args=(what,),
-                       type="primary" if primary else "secondary")
+    def exported(what: str) -> None:
+        """Audit a download against the plan's own patient (the visit decides, not the URL)."""
+        try:
+            visits.record_export(ui.database(), me, plan_id=plan_id, what=what, now=ui.now())
+        except SessionEndedError:  # a callback: the run that follows shows the sign-in form
+            ui.session_ended()
 
 
-try:  # the same contact and locale as the headless command prints
-    clinic = clinic_from_env()
-except SettingError as exc:  # never a handout that sends a patient to a placeholder phone
-    st.error(f"The patient handout cannot be printed: {exc}.")
-else:
-    offer("Patient handout (PDF)",
-          patient_pdf(current.plan, review=current.review, clinic=clinic),
-          f"{stem}.pdf", "application/pdf", "handout", primary=True)
-    offer("Large-print handout (PDF)",
-          patient_pdf(current.plan, review=current.review, clinic=clinic, large_print=True),
-          f"{stem}-large-print.pdf", "application/pdf", "large-print")
-offer("Clinician summary (PDF)", clinician_pdf(current.plan, review=current.review),
-      f"{stem}-summary.pdf", "application/pdf", "summary")
-offer("Plan (JSON)", current.plan.model_dump_json(indent=2), f"{stem}.json",
-      "application/json", "json")
+    def offer(
+        label: str, data: bytes | str, name: str, mime: str, what: str, *, primary: bool = False,
+    ) -> None:
+        """One download; each one is recorded in the audit trail."""
+        st.download_button(label, data, file_name=name, mime=mime, key=f"download-{what}",
+                           on_click=exported, args=(what,),
+                           type="primary" if primary else "secondary")
 
-# The bundle carries the intake this plan version was built from (stored with it).
-signed = current.status == "signed" and current.signed_at is not None
-offer("FHIR bundle (JSON)",
-      to_json(bundle(intake=current.intake, plan=current.plan, review=current.review,
-                     signed_by=current.signed_by if signed else None,
-                     signed_on=current.signed_at.date() if signed and current.signed_at
-                     else None)),
-      f"{stem}-fhir.json", "application/fhir+json", "fhir")
+
+    try:  # the same contact and locale as the headless command prints
+        clinic = clinic_from_env()
+    except SettingError as exc:  # never a handout that sends a patient to a placeholder phone
+        st.error(f"The patient handout cannot be printed: {exc}.")
+    else:
+        offer("Patient handout (PDF)",
+              patient_pdf(current.plan, review=current.review, clinic=clinic),
+              f"{stem}.pdf", "application/pdf", "handout", primary=True)
+        offer("Large-print handout (PDF)",
+              patient_pdf(current.plan, review=current.review, clinic=clinic, large_print=True),
+              f"{stem}-large-print.pdf", "application/pdf", "large-print")
+    offer("Clinician summary (PDF)", clinician_pdf(current.plan, review=current.review),
+          f"{stem}-summary.pdf", "application/pdf", "summary")
+    offer("Plan (JSON)", current.plan.model_dump_json(indent=2), f"{stem}.json",
+          "application/json", "json")
+
+    # The bundle carries the intake this plan version was built from (stored with it).
+    signed = current.status == "signed" and current.signed_at is not None
+    offer("FHIR bundle (JSON)",
+          to_json(bundle(intake=current.intake, plan=current.plan, review=current.review,
+                         signed_by=current.signed_by if signed else None,
+                         signed_on=current.signed_at.date() if signed and current.signed_at
+                         else None)),
+          f"{stem}-fhir.json", "application/fhir+json", "fhir")

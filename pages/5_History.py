@@ -9,34 +9,35 @@ import ui
 from careplan import patients
 
 ui.page("History")
+with ui.plain_errors():  # a database problem shows its message, not a crash
 
-patient, _ = ui.selection()
-st.title("History")
-if patient is None:
-    st.info("Choose a patient first.")
-    if st.button("Go to patients"):
-        ui.go("patients")
-    st.stop()
-frame = patients.history(ui.database(), patient_id=patient)
-if frame.empty:
-    st.info("No visits yet.")
-    st.stop()
-scores = ["pain_now", "peg", "wpi", "sss", "phq4"]
-chart = frame.set_index("visit_date")[scores].astype("float64")
-st.line_chart(chart, height=280)
-st.caption("Pain and PEG are 0-10, WPI 0-19, SSS 0-12, PHQ-4 0-12.")
-# Each column read with its type, so a row is (int, Timestamp, int, bool, score floats).
-score_values = zip(*(frame[name].astype("Float64") for name in scores), strict=True)
-rows = zip(frame["visit_id"].astype(int), pd.to_datetime(frame["visit_date"]),
-           frame["plans"].astype(int), frame["signed"].astype(bool), score_values, strict=True)
-for visit_id, visit_date, plans_made, signed, row_scores in rows:
-    left, right = st.columns([5, 1])
-    values = " · ".join(
-        f"{name.upper().replace('_NOW', '')} {value:g}"
-        for name, value in zip(scores, row_scores, strict=True) if not pd.isna(value)
-    )
-    state = "signed" if signed else ("plan drafted" if plans_made else "no plan")
-    left.markdown(f"**{visit_date.date().isoformat()}** · {state} · {values or 'not scored'}")
-    if right.button("Open plan", key=f"open-plan-{visit_id}"):
-        ui.choose(patient=patient, visit=visit_id)
-        ui.go("care_plan")
+    patient, _ = ui.selection()
+    st.title("History")
+    if patient is None:
+        st.info("Choose a patient first.")
+        if st.button("Go to patients"):
+            ui.go("patients")
+        st.stop()
+    frame = patients.history(ui.database(), patient_id=patient)
+    if frame.empty:
+        st.info("No visits yet.")
+        st.stop()
+    scores = ["pain_now", "peg", "wpi", "sss", "phq4"]
+    chart = frame.set_index("visit_date")[scores].astype("float64")
+    st.line_chart(chart, height=280)
+    st.caption("Pain and PEG are 0-10, WPI 0-19, SSS 0-12, PHQ-4 0-12.")
+    # Each column read with its type, so a row is (int, Timestamp, int, bool, score floats).
+    score_values = zip(*(frame[name].astype("Float64") for name in scores), strict=True)
+    rows = zip(frame["visit_id"].astype(int), pd.to_datetime(frame["visit_date"]),
+               frame["plans"].astype(int), frame["signed"].astype(bool), score_values, strict=True)
+    for visit_id, visit_date, plans_made, signed, row_scores in rows:
+        left, right = st.columns([5, 1])
+        values = " · ".join(
+            f"{name.upper().replace('_NOW', '')} {value:g}"
+            for name, value in zip(scores, row_scores, strict=True) if not pd.isna(value)
+        )
+        state = "signed" if signed else ("plan drafted" if plans_made else "no plan")
+        left.markdown(f"**{visit_date.date().isoformat()}** · {state} · {values or 'not scored'}")
+        if right.button("Open plan", key=f"open-plan-{visit_id}"):
+            ui.choose(patient=patient, visit=visit_id)
+            ui.go("care_plan")

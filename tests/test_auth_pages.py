@@ -187,3 +187,20 @@ def test_a_page_run_takes_no_write_lock(database: str) -> None:
         holder.close()
     no_trouble(test)
     assert test.title[0].value == "Patients"
+
+
+def test_a_database_problem_on_any_page_shows_its_message_not_the_exception_page(
+    database: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from careplan import patients
+    from careplan.errors import DatabaseBusyError
+
+    def busy(*_: object, **__: object) -> int:
+        raise DatabaseBusyError("The database is busy with another save. Nothing was lost; "
+                                "try again.")
+
+    monkeypatch.setattr(patients, "count", busy)
+    for page in ("Home", "Patients"):
+        test = app() if page == "Home" else app("patients")
+        no_trouble(test)
+        assert any("database is busy" in e.value for e in test.error), page

@@ -17,7 +17,7 @@ from ui.auth import actor, guarded, require_user, session_ended
 from ui.fields import answer_in_draft, conflict_notice, field, label, load_draft, save_answer
 from ui.frame import PAGES, RUN_MARKER, go, need_visit, page, run_marker
 from ui.state import choose, database, done, now, request_id, selection, today
-from ui.text import md, show_storage_error
+from ui.text import md, plain_errors, show_storage_error
 
 __all__ = [
     "PAGES",
@@ -37,6 +37,7 @@ __all__ = [
     "need_visit",
     "now",
     "page",
+    "plain_errors",
     "request_id",
     "require_user",
     "run_marker",

@@ -7,6 +7,8 @@ image).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import streamlit as st
 
@@ -21,4 +23,16 @@ def md(text: str) -> str:
 
 
 def show_storage_error(error: StorageError) -> None:
-    st.error(f"{error}")
+    """The database problem in its own words (each says what to do); never patient data."""
+    st.error(f"{error} Everything saved before is kept.", icon=":material/database:")
+
+
+@contextmanager
+def plain_errors() -> Iterator[None]:
+    """Around a page's body: a database problem (busy, full, connection lost, a record
+    gone) shows its own message, which says what to do, instead of Streamlit's exception
+    page; the widgets above it keep what was typed. Streamlit's stop and rerun pass."""
+    try:
+        yield
+    except StorageError as error:
+        show_storage_error(error)
