@@ -617,3 +617,39 @@ def test_an_old_form_numbness_answer_is_imported_and_read_the_safer_way() -> Non
     plan = build_plan(intake=intake, today=TODAY)
     assert "RF-CAUDA" in {a.id for a in plan.alerts}
     assert plan.intake_notes == intake.legacy_notes != ()
+
+
+def _response(items: list[dict[str, object]]) -> dict[str, object]:
+
+    return {"resourceType": "QuestionnaireResponse", "status": "completed",
+            "questionnaire": QUESTIONNAIRE_URL, "item": items}
+
+
+def test_a_deeply_nested_response_is_refused_in_one_line() -> None:
+    from careplan.errors import FhirImportError
+    from careplan.fhir import import_response
+
+    item: dict[str, object] = {"linkId": "x"}
+    for _ in range(150):
+        item = {"linkId": "x", "item": [item]}
+    with pytest.raises(FhirImportError, match="nests more than 40 levels"):
+        import_response(json.dumps(_response([item])))
+
+
+def test_a_huge_file_is_refused_before_it_is_read_as_json() -> None:
+    from careplan.errors import FhirImportError
+    from careplan.fhir import import_response
+
+    huge = json.dumps(_response([{"linkId": "history.notes",
+                                  "answer": [{"valueString": "x" * 2_000_000}]}]))
+    with pytest.raises(FhirImportError, match="bytes; a response to the intake form"):
+        import_response(huge.encode())
+
+
+def test_control_characters_in_a_link_id_are_shown_as_codes() -> None:
+    from careplan.fhir import import_response
+
+    result = import_response(json.dumps(_response(
+        [{"linkId": "evil\x1b[2J\nline", "answer": [{"valueString": "x"}]}])))
+    assert result.unmapped == ("evil\\u001b[2J\\u000aline: not a question of the intake form",)
+    assert all(line.isprintable() for line in result.unmapped)

@@ -241,3 +241,19 @@ def test_new_fields_name_their_problems(changes: dict[str, Any], expected: str) 
 def test_grapefruit_is_a_history_answer() -> None:
     assert make_intake({"history.grapefruit": True}).history.grapefruit is True
     assert make_intake().history.grapefruit is None  # not asked
+
+
+@pytest.mark.parametrize(("text", "path", "message"), [
+    ('{\n  "history": {\n    "pain_now": NaN\n  }\n}', "history.pain_now",
+     "NaN at line 3 column 17 is not a number JSON allows"),
+    ('{"note": "Infinity and NaN", "b": [1, -Infinity]}', "b[1]",
+     "-Infinity at line 1 column 39 is not a number JSON allows"),
+    ('[{"x": "say \\"NaN\\""}, Infinity]', "[1]",
+     "Infinity at line 1 column 24 is not a number JSON allows"),
+])
+def test_a_non_number_is_refused_with_its_field_line_and_column(
+    text: str, path: str, message: str,
+) -> None:
+    with pytest.raises(IntakeError) as caught:
+        parse_json(text)
+    assert [(p.path, p.message) for p in caught.value.problems] == [(path, message)]

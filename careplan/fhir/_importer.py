@@ -24,6 +24,10 @@ from careplan.intake.validation import parse_json
 _QR_STATUSES: Final = ("in-progress", "completed", "amended", "entered-in-error", "stopped")
 _FULL_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MEDICATIONS: Final = "history.medications"
+# Far beyond any response to the intake form (a full one is ~30 KB, 4 levels deep), small
+# enough that a hostile file costs neither memory nor a crash in the FHIR model.
+MAX_BYTES: Final = 1_000_000
+MAX_DEPTH: Final = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +39,25 @@ class ImportResult:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """One printable line: control characters (ESC, NUL, bidi overrides) shown as codes,
+    so a crafted linkId cannot rewrite the terminal or the log it is printed to."""
+    return " ".join(_printable(text).split())
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() or c == " " else f"\\u{ord(c):04x}" for c in text)
+
+
+def _depth(data: Any) -> int:
+    """How deeply objects and arrays nest (iteratively: no recursion limit to hit)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, Mapping | list):
+            deepest = max(deepest, level)
+            children = node.values() if isinstance(node, Mapping) else node
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _first_problem(error: ValidationError) -> str:
@@ -46,6 +68,10 @@ def _first_problem(error: ValidationError) -> str:
 
 def _parse(data: Mapping[str, Any] | str | bytes) -> JsonDict:
     if isinstance(data, str | bytes):
+        size = len(data.encode() if isinstance(data, str) else data)
+        if size > MAX_BYTES:
+            raise FhirImportError(f"the file has {size:,} bytes; a response to the intake form "
+                                  f"is far smaller (at most {MAX_BYTES:,} bytes are read)")
         try:
             raw = parse_json(data)
         except IntakeError as exc:
@@ -55,6 +81,9 @@ def _parse(data: Mapping[str, Any] | str | bytes) -> JsonDict:
     if not isinstance(raw, Mapping):
         raise FhirImportError("expected a FHIR QuestionnaireResponse object, got a JSON "
                               f"{type(raw).__name__}")
+    if _depth(raw) > MAX_DEPTH:
+        raise FhirImportError(f"the response nests more than {MAX_DEPTH} levels deep; a "
+                              "response to the intake form nests a few levels")
     kind = raw.get("resourceType")
     if kind != "QuestionnaireResponse":
         got = f"a {kind}" if isinstance(kind, str) else "no resourceType"
@@ -235,7 +264,11 @@ def import_response(data: Mapping[str, Any] | str | bytes) -> ImportResult:
     QuestionnaireResponse, invalid FHIR, or an answer to another questionnaire.
     The draft is not validated: callers run ``validate_intake`` on it.
     """
-    raw = _parse(data)
+    try:
+        raw = _parse(data)
+    except FhirImportError as exc:  # messages may quote the file: one printable line
+        raise FhirImportError(_one_line(str(exc))) from None
     mapper = _Mapper()
     mapper.walk(_list(raw.get("item")), None)
-    return ImportResult(draft=mapper.draft, unmapped=tuple(mapper.unmapped))
+    return ImportResult(draft=mapper.draft,
+                        unmapped=tuple(_one_line(line) for line in mapper.unmapped))

@@ -69,8 +69,45 @@ def problems_from(error: ValidationError) -> list[Problem]:
     return problems
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
+class _Constant(str):
+    """NaN, Infinity or -Infinity as read: kept to say where it was, then refused."""
+
+
+def _first_constant(data: Any, path: str = "") -> tuple[str, str] | None:
+    """The field path and name of the first NaN/Infinity in document order, if any."""
+    if isinstance(data, _Constant):
+        return path, str(data)
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found = _first_constant(value, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    if isinstance(data, list):
+        for index, value in enumerate(data):
+            found = _first_constant(value, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+def _position(text: str, name: str) -> tuple[int, int]:
+    """Line and column (from 1) of the first ``name`` outside a JSON string."""
+    in_string = escaped = False
+    line, column = 1, 1
+    for index, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif text.startswith(name, index):
+            return line, column
+        line, column = (line + 1, 1) if char == "\n" else (line, column + 1)
+    return line, column
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -90,15 +127,20 @@ def parse_json(text: str | bytes) -> Any:
         except UnicodeDecodeError as exc:
             raise IntakeError([Problem("", f"the file is not UTF-8 text ({exc.reason})")]) from None
     try:
-        return json.loads(
-            text, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicate_keys
-        )
+        data = json.loads(text, parse_constant=_Constant, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as exc:
         raise IntakeError(
             [Problem("", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")]
         ) from None
     except (ValueError, RecursionError) as exc:
         raise IntakeError([Problem("", f"invalid JSON: {exc}")]) from None
+    found = _first_constant(data)
+    if found is not None:
+        path, name = found
+        line, column = _position(text, name)
+        raise IntakeError([Problem(path, f"{name} at line {line} column {column} is not a "
+                                         "number JSON allows")])
+    return data
 
 
 def validate_intake(data: Mapping[str, Any] | str | bytes, *, today: date) -> Intake:
