@@ -620,7 +620,6 @@ def test_an_old_form_numbness_answer_is_imported_and_read_the_safer_way() -> Non
 
 
 def _response(items: list[dict[str, object]]) -> dict[str, object]:
-
     return {"resourceType": "QuestionnaireResponse", "status": "completed",
             "questionnaire": QUESTIONNAIRE_URL, "item": items}
 
