@@ -30,7 +30,12 @@ bytecode: $(RUNTIME)
 
 # demo-data migrates the database before anything else (deploy time): the app itself only
 # checks the schema revision on its first page, and migrates only a database that is behind.
+# The audit key is made once, on the first start, in a file only its owner reads (0600);
+# the app does not start without one unless in demo mode.
+run: export CAREPLAN_AUDIT_KEY_FILE ?= data/audit.key
 run: $(RUNTIME) bytecode
+	test -n "$$CAREPLAN_AUDIT_KEY" -o -f "$$CAREPLAN_AUDIT_KEY_FILE" || \
+		$(BIN)/python -m careplan audit new-key "$$CAREPLAN_AUDIT_KEY_FILE"
 	$(BIN)/python -m careplan migrate
 	$(BIN)/python -m careplan demo-data --if-empty
 	CAREPLAN_DEMO=$${CAREPLAN_DEMO:-1} $(BIN)/python -m streamlit run app.py \

@@ -138,7 +138,14 @@ def _parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="the audit trail")
     audit.add_argument("--database-url", default=None, help="defaults to DATABASE_URL or SQLite")
     audit_actions = audit.add_subparsers(dest="audit_command", required=True)
-    audit_actions.add_parser("verify", help="check the hash chain; exit 1 if it is broken")
+    verify = audit_actions.add_parser("verify",
+                                      help="check the hash chain; exit 1 if it is broken")
+    verify.add_argument("--anchor", type=Path, default=None,
+                        help="a file of heads kept outside the database ('audit head' lines)")
+    audit_actions.add_parser("head", help="print the last record as 'seq hash', to keep "
+                                          "outside the database (e.g. >> a file elsewhere)")
+    new_key = audit_actions.add_parser("new-key", help="write a new audit key file (0600)")
+    new_key.add_argument("path", type=Path)
     return parser
 
 
@@ -191,6 +198,15 @@ def _users_command(args: argparse.Namespace) -> int:
 def _audit_command(args: argparse.Namespace) -> int:
     from careplan import audit, storage
 
+    if args.audit_command == "new-key":
+        return _new_audit_key(args.path)
+    anchors: list[tuple[int, str]] = []
+    if args.audit_command == "verify" and args.anchor is not None:
+        try:
+            anchors = audit.read_anchors(args.anchor.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            print(f"{args.anchor}: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     url = args.database_url or storage.database_url()
     engine = storage.make_engine(url)
     try:
@@ -198,13 +214,41 @@ def _audit_command(args: argparse.Namespace) -> int:
             records = storage.audit_records(session=session)
     finally:
         engine.dispose()
-    problems = audit.verify(records)
+    if args.audit_command == "head":
+        if not records:
+            print("The audit trail is empty.", file=sys.stderr)
+            return 1
+        print(f"{records[-1].seq} {records[-1].hash}")
+        return EXIT_OK
+    problems = audit.verify(records, anchors=anchors)
     if problems:
         for problem in problems:
             print(problem, file=sys.stderr)
         print(f"The audit trail is broken: {len(problems)} problem(s).", file=sys.stderr)
         return 1
-    print(f"The audit trail is intact: {len(records)} record(s).")
+    anchored = f", {len(anchors)} anchor(s) matched" if anchors else ""
+    print(f"The audit trail is intact: {len(records)} record(s){anchored}.")
+    return EXIT_OK
+
+
+def _new_audit_key(path: Path) -> int:
+    """A new random key in a file only its owner can read; never overwrites a key (the
+    trail signed with it could no longer be checked)."""
+    import secrets
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        print(f"{path} already exists; a key is never replaced", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        print(f"{path}: cannot write it ({exc.strerror})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(secrets.token_urlsafe(48) + "\n")
+    print(f"Wrote a new audit key to {path}. Keep a copy somewhere safe: without it the "
+          "audit trail cannot be checked.")
     return EXIT_OK
 
 
@@ -387,6 +431,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except SettingError as exc:
+        print(f"careplan: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except StorageError as exc:  # the database's own words: busy, full, another audit key
         print(f"careplan: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as exc:  # a bug, not bad input: say so in one line

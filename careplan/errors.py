@@ -17,6 +17,7 @@ left out of this tree).
      │    ├── NotFoundError
      │    ├── ConflictError       someone else saved first (who, when, their data)
      │    ├── SignedPlanError     signed plans are immutable
+     │    ├── AuditKeyError       the audit trail is signed with another key (or none is set)
      │    ├── DatabaseBusyError   locked past the busy timeout: retry
      │    ├── StorageFullError    disk full: rolled back, still usable
      │    └── ConnectionLostError connection dropped: retry with the same request id
@@ -110,6 +111,10 @@ class ConflictError(StorageError):
 
 class SignedPlanError(StorageError):
     """A signed plan is immutable: a change makes a new version instead."""
+
+
+class AuditKeyError(StorageError):
+    """The audit trail is signed with a key that is not the one configured: nothing written."""
 
 
 class DatabaseBusyError(StorageError):

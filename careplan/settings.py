@@ -13,10 +13,13 @@ environment itself: callers pass values on.
 | CAREPLAN_DEMO | 1: demo data; handouts say "DEMO - not a real clinic" | off |
 | CAREPLAN_LOCALE | en-US or en-GB | en-US |
 | CAREPLAN_IDLE_MINUTES | idle sign-out | 15 |
-| CAREPLAN_AUDIT_KEY | HMAC key of the audit chain | none (plain SHA-256) |
+| CAREPLAN_AUDIT_KEY_FILE | file with the audit chain's HMAC key (0600; make run makes it) | none |
+| CAREPLAN_AUDIT_KEY | the key itself, instead of a file | none |
 | CAREPLAN_DEBUG | 1: tracebacks from the command | off |
 
 Without a clinic the Export page refuses a handout; the command prints one marked DEMO.
+Without an audit key the dashboard does not start, except in demo mode, where every page
+says the audit trail is not signed.
 """
 
 from __future__ import annotations
@@ -36,7 +39,12 @@ DEFAULT_DATABASE_URL: Final = "sqlite:///data/careplan.db"
 KEYS: Final = (
     "DATABASE_URL", "CAREPLAN_CLINIC_NAME", "CAREPLAN_CLINIC_PHONE", "CAREPLAN_CLINIC_HOURS",
     "CAREPLAN_DEMO", "CAREPLAN_LOCALE", "CAREPLAN_IDLE_MINUTES", "CAREPLAN_AUDIT_KEY",
-    "CAREPLAN_DEBUG",
+    "CAREPLAN_AUDIT_KEY_FILE", "CAREPLAN_DEBUG",
+)
+NO_AUDIT_KEY: Final = (
+    "no audit key is set, so the audit trail could be rewritten unnoticed: set "
+    "CAREPLAN_AUDIT_KEY_FILE to a key file (make one with 'python -m careplan audit new-key "
+    "PATH'; make run does), or run with CAREPLAN_DEMO=1 for demo data"
 )
 NO_CLINIC: Final = (
     "no clinic is configured, so no handout can tell the patient whom to call: set "
@@ -55,6 +63,7 @@ class Settings:
     idle_minutes: float
     audit_key: str
     debug: bool
+    demo: bool
 
     def handout_clinic(self) -> Clinic:
         """The clinic a handout prints, or ``SettingError`` saying what to set."""
@@ -90,9 +99,32 @@ def load(env: Mapping[str, str]) -> Settings:
         locale=locale,
         clinic=clinic,
         idle_minutes=idle,
-        audit_key=env.get("CAREPLAN_AUDIT_KEY", ""),
+        audit_key=_audit_key(env),
         debug=_flag(env, "CAREPLAN_DEBUG"),
+        demo=demo,
     )
+
+
+def _audit_key(env: Mapping[str, str]) -> str:
+    """The key itself, or the content of the key file, which only its owner may read."""
+    key = env.get("CAREPLAN_AUDIT_KEY", "").strip()
+    path = env.get("CAREPLAN_AUDIT_KEY_FILE", "").strip()
+    if key or not path:
+        return key
+    try:
+        mode = os.stat(path).st_mode
+        with open(path, encoding="utf-8") as file:
+            text = file.read().strip()
+    except OSError as exc:
+        raise SettingError(f"CAREPLAN_AUDIT_KEY_FILE {path}: cannot read it ({exc.strerror})"
+                           ) from None
+    if mode & 0o077:
+        raise SettingError(f"CAREPLAN_AUDIT_KEY_FILE {path} may be read by others: "
+                           f"chmod 600 {path}")
+    if len(text) < 32:
+        raise SettingError(f"CAREPLAN_AUDIT_KEY_FILE {path} holds no key of 32 characters or "
+                           "more")
+    return text
 
 
 def current() -> Settings:

@@ -115,6 +115,7 @@ def test_export_refuses_a_handout_without_a_configured_clinic(
     test.switch_page("pages/3_Care_plan.py")
     test.button(key="build-plan").click().run()
     monkeypatch.setenv("CAREPLAN_DEMO", "0")
+    monkeypatch.setenv("CAREPLAN_AUDIT_KEY", "a key for the audit trail of this test only")
     test.switch_page("pages/4_Export.py").run()
     assert any("cannot be printed: no clinic is configured" in e.value for e in test.error)
     assert len(test.get("download_button")) == 3  # summary, JSON and FHIR; no handout

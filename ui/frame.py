@@ -13,9 +13,10 @@ from typing import Final
 
 import streamlit as st
 
-from careplan import actions, patients, visits
+from careplan import actions, patients, settings, visits
 from careplan.accounts import SignedIn
-from careplan.errors import NotFoundError, StorageError
+from careplan.errors import NotFoundError, SettingError, StorageError
+from careplan.settings import NO_AUDIT_KEY
 from ui.auth import guarded, require_user, sign_out
 from ui.state import choose, database, now, selection
 from ui.text import md
@@ -48,6 +49,7 @@ def page(title: str, *, admin: bool = False) -> SignedIn:
     st.set_page_config(page_title=f"{title} · Inomyalgia Care", page_icon=":material/healing:",
                        layout="wide")
     run_marker()
+    _refuse_without_audit_key()
     who = require_user()
     patient_id, visit_id = _checked_selection(who)
     params = {k: str(v) for k, v in (("patient", patient_id), ("visit", visit_id)) if v}
@@ -62,6 +64,9 @@ def page(title: str, *, admin: bool = False) -> SignedIn:
         if st.button("Sign out", key="sign-out"):
             sign_out(who)
         st.caption("Decision support for a clinician, not a prescription.")
+        if not settings.current().audit_key:
+            st.caption(":material/warning: Demo mode: the audit trail is not signed (no audit "
+                       "key is set).")
         _sidebar_patient(who, patient_id, visit_id)
     if st.session_state.pop("selection_refused", False):
         st.error("That visit belongs to another patient, so it was not opened. Open the visit "
@@ -72,6 +77,19 @@ def page(title: str, *, admin: bool = False) -> SignedIn:
         st.error("This page is for administrators.")
         st.stop()
     return who
+
+
+def _refuse_without_audit_key() -> None:
+    """No clinic day without a signed audit trail: without a key (or with a bad setting)
+    the app says what to set and stops; demo mode runs and says so on every page."""
+    try:
+        config = settings.current()
+    except SettingError as error:
+        st.error(f"The app cannot start: {error}.")
+        st.stop()
+    if not config.audit_key and not config.demo:
+        st.error(f"The app cannot start: {NO_AUDIT_KEY}.")
+        st.stop()
 
 
 def run_marker() -> None:

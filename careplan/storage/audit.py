@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from careplan.errors import AuditKeyError
 from careplan.storage.models import AuditRow
 
 
@@ -19,19 +20,32 @@ def append_audit(
     *, session: Session, user: str, action: str, outcome: str, now: datetime,
     patient_id: int | None = None, detail: str = "",
 ) -> int:
-    """Add one chained record in the caller's transaction (so it commits with the action)."""
-    from careplan.audit import GENESIS, record_hash
+    """Add one chained record in the caller's transaction (so it commits with the action).
+
+    Signed with the configured audit key. A chain already signed with a key is never
+    extended without that key (``AuditKeyError``, and the action is not done): before, a
+    command run without the key wrote plain records into a signed chain.
+    """
+    from careplan.audit import GENESIS, current_key, key_id, record_hash
 
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(4242)))  # one writer extends the chain
     last = session.execute(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).scalar()
+    key = current_key()
+    if last is not None and last.key_id and last.key_id != key_id(key):
+        raise AuditKeyError(
+            f"The audit trail is signed with key {last.key_id}, and "
+            + ("no audit key is set" if not key else f"the audit key set is {key_id(key)}")
+            + ": nothing was done. Set CAREPLAN_AUDIT_KEY_FILE (or CAREPLAN_AUDIT_KEY) to the "
+            "trail's key.")
     seq = 1 if last is None else last.seq + 1
     prev = GENESIS if last is None else last.hash
     at = now.astimezone(UTC).replace(microsecond=now.microsecond)
     digest = record_hash(seq=seq, at=at, user=user, action=action, patient_id=patient_id,
-                         outcome=outcome, detail=detail[:500], prev_hash=prev)
+                         outcome=outcome, detail=detail[:500], prev_hash=prev, key=key)
     session.add(AuditRow(seq=seq, at=at, username=user, action=action, patient_id=patient_id,
-                         outcome=outcome, detail=detail[:500], prev_hash=prev, hash=digest))
+                         outcome=outcome, detail=detail[:500], prev_hash=prev, hash=digest,
+                         key_id=key_id(key)))
     session.flush()
     return seq
 
@@ -56,4 +70,4 @@ def audit_records(
     if limit is not None:
         rows.reverse()
     return [AuditRecord(r.seq, r.at, r.username, r.action, r.patient_id, r.outcome, r.detail,
-                        r.prev_hash, r.hash) for r in rows]
+                        r.prev_hash, r.hash, r.key_id) for r in rows]

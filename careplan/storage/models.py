@@ -211,6 +211,7 @@ class AuditRow(Base):
     detail: Mapped[str] = mapped_column(String(500), default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
 
 APPEND_ONLY_SQL: Final[dict[str, tuple[str, ...]]] = {
