@@ -24,7 +24,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 _T = TypeVar("_T")
 FOLDER_NAME: Final = "inomyalgia-care"
@@ -61,6 +61,22 @@ def cached(kind: str, key: str, build: Callable[[], _T]) -> _T:
     value = build()
     _write(path, value, kind=kind)
     return value
+
+
+def parsed_toml(kind: str, text: str) -> dict[str, Any]:
+    """``tomllib.loads(text)``, read from the cache entry ``kind-<digest>`` when there is one.
+
+    Why: tomllib is pure Python; importing it and parsing a shipped data file cost a few
+    milliseconds in every process, and the result depends only on the text (and Python's
+    version, which ``digest`` includes). A text that does not parse raises as tomllib does.
+    """
+
+    def parse() -> dict[str, Any]:
+        import tomllib  # only on a cache miss
+
+        return tomllib.loads(text)
+
+    return cached(kind, digest([text]), parse)
 
 
 def _read(path: Path) -> object:

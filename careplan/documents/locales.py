@@ -10,7 +10,6 @@ prove no handout mixes the two (911 beside 999, drinks beside units).
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Final, Literal
 
+from careplan import cache as file_cache
 from careplan.errors import SettingError
 
 DateStyle = Literal["month_day_year", "day_month_year"]
@@ -34,7 +34,7 @@ class Locale:
     date_style: DateStyle
     terms: tuple[tuple[str, str], ...]
     rules: Mapping[str, str]
-    never: tuple[re.Pattern[str], ...]
+    never: tuple[str, ...]  # patterns, compiled on first use: only checks and tests search
 
     def text(self, line: str) -> str:
         """A fixed or rule line in this locale's words (US English is the source)."""
@@ -67,7 +67,7 @@ class Locale:
 
     def mixed(self, text: str) -> list[str]:
         """Words of another locale found in a text (for tests and checks)."""
-        return [m.group(0) for pattern in self.never for m in [pattern.search(text)] if m]
+        return [m.group(0) for pattern in self.never for m in [re.search(pattern, text)] if m]
 
 
 @cache
@@ -80,13 +80,13 @@ def locales() -> dict[str, Locale]:
     rules = resources.files("careplan.clinical") / "rules"
     raw = (rules / "locales.toml").read_text(encoding="utf-8")
     found: dict[str, Locale] = {}
-    for entry in tomllib.loads(raw)["locale"]:
+    for entry in file_cache.parsed_toml("locales", raw)["locale"]:  # parsed once per text
         found[entry["id"]] = Locale(
             id=entry["id"],
             date_style=entry["date"],
             terms=tuple((old, new) for old, new in entry.get("terms", [])),
             rules={key: " ".join(text.split()) for key, text in entry.get("rules", {}).items()},
-            never=tuple(re.compile(p) for p in entry.get("never", [])),
+            never=tuple(entry.get("never", [])),
         )
     return found
 

@@ -7,7 +7,6 @@ plain strings: escaping for reportlab happens in ``pdf.py``, at output.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -15,6 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Final, Literal, NamedTuple
 
+from careplan import cache as file_cache
 from careplan.clinical.engine import default_rule_base
 from careplan.clinical.plan import Alert, CarePlan, Domain, MedicationLine, Recommendation
 from careplan.clinical.review import Review, shown_alerts, shown_recommendations, status_of
@@ -366,7 +366,7 @@ def _most_per_day(med: MedicationLine, allowed: Mapping[str, Said], *, age: int)
 def _purposes() -> dict[str, str]:
     rules = resources.files("careplan.clinical.rules")
     raw = rules.joinpath("purposes.toml").read_text(encoding="utf-8")
-    table: dict[str, str] = tomllib.loads(raw)["purpose"]
+    table: dict[str, str] = file_cache.parsed_toml("purposes", raw)["purpose"]
     return table
 
 

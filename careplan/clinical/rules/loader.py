@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from importlib import resources
@@ -365,6 +364,8 @@ def load_rule_base(
                        ("locales.toml", _shipped("locales.toml")),
                        ("purposes.toml", _shipped("purposes.toml"))):
         digest.update(name.encode() + b"\0" + text.encode())
+    import tomllib  # only here: a shipped rule base is read from careplan.cache
+
     for name in sorted(texts):
         digest.update(name.encode() + b"\0" + texts[name].encode())
         try:

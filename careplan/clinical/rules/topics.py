@@ -11,7 +11,6 @@ fixed handout lines print only where they agree with the plan.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -95,6 +94,8 @@ class FixedText:
 
 def _tables(text: str, *, file: str, key: str) -> list[Any]:
     """The ``[[key]]`` tables of one TOML file, refusing anything else at the top level."""
+    import tomllib  # only when checking: a shipped rule base is read from careplan.cache
+
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
