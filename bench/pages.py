@@ -86,6 +86,18 @@ def cold_start(folder: Path, env: Mapping[str, str], runs: int = COLD_RUNS) -> l
     ]
 
 
+def _changes(url: str) -> int:
+    """How many intake changes the audit trail holds (each saved answer writes one)."""
+    from careplan import storage
+
+    engine = storage.make_engine(url)
+    try:
+        with storage.transaction(engine, readonly=True) as session:
+            return len(storage.audit_records(session=session, action="change_intake"))
+    finally:
+        engine.dispose()
+
+
 def run(time_ms: Callable[..., Timing]) -> list[str]:
     sys.path.insert(0, str(ROOT / "tests"))
     from apps import TOKENS, make_accounts
@@ -94,6 +106,7 @@ def run(time_ms: Callable[..., Timing]) -> list[str]:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'pages.db'}"
         os.environ["DATABASE_URL"] = url
+        os.environ["CAREPLAN_DEMO"] = "1"  # demo mode: the app starts without an audit key
         storage.upgrade(url)
         engine = storage.make_engine(url)
         demo.seed(engine, today=date(2026, 11, 25))
@@ -104,14 +117,19 @@ def run(time_ms: Callable[..., Timing]) -> list[str]:
         app.query_params["patient"], app.query_params["visit"] = "1", "3"
         app.switch_page("pages/2_Intake.py")
         app.run()
-        box = app.number_input(key="f:history.pain_now")
-        values = iter(list(range(11)) * 40)
+        values = iter(list(range(1, 11)) * 40)  # each a change from the one before
 
         def rerun() -> None:
-            box.set_value(next(values))
+            # The widget is looked up again after each run: a handle from an earlier run is
+            # stale, and setting it saved nothing (the timed reruns once saved no answer).
+            app.number_input(key="f:history.pain_now").set_value(next(values))
             app.run()
 
+        before = _changes(url)
         rerun_ms = time_ms(rerun, warmup=5, repeats=60)
+        saved = _changes(url) - before
+        if saved != 65:
+            raise RuntimeError(f"the timed reruns saved {saved} answers, not 65")
         cold = cold_start(Path(folder), {"DATABASE_URL": url, "CAREPLAN_DEMO": "1"})
         time.sleep(0.1)
     return [
