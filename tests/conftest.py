@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,3 +74,13 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("DATABASE_URL", url)
     make_accounts(url)
     return url
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sign_in_throttle() -> Iterator[None]:
+    """Each test starts with no failed sign-ins counted: the throttle lives in the process
+    (as on a server), and page tests run in this one."""
+    yield
+    module = sys.modules.get("ui.auth")
+    if module is not None:
+        module.SIGN_IN_THROTTLE.clear()

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import streamlit as st
 
 from careplan import accounts, actions
 from careplan.accounts import SignedIn
 from careplan.errors import AccountError, SessionEndedError
+from careplan.throttle import Throttle
 from ui.state import database, now
 
 if TYPE_CHECKING:
@@ -84,14 +85,37 @@ def require_user() -> SignedIn:
         password = st.text_input("Password", type="password", key="signin-password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
-        signed = accounts.sign_in_to(database(), username=username, password=password,
-                                     now=now())
-        if signed is None:
-            st.error(accounts.GENERIC_FAILURE)
-        else:
-            st.session_state["auth_token"] = signed.token
-            st.rerun()
+        _sign_in(username, password)
     st.stop()
+
+
+SIGN_IN_THROTTLE: Final = Throttle()  # one per server process: every browser session shares it
+
+
+def client_key() -> str:
+    """The client a sign-in comes from: its address as the server sees it ("local" on the
+    same machine). Behind a proxy every client shares the proxy's address, so the limit
+    then applies to all of them together: set the proxy to pass the address on."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) and address else "local"
+
+
+def _sign_in(username: str, password: str) -> None:
+    client, when = client_key(), now()
+    wait = SIGN_IN_THROTTLE.wait(client, when)
+    if wait is not None:  # refused before any hashing: the spray costs nothing
+        minutes = max(1, round(wait.total_seconds() / 60))
+        st.error(f"Too many sign-in attempts from this computer. Try again in {minutes} "
+                 "minute(s), or ask an administrator.")
+        return
+    signed = accounts.sign_in_to(database(), username=username, password=password, now=when)
+    if signed is None:
+        SIGN_IN_THROTTLE.failed(client, when)
+        st.error(accounts.GENERIC_FAILURE)
+        return
+    SIGN_IN_THROTTLE.succeeded(client)
+    st.session_state["auth_token"] = signed.token
+    st.rerun()
 
 
 def _first_admin_form() -> None:
