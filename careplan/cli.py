@@ -114,6 +114,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     fhir_import.add_argument("response", type=Path, help="QuestionnaireResponse JSON")
     fhir_import.add_argument("--json", type=Path, dest="json_out", help="write the draft here")
+    grant = commands.add_parser(
+        "grant-app-role", help="PostgreSQL: let the app's login role use the tables without "
+                               "owning them (audit records: read and add only); run as owner")
+    grant.add_argument("role")
+    grant.add_argument("--database-url", default=None, help="defaults to DATABASE_URL")
     migrate = commands.add_parser(
         "migrate", help="bring the database schema to the newest revision (run at deploy time)"
     )
@@ -249,6 +254,19 @@ def _new_audit_key(path: Path) -> int:
         file.write(secrets.token_urlsafe(48) + "\n")
     print(f"Wrote a new audit key to {path}. Keep a copy somewhere safe: without it the "
           "audit trail cannot be checked.")
+    return EXIT_OK
+
+
+def _grant_command(args: argparse.Namespace) -> int:
+    from careplan import storage
+
+    engine = storage.make_engine(args.database_url or storage.database_url())
+    try:
+        storage.grant_app_role(engine, args.role)
+    finally:
+        engine.dispose()
+    print(f"{args.role} may now read and write the tables, and only read and add audit "
+          "records. Run this again after each migration.")
     return EXIT_OK
 
 
@@ -417,6 +435,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "migrate":
             return _migrate_command(args)
+        if args.command == "grant-app-role":
+            return _grant_command(args)
         if args.command == "demo-data":
             return _demo_command(args)
         if args.command == "users":

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 from careplan.storage.audit import append_audit, audit_records
 from careplan.storage.db import (
+    APPEND_ONLY_TABLES,
     BUSY_TIMEOUT_MS,
     DEFAULT_URL,
     SCHEMA_REVISION,
     create_schema,
     database_url,
+    grant_app_role,
     make_engine,
     schema_revision,
     transaction,
@@ -100,6 +102,7 @@ from careplan.storage.visits import (
 
 __all__ = [
     "APPEND_ONLY_SQL",
+    "APPEND_ONLY_TABLES",
     "BUSY_TIMEOUT_MS",
     "CARRIED_FIELDS",
     "DEFAULT_URL",
@@ -139,6 +142,7 @@ __all__ = [
     "get_patient",
     "get_plan",
     "get_session",
+    "grant_app_role",
     "list_users",
     "make_engine",
     "name_key",

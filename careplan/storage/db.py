@@ -77,6 +77,38 @@ def _sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+APPEND_ONLY_TABLES: Final = ("audit_log",)
+
+
+def grant_app_role(engine: Engine, role: str) -> list[str]:
+    """On PostgreSQL, let ``role`` (the app's login) use the schema without owning it:
+    read and write every table, but only read and add audit records.
+
+    Why: the owner (who runs the migrations) can alter a table, disable its triggers or
+    truncate it; the app's role then cannot, so a stolen app password cannot rewrite the
+    audit trail. Run by the owner after each migration (new tables need their grants).
+    Returns the statements run.
+    """
+    if engine.dialect.name != "postgresql":
+        raise StorageError("roles are a PostgreSQL feature; SQLite has one file owner")
+    quote = engine.dialect.identifier_preparer.quote
+    who = quote(role)
+    statements = [f"GRANT USAGE ON SCHEMA public TO {who}"]
+    for table in Base.metadata.sorted_tables:
+        name = quote(table.name)
+        statements.append(f"REVOKE ALL ON {name} FROM {who}")
+        rights = "SELECT, INSERT" if table.name in APPEND_ONLY_TABLES else (
+            "SELECT, INSERT, UPDATE, DELETE")
+        statements.append(f"GRANT {rights} ON {name} TO {who}")
+    statements += [f"REVOKE ALL ON alembic_version FROM {who}",
+                   f"GRANT SELECT ON alembic_version TO {who}",
+                   f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {who}"]
+    with translate_errors(), engine.begin() as connection:
+        for statement in statements:
+            connection.exec_driver_sql(statement)
+    return statements
+
+
 def create_schema(engine: Engine) -> None:
     """Create every table directly (tests); deployments run the Alembic migrations."""
     Base.metadata.create_all(engine)
