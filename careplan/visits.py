@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from careplan import storage
 from careplan.actions import Record, write
@@ -73,11 +73,18 @@ def start(
     return write(db, actor, "create_intake", work, now=now)
 
 
+NOT_SEEN: Final = storage.NOT_SEEN
+
+
 def answer(
     db: Database, actor: SignedIn, *, visit_id: int, path: str, value: Any,
-    expected_version: int, today: date, now: datetime,
+    expected_version: int, today: date, now: datetime, seen: object = NOT_SEEN,
 ) -> DraftView:
     """Save one answer with the scores of the new draft and its audit record.
+
+    ``seen``: the answer at ``path`` in the version the clinician edited. A draft changed
+    since only at other questions (another tab) is not a conflict: the answer is saved on
+    top of it. A change at the same question is.
 
     Raises ``ConflictError`` (someone saved first), ``SessionEndedError``, or
     ``IntakeError`` for a number that is not finite (NaN or infinity from a crafted
@@ -96,7 +103,8 @@ def answer(
     def work(session: Session) -> tuple[storage.Draft, Record]:
         draft = storage.save_draft_field(session=session, visit_id=visit_id, path=path,
                                          value=value, expected_version=expected_version,
-                                         by=actor.display_name, scores_of=scores_of)
+                                         by=actor.display_name, scores_of=scores_of,
+                                         seen=seen)
         return draft, Record("change_intake", draft.patient_id, path)
 
     draft = write(db, actor, "change_intake", work, now=now)

@@ -303,3 +303,20 @@ def test_the_sqlite_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
     modes = {p.name: p.stat().st_mode & 0o777 for p in path.parent.iterdir()}
     assert modes["care.db"] == 0o600
     assert set(modes.values()) == {0o600}, modes  # -wal and -shm follow the database file
+
+
+def test_an_answer_seen_unchanged_is_saved_over_a_newer_draft(engine: Engine) -> None:
+    """Another tab answered another question since: no conflict. The same question: one."""
+    visit = new_visit(engine, new_patient(engine), data=example_data())
+    seen = example_data()["history"]["pain_now"]
+    with db.transaction(engine) as s:  # the other tab: version 2 -> 3
+        db.save_draft_field(session=s, visit_id=visit, path="history.notes", value="other tab",
+                            expected_version=2, by="dr.a")
+    with db.transaction(engine) as s:
+        draft = db.save_draft_field(session=s, visit_id=visit, path="history.pain_now",
+                                    value=9, expected_version=2, by="dr.a", seen=seen)
+    assert draft.data["history"]["pain_now"] == 9
+    assert draft.data["history"]["notes"] == "other tab"
+    with pytest.raises(ConflictError), db.transaction(engine) as s:  # same question, stale
+        db.save_draft_field(session=s, visit_id=visit, path="history.pain_now", value=1,
+                            expected_version=2, by="dr.a", seen=seen)

@@ -20,6 +20,7 @@ from ui.state import database, now, today
 from ui.text import md
 
 if TYPE_CHECKING:
+    from careplan.accounts import SignedIn
     from careplan.intake.form import Entry, Kind
 
 
@@ -29,15 +30,39 @@ def load_draft(visit: int) -> visits.DraftView:
     while away (another page, a section not drawn) starts from the saved answer, never from
     an older copy. The preview made while saving the last answer is reused, not remade."""
     cached = st.session_state.get("draft_view")
-    view = visits.open_draft(database(), visit_id=visit, today=today(),
-                             cached=cached if isinstance(cached, visits.DraftView) else None)
+    known = cached if isinstance(cached, visits.DraftView) else None
+    view = visits.open_draft(database(), visit_id=visit, today=today(), cached=known)
     st.session_state["draft_view"] = view
+    if (known is not None and known.draft.visit_id == visit
+            and known.draft.version != view.draft.version
+            and st.session_state.get("loaded_visit") == visit):
+        # Saved elsewhere since this page last ran (another tab, a colleague): every field
+        # shows the saved answer now, except one whose own answer is still being resolved.
+        conflict = st.session_state.get("conflict")
+        _show_saved(known.draft.data, view.draft.data, keep=conflict[0] if conflict else None)
+        if not conflict:
+            st.session_state["draft_version"] = view.draft.version
     if st.session_state.get("loaded_visit") != visit:
         for key in [k for k in st.session_state if str(k).startswith("f:")]:
             del st.session_state[key]
         st.session_state["loaded_visit"] = visit
         st.session_state["draft_version"] = view.draft.version
     return view
+
+
+def _show_saved(before: Any, after: Any, *, keep: str | None) -> None:
+    """Put the saved answer into every drawn field whose saved answer changed."""
+    from careplan.intake.form import entry
+
+    for key in [k for k in st.session_state if str(k).startswith("f:")]:
+        path = str(key)[2:]
+        if path == keep or _get(before, path) == _get(after, path):
+            continue
+        try:
+            kind = entry(path).kind
+        except KeyError:
+            continue
+        st.session_state[key] = _to_widget(kind, _get(after, path))
 
 
 def _saved(path: str) -> Any:
@@ -99,15 +124,19 @@ def save_answer(path: str, value: Any) -> None:
     visit, who = st.session_state.get("visit"), actor()
     if visit is None or who is None:
         return
+    known = st.session_state.get("draft_view")
+    seen = _get(known.draft.data, path) if isinstance(known, visits.DraftView) else (
+        visits.NOT_SEEN)
     try:
         view = visits.answer(database(), who, visit_id=visit, path=path, value=value,
                              expected_version=st.session_state.get("draft_version", 1),
-                             today=today(), now=now())
+                             today=today(), now=now(), seen=seen)
     except SessionEndedError:
         session_ended()
         return
     except ConflictError as error:
-        st.session_state["conflict"] = (path, value, str(error), error.version)
+        st.session_state["conflict"] = (path, value, _conflict_message(error, who),
+                                        error.version)
         return
     except StorageError as error:
         st.session_state["save_error"] = str(error)
@@ -118,10 +147,22 @@ def save_answer(path: str, value: Any) -> None:
         st.session_state["save_error"] = "; ".join(
             f"{label_of(p.path)}: {p.message}" for p in error.problems)
         return
+    if isinstance(known, visits.DraftView):  # answers saved elsewhere meanwhile show now
+        _show_saved(known.draft.data, view.draft.data, keep=path)
     st.session_state["draft_version"] = view.draft.version  # only once committed
     st.session_state["draft_view"] = view
     st.session_state.pop("conflict", None)
     st.session_state.pop("save_error", None)
+
+
+def _conflict_message(error: ConflictError, who: SignedIn) -> str:
+    """Who changed the same answer first, in words: the same clinician elsewhere is
+    "you, in another tab or window"."""
+    when = error.changed_at.strftime("%H:%M UTC")
+    by = ("you changed it in another tab or window" if error.changed_by == who.display_name
+          else f"{error.changed_by} changed it")
+    return (f"Since this page showed it, {by} at {when}. Your answer is kept here: keep it, "
+            "or load the saved one.")
 
 
 def _changed(path: str, key: str, kind: Kind) -> None:

@@ -90,6 +90,7 @@ from careplan.storage.users import (
 )
 from careplan.storage.visits import (
     CARRIED_FIELDS,
+    NOT_SEEN,
     Draft,
     Scores,
     ScoresOf,
@@ -107,6 +108,7 @@ __all__ = [
     "CARRIED_FIELDS",
     "DEFAULT_URL",
     "HISTORY_COLUMNS",
+    "NOT_SEEN",
     "SCHEMA_REVISION",
     "SCORE_COLUMNS",
     "Account",

@@ -125,15 +125,22 @@ def save_draft(
     return visit.version
 
 
+NOT_SEEN: Final = object()  # the caller does not say what the answer was when it edited it
+
+
 def save_draft_field(
     *, session: Session, visit_id: int, path: str, value: Any, expected_version: int, by: str,
-    scores_of: ScoresOf | None = None,
+    scores_of: ScoresOf | None = None, seen: object = NOT_SEEN,
 ) -> Draft:
     """Store one answer at a dotted ``path`` (``None`` removes it: 'not asked').
 
     Returns the draft as stored. ``scores_of`` is given the new draft (under the row lock)
     and returns the scores to store beside it, or ``None`` while it is not a valid intake;
     the caller derives them, so storage stays free of the clinical engine.
+
+    ``seen`` is the answer at ``path`` in the version the caller edited: when the draft
+    changed since, but not at ``path`` (another tab answered another question), the answer
+    is saved on top of the newer draft instead of raising ``ConflictError``.
     """
     visit: Visit = _lock(session, Visit, visit_id)
     # The answer is edited in the current form (as get_draft shows it), so an old-form
@@ -143,7 +150,9 @@ def save_draft_field(
         visit.updated_by == by
     ):
         return _draft(visit)  # the same answer saved twice by the same person
-    _check_version(visit, expected_version, f"The intake of visit {visit_id}", current)
+    untouched = seen is not NOT_SEEN and _get_path(current, path) == seen
+    if not untouched:
+        _check_version(visit, expected_version, f"The intake of visit {visit_id}", current)
     if value is None:
         _del_path(current, path)
     else:
