@@ -179,9 +179,22 @@ def sign(
     db: Database, actor: SignedIn, *, plan_id: int, expected_version: int,
     request_id: str | None, now: datetime,
 ) -> int:
-    """Sign a plan version (once per request id); signed plans never change."""
+    """Sign a plan version (once per request id); signed plans never change.
+
+    Refused (``IntakeError``, nothing signed) while a red-flag question of the intake the
+    plan was built from is unanswered: the page hides the button, and a crafted request is
+    refused here too.
+    """
+    from careplan.clinical.scoring import red_flags_not_asked
+    from careplan.intake.model import RED_FLAG_LABELS
 
     def work(session: Session) -> tuple[int, Record]:
+        open_questions = red_flags_not_asked(storage.get_plan(session=session,
+                                                              plan_id=plan_id).intake)
+        if open_questions and storage.claimed(session=session, request_id=request_id,
+                                              kind="sign_plan") is None:
+            raise IntakeError([Problem(f"red_flags.{name}", f"not asked: {RED_FLAG_LABELS[name]}")
+                               for name in open_questions])
         signed = storage.sign_plan(session=session, plan_id=plan_id,
                                    expected_version=expected_version, by=actor.display_name,
                                    request_id=request_id)

@@ -8,8 +8,10 @@ import ui
 from careplan import visits
 from careplan.clinical.plan import DOMAINS, Recommendation
 from careplan.clinical.review import AddedRecommendation, Decision, Review
+from careplan.clinical.scoring import red_flags_not_asked
 from careplan.documents.report import CLINICIAN_HEADINGS
 from careplan.errors import IntakeError, SignedPlanError, StorageError
+from careplan.intake.model import RED_FLAGS
 
 me = ui.page("Care plan")
 with ui.plain_errors():  # a database problem shows its message, not a crash
@@ -153,7 +155,15 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
             except (StorageError, SignedPlanError) as error:
                 st.error(str(error))
         st.divider()
-        if missing_reason:
+        unasked = red_flags_not_asked(current.intake)
+        if unasked:
+            st.error(f"**{len(unasked)} of {len(RED_FLAGS)} red-flag questions were not asked**, "
+                     "so a serious cause is not ruled out and the plan cannot be signed. Ask "
+                     "them on the Intake page (Red flags), then rebuild the plan.",
+                     icon=":material/emergency:")
+            if st.button("Ask the red-flag questions", key="to-red-flags"):
+                ui.go("intake")
+        elif missing_reason:
             st.warning("Every rejection or edit needs a reason before you can sign.")
         elif st.button("Sign the plan", type="primary", key="sign"):
             try:

@@ -217,3 +217,16 @@ def test_intake_asks_alcohol_in_drinks_and_grapefruit_near_the_medicines(databas
     assert draft["risk_factors"]["alcohol_drinks_per_week"] == 10.0
     assert draft["history"]["grapefruit"] is True
     assert draft["red_flags"]["limb_numbness_or_tingling"] is True
+
+
+def test_a_plan_cannot_be_signed_with_red_flags_not_asked(database: str) -> None:
+    create_patient()
+    data = example_data()
+    del data["red_flags"]["fever_or_chills"]
+    test = fill(app("intake", patient=1, visit=1), data)
+    test.button(key="to-plan").click().run()
+    test.switch_page("pages/3_Care_plan.py")
+    test.button(key="build-plan").click().run()
+    no_trouble(test)
+    assert any("1 of 15 red-flag questions were not asked" in e.value for e in test.error)
+    assert not [b for b in test.button if b.key == "sign"]

@@ -269,3 +269,15 @@ def test_a_number_that_is_not_finite_is_refused_not_stored(clinic: Clinic, value
                       value=value, expected_version=before.version, today=TODAY, now=clinic.now)
     after = visits.open_draft(clinic.db, visit_id=clinic.visit, today=TODAY).draft
     assert (after.version, after.data) == (before.version, before.data)
+
+
+def test_a_plan_with_a_red_flag_not_asked_is_not_signed(clinic: Clinic) -> None:
+    """The page hides the Sign button; a crafted request is refused by the use case too."""
+    fill(clinic, apply(example_data(), unset=["red_flags.fever_or_chills"]))
+    plan_id = visits.build_plan_version(clinic.db, clinic.rivera, visit_id=clinic.visit,
+                                        today=TODAY, request_id=None, now=clinic.now)
+    stored = visits.plans(clinic.db, visit_id=clinic.visit)[0]
+    with pytest.raises(IntakeError, match=r"red_flags\.fever_or_chills: not asked"):
+        visits.sign(clinic.db, clinic.rivera, plan_id=plan_id, expected_version=stored.version,
+                    request_id="sign", now=clinic.now)
+    assert visits.plans(clinic.db, visit_id=clinic.visit)[0].status == "draft"

@@ -197,6 +197,12 @@ def score_details(scores: Scores) -> tuple[ScoreDetail, ...]:
     return tuple(rows)
 
 
+def red_flags_not_asked(intake: Intake) -> tuple[str, ...]:
+    """The red-flag questions without an answer: a plan is not signed while any is open
+    (a serious cause cannot be ruled out by questions nobody asked)."""
+    return tuple(name for name in RED_FLAGS if getattr(intake.red_flags, name) is None)
+
+
 def screens_not_done(intake: Intake) -> tuple[str, ...]:
     """Screens the intake left unasked, so the plan can say so instead of assuming 'no'."""
     history, severity, risks, flags = (
