@@ -10,7 +10,6 @@ from careplan import patients
 
 ui.page("History")
 with ui.plain_errors():  # a database problem shows its message, not a crash
-
     patient, _ = ui.selection()
     st.title("History")
     if patient is None:
@@ -22,10 +21,19 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
     if frame.empty:
         st.info("No visits yet.")
         st.stop()
-    scores = ["pain_now", "peg", "wpi", "sss", "phq4"]
-    chart = frame.set_index("visit_date")[scores].astype("float64")
-    st.line_chart(chart, height=280)
-    st.caption("Pain and PEG are 0-10, WPI 0-19, SSS 0-12, PHQ-4 0-12.")
+    # Named as the clinician knows them, and one chart per kind of scale: a 0-10 rating
+    # beside a count of painful areas on one axis misleads the eye.
+    labels = {"pain_now": "Pain now (0-10)", "peg": "PEG (0-10)", "wpi": "WPI (0-19)",
+              "sss": "SSS (0-12)", "phq4": "PHQ-4 (0-12)"}
+    scores = list(labels)
+    by_date = frame.set_index("visit_date")[scores].astype("float64").rename(columns=labels)
+    ratings, counts = st.columns(2)
+    with ratings:
+        st.markdown("**Pain ratings** (0 none to 10 worst)")
+        st.line_chart(by_date[[labels["pain_now"], labels["peg"]]], height=240)
+    with counts:
+        st.markdown("**Widespread pain, symptoms and mood** (higher is worse)")
+        st.line_chart(by_date[[labels["wpi"], labels["sss"], labels["phq4"]]], height=240)
     # Each column read with its type, so a row is (int, Timestamp, int, bool, score floats).
     score_values = zip(*(frame[name].astype("Float64") for name in scores), strict=True)
     rows = zip(frame["visit_id"].astype(int), pd.to_datetime(frame["visit_date"]),
@@ -33,7 +41,7 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
     for visit_id, visit_date, plans_made, signed, row_scores in rows:
         left, right = st.columns([5, 1])
         values = " · ".join(
-            f"{name.upper().replace('_NOW', '')} {value:g}"
+            f"{labels[name].split(' (')[0]} {value:g}"
             for name, value in zip(scores, row_scores, strict=True) if not pd.isna(value)
         )
         state = "signed" if signed else ("plan drafted" if plans_made else "no plan")

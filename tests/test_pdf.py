@@ -231,3 +231,18 @@ def test_the_shipped_font_coverage_is_what_the_fonts_draw() -> None:
     fonts = resources.files("careplan.documents") / "fonts"
     shipped = (fonts / COVERAGE_FILE).read_text(encoding="ascii")
     assert shipped == coverage_ranges(font_coverage())
+
+
+def test_downloaded_files_name_the_patient_and_never_collide() -> None:
+    from datetime import date
+
+    from careplan.documents.report import file_stem
+
+    day = date(2026, 11, 25)
+    first = file_stem(mrn="A-100234", visit_id=1, visit_date=day, version=1)
+    assert first == "care-plan-A-100234-2026-11-25-v1"
+    assert file_stem(mrn="B-7", visit_id=2, visit_date=day, version=1) != first
+    assert file_stem(mrn=None, visit_id=9, visit_date=day, version=2) == (
+        "care-plan-visit-9-2026-11-25-v2")
+    assert file_stem(mrn="../x/\"Ⅶ", visit_id=3, visit_date=day, version=1) == (
+        "care-plan-x-2026-11-25-v1")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cache
 from importlib import resources
 from typing import Final, Literal, NamedTuple
@@ -588,3 +588,14 @@ def area_labels(areas: tuple[str, ...]) -> str:
     """'neck, left shoulder and upper back' for a caption or alt text."""
     names = [AREA_LABELS[a].lower() for a in areas]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def file_stem(*, mrn: str | None, visit_id: int, visit_date: date, version: int) -> str:
+    """The downloaded files' common name: whose plan, which visit day, which version.
+
+    Why the patient in it: two patients seen the same day must not collide in Downloads.
+    The MRN in safe characters only (a file name must not carry a path or a quote); the
+    visit number when there is no MRN.
+    """
+    safe = "".join(c for c in mrn or "" if c.isascii() and (c.isalnum() or c in "-_"))
+    return f"care-plan-{safe or f'visit-{visit_id}'}-{visit_date.isoformat()}-v{version}"
