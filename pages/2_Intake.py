@@ -174,6 +174,13 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
             st.rerun()
         f("history.grapefruit")
         f("history.allergies", height=80)
+        allergies = draft.data.get("history", {}).get("allergies")
+        if allergies == []:  # asked, and the patient knows of none: said so, not left blank
+            st.caption(":material/check: No known allergies (asked).")
+        elif allergies is None and st.button("No known allergies (asked)", key="no-allergies"):
+            ui.save_answer("history.allergies", [])
+            st.session_state.pop("loaded_visit", None)
+            st.rerun()
         f("history.prior_treatments", height=80)
 
     st.divider()

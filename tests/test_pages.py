@@ -230,3 +230,16 @@ def test_a_plan_cannot_be_signed_with_red_flags_not_asked(database: str) -> None
     no_trouble(test)
     assert any("1 of 15 red-flag questions were not asked" in e.value for e in test.error)
     assert not [b for b in test.button if b.key == "sign"]
+
+
+def test_no_known_allergies_is_one_click_and_said_so(database: str) -> None:
+    create_patient()
+    test = app("intake", patient=1, visit=1)
+    test.button(key="no-allergies").click().run()
+    no_trouble(test)
+    assert any("No known allergies (asked)" in c.value for c in test.caption)
+    assert not [b for b in test.button if b.key == "no-allergies"]
+    engine = storage.make_engine(database)
+    with storage.transaction(engine, readonly=True) as session:
+        assert storage.get_draft(session=session, visit_id=1).data["history"]["allergies"] == []
+    engine.dispose()
