@@ -1,7 +1,7 @@
 """Concurrency as a measured feature: N clinicians signed in at once, each editing an intake.
 
-``python -m bench.load --sessions 30 --seconds 60 --think 2 [--database-url URL]`` starts
-the app (``streamlit run app.py`` on 127.0.0.1), creates N clinician accounts and one patient
+``python -m bench.load --sessions 30 --seconds 60 --think 2 [--database-url URL | --postgres]``
+starts the app (``streamlit run app.py`` on 127.0.0.1), creates N clinician accounts and one patient
 with a visit for each (complete example intake), and drives N websocket sessions
 (``bench.session``: the browser's protocol, no browser). Each session signs in through the
 form, opens its patient's intake, and changes one answer at a time (pain now, worst pain this
@@ -239,7 +239,9 @@ async def _work(session: Session, tally: Tally, rng: random.Random, started: flo
     try:
         widgets = {path: run.widget(f"f:{path}") for path, _ in FIELDS}
     except KeyError as error:
-        tally.failure = f"the intake was not drawn after signing in (no widget {error})"
+        drawn = sorted(w.split("-", 2)[-1] for w in run.widgets)[:6]  # $$ID-<hash>-<key>
+        tally.failure = (f"the intake was not drawn after signing in (no widget {error}; "
+                         f"drawn: {', '.join(drawn) or 'no widget'})")
         return
     version = tally.seat.version
     last: dict[str, WidgetValue] = {path: _at(_example(), path) for path, _ in FIELDS}
@@ -344,6 +346,8 @@ class Report:
         sign_in = [t.sign_in for t in self.tallies if t.sign_in is not None]
         first = [t.first_page for t in self.tallies if t.first_page is not None]
         mib = 1024 * 1024
+        # a script run: the sign-in form, the submit and its st.rerun(), then one a change
+        runs = max(1, len(first) + 2 * len(sign_in) + len(reruns))
         out = [
             f"machine: {machine()}",
             f"load: {self.sessions} sessions for {self.seconds:.0f} s, think time "
@@ -370,7 +374,8 @@ class Report:
             f"server RSS: {self.rss_start / mib:.0f} MiB at start, peak "
             f"{self.rss_peak / mib:.0f} MiB, {self.rss_end / mib:.0f} MiB at end",
             f"CPU during the load: server {self.server_cpu:.1f} s "
-            f"({self.server_cpu / self.wall:.2f} cores), harness {self.client_cpu:.1f} s",
+            f"({self.server_cpu / self.wall:.2f} cores; {self.server_cpu / runs * 1000:.0f} ms "
+            f"a script run, {runs} runs), harness {self.client_cpu:.1f} s",
             f"lost answers: {len(self.lost)} (of {sum(len(t.acknowledged) for t in self.tallies)}"
             " last acknowledged values checked in the database)",
         ]
@@ -437,13 +442,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--think", type=float, default=2.0,
                         help="mean seconds between two changes of one clinician")
-    parser.add_argument("--database-url", default=None,
-                        help="a database to load (default: a fresh SQLite file); accounts and "
-                             "patients named load-<tag>-NNN are added to it")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--database-url", default=None,
+                       help="a database to load (default: a fresh SQLite file); accounts and "
+                            "patients named load-<tag>-NNN are added to it")
+    where.add_argument("--postgres", action="store_true",
+                       help="a fresh database on a throwaway PostgreSQL cluster (tests/pg.py)")
     args = parser.parse_args(argv)
     os.environ.setdefault("CAREPLAN_DEMO", "1")
+    url = args.database_url
+    if args.postgres:
+        sys.path.insert(0, str(ROOT / "tests"))
+        import pg
+
+        url = pg.create_database(pg.require_server())
     report = run_load(sessions=args.sessions, seconds=args.seconds, think=args.think,
-                      database_url=args.database_url)
+                      database_url=url)
     for line in report.lines():
         print(line)
     return 1 if report.errors or report.lost else 0
