@@ -8,7 +8,7 @@ DEV := $(VENV)/.dev-installed
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
-.PHONY: run test lint bench bytecode clean
+.PHONY: run test lint bench load bytecode clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -50,6 +50,12 @@ test: lint
 
 bench: $(DEV) bytecode
 	$(BIN)/python -m bench
+
+# 30 clinicians signed in at once, each editing an intake over websockets (no browser) for
+# 60 s; prints sign-in time, rerun percentiles, errors, saves/s and the server's memory,
+# and fails if an acknowledged answer is not in the database (bench/load.py).
+load: $(DEV) bytecode
+	$(BIN)/python -m bench.load --sessions 30 --seconds 60
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

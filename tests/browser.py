@@ -153,6 +153,13 @@ class AppServer:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def pid(self) -> int:
+        """The server process's id (for its memory and CPU in the load harness)."""
+        if self._proc is None:
+            raise RuntimeError("server not started")
+        return self._proc.pid
+
+    @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
