@@ -204,3 +204,28 @@ def test_a_database_problem_on_any_page_shows_its_message_not_the_exception_page
         test = app() if page == "Home" else app("patients")
         no_trouble(test)
         assert any("database is busy" in e.value for e in test.error), page
+
+
+def test_a_busy_database_at_sign_in_or_in_the_sidebar_is_a_message_and_keeps_the_patient(
+    database: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found by the load harness: at 60 simultaneous sign-ins the sign-in check crashed the
+    page, and a busy sidebar lookup silently dropped the patient in hand."""
+    from careplan import accounts, patients
+    from careplan.errors import DatabaseBusyError
+
+    def busy(*_: object, **__: object) -> object:
+        raise DatabaseBusyError("The database is busy with another save. Nothing was lost; "
+                                "try again.")
+
+    create_patient()
+    with monkeypatch.context() as patched:
+        patched.setattr(accounts, "any_accounts", busy)
+        test = app("patients")
+        no_trouble(test)
+        assert any("database is busy" in e.value for e in test.error)
+    monkeypatch.setattr(patients, "get", busy)
+    test = app("intake", patient=1, visit=1)
+    no_trouble(test)
+    assert any("database is busy" in e.value for e in test.error)
+    assert test.session_state["patient"] == 1  # kept for the next run

@@ -19,7 +19,7 @@ from careplan.errors import NotFoundError, SettingError, StorageError
 from careplan.settings import NO_AUDIT_KEY
 from ui.auth import guarded, require_user, sign_out
 from ui.state import choose, database, now, selection
-from ui.text import md
+from ui.text import md, show_storage_error
 
 PAGES: Final = {
     "patients": "pages/1_Patients.py",
@@ -50,6 +50,14 @@ def page(title: str, *, admin: bool = False) -> SignedIn:
                        layout="wide")
     run_marker()
     _refuse_without_audit_key()
+    try:  # sign-in, the selection and the sidebar read the database before the page does
+        return _frame(title, admin=admin)
+    except StorageError as error:  # busy under a crowd of sign-ins: a message, not a crash
+        show_storage_error(error)
+        st.stop()
+
+
+def _frame(title: str, *, admin: bool) -> SignedIn:
     who = require_user()
     patient_id, visit_id = _checked_selection(who)
     params = {k: str(v) for k, v in (("patient", patient_id), ("visit", visit_id)) if v}
@@ -161,7 +169,7 @@ def _sidebar_patient(who: SignedIn, patient_id: int | None, visit_id: int | None
         if st.session_state.get("audited_view") != patient_id:
             guarded(patients.viewed, database(), who, patient_id=patient_id, now=now())
             st.session_state["audited_view"] = patient_id
-    except StorageError:
+    except NotFoundError:  # the patient is gone: nothing to show (a busy database is not)
         choose(patient=None, visit=None)
         return
     st.markdown(f"**{md(patient.name)}**")
