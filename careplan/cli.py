@@ -129,6 +129,11 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--name", required=True, help="the person's name as shown on plans")
     add.add_argument("--role", choices=("clinician", "admin"), default="clinician")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.add_argument("--team", default=None,
+                     help="the care team: its members share access to their patients")
+    team = actions.add_parser("team", help="put an account in a care team (no TEAM: none)")
+    team.add_argument("username")
+    team.add_argument("team", nargs="?", default=None)
     disable = actions.add_parser("disable", help="disable an account and end its sessions")
     disable.add_argument("username")
     reset = actions.add_parser("reset", help="set a new password (ends its sessions)")
@@ -161,7 +166,7 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def _users_command(args: argparse.Namespace) -> int:
-    from careplan import accounts, storage
+    from careplan import access, accounts, storage
 
     url = args.database_url or storage.database_url()
     storage.upgrade(url)
@@ -174,7 +179,16 @@ def _users_command(args: argparse.Namespace) -> int:
                 accounts.add_user(session=session, username=args.username,
                                   display_name=args.name, role=args.role,
                                   password=_password(args), by=by, now=now)
-                print(f"Added {args.role} {args.username}.")
+                if args.team:
+                    access.set_team(session=session, username=args.username, team=args.team,
+                                    by=by, now=now)
+                print(f"Added {args.role} {args.username}"
+                      + (f" to team {args.team}." if args.team else "."))
+            elif args.users_command == "team":
+                team = access.set_team(session=session, username=args.username,
+                                       team=args.team, by=by, now=now)
+                print(f"{args.username} is in team {team}." if team
+                      else f"{args.username} is in no team.")
             elif args.users_command == "disable":
                 accounts.set_active(session=session, username=args.username, active=False,
                                     by=by, now=now)
@@ -186,7 +200,8 @@ def _users_command(args: argparse.Namespace) -> int:
             else:
                 for user in storage.list_users(session=session):
                     state = "active" if user.active else "disabled"
-                    print(f"{user.username}\t{user.role}\t{state}\t{user.display_name}")
+                    print(f"{user.username}\t{user.role}\t{state}\t{user.display_name}\t"
+                          f"{user.team or ''}")
     except (AccountError, StorageError) as error:  # AccountCommandError is an AccountError
         print(f"careplan: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
