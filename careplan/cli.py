@@ -121,6 +121,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo-data", help="add fictional demo patients to the database")
     demo.add_argument("--database-url", default=None, help="defaults to DATABASE_URL or SQLite")
     demo.add_argument("--if-empty", action="store_true", help="only when there are no patients")
+    demo.add_argument("--seen-by", action="append", default=[], metavar="USER",
+                      help="a user name that may open the demo patients (repeatable); anyone "
+                           "else opens them with a reason")
     users = commands.add_parser("users", help="manage clinician accounts")
     users.add_argument("--database-url", default=None, help="defaults to DATABASE_URL or SQLite")
     actions = users.add_subparsers(dest="users_command", required=True)
@@ -293,7 +296,7 @@ def _demo_command(args: argparse.Namespace) -> int:
         if existing and args.if_empty:
             print(f"The database already has {existing} patient(s); no demo data added.")
             return EXIT_OK
-        patients, visits = demo.seed(engine, today=date.today())
+        patients, visits = demo.seed(engine, today=date.today(), seen_by=args.seen_by)
     finally:
         engine.dispose()
     print(f"Added {patients} demo patients with {visits} visits.")

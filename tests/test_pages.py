@@ -126,7 +126,7 @@ def test_history_page_shows_visits(database: str) -> None:
     storage.upgrade(database)
     from careplan import demo
 
-    demo.seed(engine, today=date.today())
+    demo.seed(engine, today=date.today(), seen_by=("rivera",))
     engine.dispose()
     test = app("history", patient=1)
     no_trouble(test)
