@@ -109,7 +109,7 @@ def run(time_ms: Callable[..., Timing]) -> list[str]:
         os.environ["CAREPLAN_DEMO"] = "1"  # demo mode: the app starts without an audit key
         storage.upgrade(url)
         engine = storage.make_engine(url)
-        demo.seed(engine, today=date(2026, 11, 25))
+        demo.seed(engine, today=date(2026, 11, 25), seen_by=("rivera",))
         engine.dispose()
         make_accounts(url)
         app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)

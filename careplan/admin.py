@@ -1,5 +1,6 @@
-"""Administrators' use cases: the accounts and the audit trail, each refused for a session
-that has ended and each audited (``accounts`` writes its own records)."""
+"""Administrators' use cases: the accounts, their care teams and the audit trail with its
+break-the-glass records to review, each refused for a session that has ended and each
+audited (``accounts`` and ``access`` write their own records)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from careplan import accounts, audit, storage
+from careplan import access, accounts, audit, storage
 from careplan.actions import Record, write
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ class Trail:
     problems: list[str]
     total: int
     shown: list[audit.AuditRecord]
+    glass: list[audit.AuditRecord]  # every break-the-glass record, newest first, to review
 
 
 def list_users(db: Database) -> list[storage.AccountView]:
@@ -40,6 +42,18 @@ def add_user(
                                  role=role, password=password, by=actor.username, now=now), None
 
     return write(db, actor, "user_added", work, now=now)
+
+
+def set_team(
+    db: Database, actor: SignedIn, *, username: str, team: str | None, now: datetime,
+) -> str | None:
+    """Put an account in a care team (``None`` or blank: none); the team as stored."""
+
+    def work(session: Session) -> tuple[str | None, None]:
+        return access.set_team(session=session, username=username, team=team,
+                               by=actor.username, now=now), None
+
+    return write(db, actor, "team_changed", work, now=now)
 
 
 def set_active(
@@ -64,7 +78,8 @@ def trail(
         records = storage.audit_records(session=session)
         shown = storage.audit_records(session=session, user=user, action=action,
                                       patient_id=patient_id, limit=limit)
-        found = Trail(audit.verify(records), len(records), shown)
+        glass = [r for r in reversed(records) if r.action == "break_the_glass"]
+        found = Trail(audit.verify(records), len(records), shown, glass)
         return found, None if audited else Record("view_audit")
 
     return write(db, actor, "view_audit", work, now=now)

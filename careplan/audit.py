@@ -8,7 +8,9 @@ cannot forge a consistent chain; each record names the key that signed it (``key
 a public fingerprint), so a chain cannot quietly switch keys or drop back to plain
 SHA-256. The tail is protected by anchoring: ``careplan audit head`` prints the head to
 keep outside the database, and ``audit verify --anchor`` checks it is still there.
-Records hold ids and action names only: no names, notes or answers (no PHI).
+Records hold ids and action names only: no names, notes or answers (no PHI). The one free
+text is a break-the-glass reason (200 characters at most), typed by the clinician for the
+reviewers, who need it.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ Action = Literal[
     "user_added", "user_disabled", "password_reset",
     "view_patient", "create_patient", "create_intake", "change_intake",
     "save_plan", "review_plan", "sign_plan", "revise_plan", "export", "view_audit",
-    "access_denied",
+    "access_denied", "break_the_glass", "team_changed",
 ]
 Outcome = Literal["success", "failure", "denied"]
 ACTIONS: Final[tuple[str, ...]] = get_args(Action)

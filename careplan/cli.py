@@ -126,6 +126,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo-data", help="add fictional demo patients to the database")
     demo.add_argument("--database-url", default=None, help="defaults to DATABASE_URL or SQLite")
     demo.add_argument("--if-empty", action="store_true", help="only when there are no patients")
+    demo.add_argument("--seen-by", action="append", default=[], metavar="USER",
+                      help="a user name that may open the demo patients (repeatable); anyone "
+                           "else opens them with a reason")
     users = commands.add_parser("users", help="manage clinician accounts")
     users.add_argument("--database-url", default=None, help="defaults to DATABASE_URL or SQLite")
     actions = users.add_subparsers(dest="users_command", required=True)
@@ -134,6 +137,11 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--name", required=True, help="the person's name as shown on plans")
     add.add_argument("--role", choices=("clinician", "admin"), default="clinician")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.add_argument("--team", default=None,
+                     help="the care team: its members share access to their patients")
+    team = actions.add_parser("team", help="put an account in a care team (no TEAM: none)")
+    team.add_argument("username")
+    team.add_argument("team", nargs="?", default=None)
     disable = actions.add_parser("disable", help="disable an account and end its sessions")
     disable.add_argument("username")
     reset = actions.add_parser("reset", help="set a new password (ends its sessions)")
@@ -166,7 +174,7 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def _users_command(args: argparse.Namespace) -> int:
-    from careplan import accounts, storage
+    from careplan import access, accounts, storage
 
     url = args.database_url or storage.database_url()
     storage.upgrade(url)
@@ -179,7 +187,16 @@ def _users_command(args: argparse.Namespace) -> int:
                 accounts.add_user(session=session, username=args.username,
                                   display_name=args.name, role=args.role,
                                   password=_password(args), by=by, now=now)
-                print(f"Added {args.role} {args.username}.")
+                if args.team:
+                    access.set_team(session=session, username=args.username, team=args.team,
+                                    by=by, now=now)
+                print(f"Added {args.role} {args.username}"
+                      + (f" to team {args.team}." if args.team else "."))
+            elif args.users_command == "team":
+                team = access.set_team(session=session, username=args.username,
+                                       team=args.team, by=by, now=now)
+                print(f"{args.username} is in team {team}." if team
+                      else f"{args.username} is in no team.")
             elif args.users_command == "disable":
                 accounts.set_active(session=session, username=args.username, active=False,
                                     by=by, now=now)
@@ -191,7 +208,8 @@ def _users_command(args: argparse.Namespace) -> int:
             else:
                 for user in storage.list_users(session=session):
                     state = "active" if user.active else "disabled"
-                    print(f"{user.username}\t{user.role}\t{state}\t{user.display_name}")
+                    print(f"{user.username}\t{user.role}\t{state}\t{user.display_name}\t"
+                          f"{user.team or ''}")
     except (AccountError, StorageError) as error:  # AccountCommandError is an AccountError
         print(f"careplan: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -296,7 +314,7 @@ def _demo_command(args: argparse.Namespace) -> int:
         if existing and args.if_empty:
             print(f"The database already has {existing} patient(s); no demo data added.")
             return EXIT_OK
-        patients, visits = demo.seed(engine, today=date.today())
+        patients, visits = demo.seed(engine, today=date.today(), seen_by=args.seen_by)
     finally:
         engine.dispose()
     print(f"Added {patients} demo patients with {visits} visits.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Sequence
 from datetime import date, timedelta
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Final
@@ -88,14 +89,20 @@ PATIENTS: Final[tuple[tuple[str, date, str, tuple[tuple[int, dict[str, Any]], ..
 )
 
 
-def seed(engine: Engine, *, today: date) -> tuple[int, int]:
-    """Create the demo patients and their visits; returns (patients, visits)."""
+def seed(engine: Engine, *, today: date, seen_by: Sequence[str] = ()) -> tuple[int, int]:
+    """Create the demo patients and their visits; returns (patients, visits).
+
+    Nobody has seen them but the user names in ``seen_by``: anyone else opens them with a
+    reason (break the glass), as any patient they have not seen."""
     example = _example()
     visits = 0
     for name, born, mrn, history in PATIENTS:
         with storage.transaction(engine) as session:
             patient = storage.create_patient(session=session, name=name, date_of_birth=born,
                                              mrn=mrn, by=CLINICIAN, request_id=f"demo-{mrn}")
+            for username in seen_by:
+                storage.grant_access(session=session, patient_id=patient, username=username,
+                                     how="created", now=storage.utcnow())
         for number, (days_ago, changes) in enumerate(history, start=1):
             when = today - timedelta(days=days_ago)
             data = _with(example, {"patient.name": name, "patient.date_of_birth": born.isoformat(),

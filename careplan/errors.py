@@ -5,12 +5,15 @@ Every error the package raises on purpose is defined here and derives from
 left out of this tree).
 
     CareplanError
+     ├── AccessDeniedError  the actor may not open this patient's record (audited
+     │                      access_denied); opening it needs a reason (break the glass)
      ├── AccountError       an account cannot be created or changed (weak password, no such user)
      │    ├── AccountCommandError  the account command was used wrongly (passwords differ)
      │    └── SessionEndedError    the signed-in session ended (sign-out, idle, disabled):
      │                             the write was refused and audited as denied
      ├── FhirImportError    a QuestionnaireResponse cannot be read as an answer to our form
      ├── IntakeError        the intake is invalid; carries one Problem per field
+     ├── ReasonError        a break-the-glass reason is missing, too short or too long
      ├── RuleBaseError      the rule files break the rule schema (found at load time)
      ├── SettingError       a deployment setting has a value we cannot use (CAREPLAN_LOCALE)
      ├── StorageError       the database could not do it (message says what next)
@@ -43,6 +46,15 @@ class Problem:
 
 class CareplanError(Exception):
     """Base of every error this package raises on purpose."""
+
+
+class AccessDeniedError(CareplanError):
+    """The actor has not seen this patient, nor has their care team: nothing was shown or
+    written, and the attempt was audited as ``access_denied``."""
+
+
+class ReasonError(CareplanError, ValueError):
+    """A break-the-glass reason was refused (missing, too short or too long); no access given."""
 
 
 class AccountError(CareplanError):

@@ -1,15 +1,19 @@
 """Patients' use cases: find, open (audited as viewed), create with a first visit, history.
 
 Why here and not in the pages: creating a patient and its first visit is one transaction
-with its audit record, refused for a session that has ended (``actions.write``).
+with its audit record, refused for a session that has ended (``actions.write``); and every
+read of a patient is refused (audited ``access_denied``) to an actor who may not open the
+record (``careplan.access``). A search shows only the patients the actor may open and
+counts the others, so an unknown patient can still be opened with a reason.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
-from careplan import storage
+from careplan import access, storage
 from careplan.actions import Record, write
 
 if TYPE_CHECKING:
@@ -20,12 +24,29 @@ if TYPE_CHECKING:
     from careplan.database import Database
 
 
-def find(db: Database, *, query: str) -> list[storage.PatientRow]:
-    """Patients whose name starts with ``query`` or whose MRN equals it."""
+SHOWN: Final = 20  # patients a search lists
+SCANNED: Final = 200  # matches a search reads to find them among the others
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A search: the matches the actor may open, and the ids of the others (no names)."""
+
+    shown: list[storage.PatientRow]
+    others: list[int]
+
+
+def find(db: Database, actor: SignedIn, *, query: str) -> Found:
+    """Patients whose name starts with ``query`` or whose MRN equals it, that ``actor`` may
+    open; the other matches by id only, to open with a reason."""
     if not query.strip():
-        return []
+        return Found([], [])
     with db.transaction(readonly=True) as session:
-        return storage.find_patients(session=session, query=query)
+        rows = storage.find_patients(session=session, query=query, limit=SCANNED)
+        mine = storage.accessible(session=session, username=actor.username,
+                                  patient_ids=(r.id for r in rows))
+    return Found([r for r in rows if r.id in mine][:SHOWN],
+                 [r.id for r in rows if r.id not in mine])
 
 
 def count(db: Database) -> int:
@@ -33,16 +54,27 @@ def count(db: Database) -> int:
         return storage.count_patients(session=session)
 
 
-def get(db: Database, *, patient_id: int) -> storage.PatientRow:
-    """One patient (``NotFoundError`` if there is none)."""
+def get(db: Database, actor: SignedIn, *, patient_id: int) -> storage.PatientRow:
+    """One patient (``NotFoundError`` if there is none, ``AccessDeniedError``)."""
     with db.transaction(readonly=True) as session:
-        return storage.get_patient(session=session, patient_id=patient_id)
+        row = storage.get_patient(session=session, patient_id=patient_id)
+        allowed = storage.has_access(session=session, username=actor.username,
+                                     patient_id=patient_id)
+    if not allowed:
+        access.refuse(db, actor, patient_id=patient_id, detail="patient record")
+    return row
 
 
-def history(db: Database, *, patient_id: int) -> pd.DataFrame:
+def history(db: Database, actor: SignedIn, *, patient_id: int) -> pd.DataFrame:
     """One row per visit, oldest first: scores to chart and plan status."""
     with db.transaction(readonly=True) as session:
-        return storage.patient_history(session=session, patient_id=patient_id)
+        allowed = storage.has_access(session=session, username=actor.username,
+                                     patient_id=patient_id)
+        frame = storage.patient_history(session=session, patient_id=patient_id) if allowed \
+            else None
+    if frame is None:
+        access.refuse(db, actor, patient_id=patient_id, detail="history")
+    return frame
 
 
 def viewed(db: Database, actor: SignedIn, *, patient_id: int, now: datetime) -> None:
@@ -52,7 +84,7 @@ def viewed(db: Database, actor: SignedIn, *, patient_id: int, now: datetime) -> 
         storage.get_patient(session=session, patient_id=patient_id)  # NotFoundError if gone
         return None, Record("view_patient", patient_id)
 
-    write(db, actor, "view_patient", work, now=now)
+    write(db, actor, "view_patient", work, now=now, patient=lambda _session: patient_id)
 
 
 def create_with_visit(
@@ -70,6 +102,8 @@ def create_with_visit(
                                     clinician=actor.display_name, by=actor.display_name,
                                     request_id=None if request_id is None
                                     else f"{request_id}:visit")
+        storage.grant_access(session=session, patient_id=patient, username=actor.username,
+                             how="created", now=now)
         return (patient, visit), Record("create_patient", patient, f"visit {visit}")
 
     return write(db, actor, "create_patient", work, now=now)

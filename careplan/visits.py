@@ -5,7 +5,9 @@ Why a layer of its own: each use case is one transaction that includes its audit
 and checks the session first (``actions.write``); the pages call these and nothing below
 them; and the clinical work happens once per step: an answer costs one validation and one
 plan build, and the preview made while saving is the one the next page run shows
-(``open_draft`` reuses it while the draft's version is unchanged).
+(``open_draft`` reuses it while the draft's version is unchanged). Each one, read or
+write, refuses an actor who may not open the visit's patient (``careplan.access``): the
+patient is the one the visit or plan belongs to, never one a page names.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from careplan import storage
+from careplan import access, storage
 from careplan.actions import Record, write
 from careplan.errors import IntakeError, Problem
 
@@ -43,7 +45,8 @@ class DraftView:
 
 
 def open_draft(
-    db: Database, *, visit_id: int, today: date, cached: DraftView | None = None,
+    db: Database, actor: SignedIn, *, visit_id: int, today: date,
+    cached: DraftView | None = None,
 ) -> DraftView:
     """The saved draft, always read from the database; its preview reused from ``cached``
     when that was made from the same saved version."""
@@ -53,6 +56,10 @@ def open_draft(
 
     with db.transaction(readonly=True) as session:
         draft = storage.get_draft(session=session, visit_id=visit_id)
+        allowed = storage.has_access(session=session, username=actor.username,
+                                     patient_id=draft.patient_id)
+    if not allowed:
+        access.refuse(db, actor, patient_id=draft.patient_id, detail=f"visit {visit_id}")
     if cached is not None and cached.shows(draft, today):
         return cached
     return DraftView(draft, preview(draft.data, today=today), today)
@@ -70,7 +77,8 @@ def start(
                                     by=actor.display_name, request_id=request_id)
         return visit, Record("create_intake", patient_id, f"visit {visit}")
 
-    return write(db, actor, "create_intake", work, now=now)
+    return write(db, actor, "create_intake", work, now=now,
+                 patient=lambda _session: patient_id, seen=True)
 
 
 NOT_SEEN: Final = storage.NOT_SEEN
@@ -107,7 +115,9 @@ def answer(
                                          seen=seen)
         return draft, Record("change_intake", draft.patient_id, path)
 
-    draft = write(db, actor, "change_intake", work, now=now)
+    draft = write(db, actor, "change_intake", work, now=now, seen=True,
+                  patient=lambda session: storage.patient_of_visit(session=session,
+                                                                   visit_id=visit_id))
     shown = made[-1] if made else preview(draft.data, today=today)
     return DraftView(draft, shown, today)
 
@@ -129,10 +139,16 @@ def _finite(value: Any) -> bool:
     return True
 
 
-def plans(db: Database, *, visit_id: int) -> list[storage.StoredPlan]:
+def plans(db: Database, actor: SignedIn, *, visit_id: int) -> list[storage.StoredPlan]:
     """Every plan version of the visit, oldest first."""
     with db.transaction(readonly=True) as session:
-        return storage.plans_of_visit(session=session, visit_id=visit_id)
+        patient = storage.patient_of_visit(session=session, visit_id=visit_id)
+        allowed = storage.has_access(session=session, username=actor.username,
+                                     patient_id=patient)
+        found = storage.plans_of_visit(session=session, visit_id=visit_id) if allowed else None
+    if found is None:
+        access.refuse(db, actor, patient_id=patient, detail=f"plans of visit {visit_id}")
+    return found
 
 
 def build_plan_version(
@@ -157,7 +173,9 @@ def build_plan_version(
                                     by=actor.display_name, request_id=request_id)
         return plan_id, Record("save_plan", draft.patient_id, f"plan {plan_id}")
 
-    return write(db, actor, "save_plan", work, now=now)
+    return write(db, actor, "save_plan", work, now=now, seen=True,
+                 patient=lambda session: storage.patient_of_visit(session=session,
+                                                                  visit_id=visit_id))
 
 
 def review(
@@ -172,7 +190,8 @@ def review(
         patient = storage.patient_of_plan(session=session, plan_id=plan_id)
         return version, Record("review_plan", patient, f"plan {plan_id}")
 
-    return write(db, actor, "review_plan", work, now=now)
+    return write(db, actor, "review_plan", work, now=now, seen=True,
+                 patient=lambda session: storage.patient_of_plan(session=session, plan_id=plan_id))
 
 
 def sign(
@@ -201,7 +220,8 @@ def sign(
         patient = storage.patient_of_plan(session=session, plan_id=plan_id)
         return signed, Record("sign_plan", patient, f"plan {plan_id}")
 
-    return write(db, actor, "sign_plan", work, now=now)
+    return write(db, actor, "sign_plan", work, now=now, seen=True,
+                 patient=lambda session: storage.patient_of_plan(session=session, plan_id=plan_id))
 
 
 def revise(
@@ -215,7 +235,8 @@ def revise(
         patient = storage.patient_of_plan(session=session, plan_id=plan_id)
         return copy, Record("revise_plan", patient, f"plan {copy} from plan {plan_id}")
 
-    return write(db, actor, "revise_plan", work, now=now)
+    return write(db, actor, "revise_plan", work, now=now, seen=True,
+                 patient=lambda session: storage.patient_of_plan(session=session, plan_id=plan_id))
 
 
 def record_export(
@@ -227,4 +248,5 @@ def record_export(
         patient = storage.patient_of_plan(session=session, plan_id=plan_id)
         return None, Record("export", patient, f"{what}, plan {plan_id}")
 
-    write(db, actor, "export", work, now=now)
+    write(db, actor, "export", work, now=now,
+          patient=lambda session: storage.patient_of_plan(session=session, plan_id=plan_id))

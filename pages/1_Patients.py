@@ -24,12 +24,12 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
     st.title("Patients")
     query = st.text_input("Find a patient by name or MRN", key="patient-search",
                           placeholder="Type the start of a name, or an MRN")
-    found = patients.find(ui.database(), query=query)
+    found = patients.find(ui.database(), me, query=query)
     total = patients.count(ui.database())
 
-    if query.strip() and not found:
+    if query.strip() and not found.shown and not found.others:
         st.info("No patient matches. Check the spelling, or create the patient below.")
-    for row in found:
+    for row in found.shown:
         left, right = st.columns([4, 1])
         last = row.last_visit.isoformat() if row.last_visit else "no visits yet"
         left.markdown(f"**{ui.md(row.name)}** · born {row.date_of_birth.isoformat()} · "
@@ -37,12 +37,22 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
         if right.button("Open", key=f"open-{row.id}"):
             ui.choose(patient=row.id, visit=None)
             st.rerun()
+    if found.others:
+        more = len(found.others)
+        st.info(f"{more} {'more patient matches' if more == 1 else 'more patients match'} that "
+                "neither you nor your care team has seen, so they are not shown. Narrow the "
+                "search (full name or MRN), or open a record with a reason (audited).",
+                icon=":material/lock:")
+        for other in found.others[:5]:
+            if st.button(f"Open record #{other} with a reason", key=f"glass-{other}"):
+                ui.choose(patient=other, visit=None)
+                st.rerun()
 
     patient_id, visit_id = ui.selection()
     if patient_id is not None:
         st.divider()
-        patient = patients.get(ui.database(), patient_id=patient_id)
-        history = patients.history(ui.database(), patient_id=patient_id)
+        patient = patients.get(ui.database(), me, patient_id=patient_id)
+        history = patients.history(ui.database(), me, patient_id=patient_id)
         st.subheader(ui.md(patient.name))
         open_visits = history[~history["signed"]]
         if not open_visits.empty:

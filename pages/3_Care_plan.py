@@ -19,7 +19,7 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
     _, visit = ui.need_visit()
     st.title("Care plan")
     check = ui.load_draft(visit).preview  # made once per saved draft, shared with the Intake page
-    plans = visits.plans(ui.database(), visit_id=visit)
+    plans = visits.plans(ui.database(), me, visit_id=visit)
     if not check.complete:
         missing = ", ".join(f"{path} {message}" for path, message in check.problems.items())
         st.warning("The intake is not complete yet, so no plan can be built: " + ui.md(missing))

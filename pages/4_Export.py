@@ -18,7 +18,7 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
 
     _, visit = ui.need_visit()
     st.title("Export")
-    plans = visits.plans(ui.database(), visit_id=visit)
+    plans = visits.plans(ui.database(), me, visit_id=visit)
     if not plans:
         st.info("There is no plan for this visit yet.")
         if st.button("Go to the care plan"):

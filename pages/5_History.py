@@ -8,7 +8,7 @@ import streamlit as st
 import ui
 from careplan import patients
 
-ui.page("History")
+me = ui.page("History")
 with ui.plain_errors():  # a database problem shows its message, not a crash
     patient, _ = ui.selection()
     st.title("History")
@@ -17,7 +17,7 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
         if st.button("Go to patients"):
             ui.go("patients")
         st.stop()
-    frame = patients.history(ui.database(), patient_id=patient)
+    frame = patients.history(ui.database(), me, patient_id=patient)
     if frame.empty:
         st.info("No visits yet.")
         st.stop()

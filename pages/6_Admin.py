@@ -1,4 +1,5 @@
-"""Admin: accounts and the audit trail (administrators only; every view is audited)."""
+"""Admin: accounts, care teams, the audit trail and its break-the-glass records to review
+(administrators only; every view is audited)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
     st.subheader("Accounts")
     users = admin.list_users(ui.database())
     st.dataframe(pd.DataFrame(
-        [(u.username, u.display_name, u.role, "active" if u.active else "disabled",
+        [(u.username, u.display_name, u.role, u.team or "", "active" if u.active else "disabled",
           u.locked_until.isoformat() if u.locked_until else "") for u in users],
-        columns=["User name", "Name", "Role", "State", "Locked until"],
+        columns=["User name", "Name", "Role", "Team", "State", "Locked until"],
     ), hide_index=True)
     with st.form("add-user", clear_on_submit=True):
         cols = st.columns(3)
@@ -47,6 +48,24 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
             ui.guarded(admin.set_active, ui.database(), me, username=chosen, active=True,
                        now=ui.now())
             st.rerun()
+    st.caption("Members of a care team share access to the patients any of them created or "
+               "worked on a visit of. Leave the team blank for none.")
+    with st.form("set-team"):
+        member, team_box = st.columns(2)
+        who_in = member.selectbox("Account", [u.username for u in users], key="team-user")
+        team = team_box.text_input("Care team", key="team-name")
+        if st.form_submit_button("Set the team"):
+            try:
+                kept = ui.guarded(admin.set_team, ui.database(), me, username=who_in,
+                                  team=team, now=ui.now())
+            except (AccountError, StorageError) as error:
+                st.error(str(error))
+            else:  # drawn again, so the accounts table above shows the new team
+                st.session_state["team-notice"] = (f"{ui.md(who_in)} is in team {ui.md(kept)}."
+                                                   if kept else f"{ui.md(who_in)} is in no team.")
+                st.rerun()
+    if notice := st.session_state.pop("team-notice", None):
+        st.success(notice)
 
     st.subheader("Audit trail")
     cols = st.columns(3)
@@ -71,3 +90,14 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
     st.dataframe(pd.DataFrame(table, columns=header), hide_index=True)
     st.download_button("Download as CSV", to_csv(header, table), file_name="audit-trail.csv",
                        mime="text/csv", key="audit-csv")
+
+    st.subheader("Break the glass")
+    st.caption("Every record opened with a reason by someone who had not seen the patient, "
+               "newest first. Review each reason.")
+    if not trail.glass:
+        st.info("No record has been opened with a reason.")
+    else:
+        st.dataframe(pd.DataFrame(
+            [(r.at.isoformat(timespec="seconds"), r.user, r.patient_id, r.detail)
+             for r in trail.glass],
+            columns=["When (UTC)", "User", "Patient", "Reason"]), hide_index=True)

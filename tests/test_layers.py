@@ -21,6 +21,7 @@ OWNERS: dict[str, tuple[str, ...]] = {
     # the storage layer: the use cases, the commands, the migrations
     "careplan.storage": ("careplan.database", "careplan.actions", "careplan.visits",
                          "careplan.patients", "careplan.admin", "careplan.accounts",
+                         "careplan.access",
                          "careplan.demo", "careplan.cli", "migrations.*"),
     "careplan.database": ("ui.state", "careplan.cli", "careplan.demo"),
     # inside the storage package, the module that needs each one: Alembic runs the migrations

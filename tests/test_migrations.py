@@ -196,3 +196,38 @@ def test_upgrade_if_behind_migrates_only_when_needed(
         assert db.schema_revision(engine) == db.SCHEMA_REVISION
     finally:
         engine.dispose()
+
+
+def test_0005_gives_each_user_the_patients_the_audit_trail_shows_they_worked_on(
+    empty_url: str,
+) -> None:
+    _alembic(empty_url, "upgrade", "0004")
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    engine = sa.create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            for patient in (1, 2):
+                conn.execute(sa.text(
+                    "INSERT INTO patients (id, name, name_key, date_of_birth, created_at, "
+                    "updated_at, updated_by, version) VALUES (:id, 'Zoë', 'zoë', :born, :at, "
+                    ":at, 'setup', 1)"), {"id": patient, "born": date(1968, 3, 14), "at": now})
+            records = [("rivera", "create_patient", 1, "success"),
+                       ("rivera", "change_intake", 1, "success"),
+                       ("okafor", "sign_plan", 1, "success"),
+                       ("okafor", "change_intake", 2, "denied"),  # refused: no access
+                       ("admin", "view_patient", 2, "success")]  # a view is not work
+            for seq, (user, action, patient, outcome) in enumerate(records, start=1):
+                conn.execute(sa.text(
+                    "INSERT INTO audit_log (seq, at, username, action, patient_id, outcome, "
+                    "detail, prev_hash, hash, key_id) VALUES (:seq, :at, :user, :action, "
+                    ":patient, :outcome, '', '', '', '')"),
+                    {"seq": seq, "at": now, "user": user, "action": action, "patient": patient,
+                     "outcome": outcome})
+        _alembic(empty_url, "upgrade", "head")
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text(
+                "SELECT patient_id, username, how FROM patient_access ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    assert sorted(map(tuple, rows)) == [(1, "okafor", "visit"), (1, "rivera", "created"),
+                                        (1, "rivera", "visit")]

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from apps import app, create_patient, fill, no_trouble
+from apps import TOKENS, app, create_patient, fill, no_trouble
 from careplan import storage
 from factories import example_data
 
@@ -126,7 +126,7 @@ def test_history_page_shows_visits(database: str) -> None:
     storage.upgrade(database)
     from careplan import demo
 
-    demo.seed(engine, today=date.today())
+    demo.seed(engine, today=date.today(), seen_by=("rivera",))
     engine.dispose()
     test = app("history", patient=1)
     no_trouble(test)
@@ -167,8 +167,22 @@ def test_two_tabs_on_one_answer_get_a_conflict_not_a_silent_overwrite(database: 
 
 
 def test_another_clinician_on_the_same_answer_is_named(database: str) -> None:
+    from datetime import UTC, datetime
+
+    from careplan import access
+    from careplan.accounts import SignedIn
+    from careplan.database import Database
+
     create_patient()
     rivera = app("intake", patient=1, visit=1)
+    engine = storage.make_engine(database)
+    with storage.transaction(engine, readonly=True) as session:
+        ada_account = storage.find_user(session=session, username="ada")
+    assert ada_account is not None
+    ada_in = SignedIn(ada_account.id, "ada", "Ada Admin", "admin", TOKENS["ada"])
+    access.break_the_glass(Database(engine), ada_in, patient_id=1,
+                           reason="covering the clinic this morning", now=datetime.now(UTC))
+    engine.dispose()
     ada = app("intake", user="ada", patient=1, visit=1)
     ada.number_input(key="f:history.pain_now").set_value(2).run()
     rivera.number_input(key="f:history.pain_now").set_value(6).run()

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from careplan import accounts, admin, patients, visits
+from careplan import access, accounts, admin, patients, visits
 from careplan import storage as db
 from careplan.clinical import drafts, engine
 from careplan.clinical.review import Decision, Review
@@ -67,7 +67,7 @@ def trail(clinic: Clinic) -> list[tuple[str, str, int | None, str]]:
 
 def fill(clinic: Clinic, data: dict[str, Any]) -> visits.DraftView:
     """Answer every top-level section of ``data`` as the Intake page would, one by one."""
-    view = visits.open_draft(clinic.db, visit_id=clinic.visit, today=TODAY)
+    view = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY)
     for section, value in data.items():
         view = visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit, path=section,
                              value=value, expected_version=view.draft.version, today=TODAY,
@@ -86,7 +86,7 @@ def test_an_answer_is_saved_with_its_scores_and_audited_against_the_visits_patie
     assert view.draft.data["history"]["pain_now"] == 3
     assert view.preview.plan is not None
     assert view.preview.plan.scores["pain_now"] == 3
-    frame = patients.history(clinic.db, patient_id=clinic.patient)
+    frame = patients.history(clinic.db, clinic.rivera, patient_id=clinic.patient)
     assert frame["pain_now"].tolist() == [3.0]  # the scores the use case derived, stored
     changes = [entry for entry in trail(clinic) if entry[1] == "change_intake"]
     assert changes[-1] == ("rivera", "change_intake", clinic.patient, "success")
@@ -96,7 +96,7 @@ def test_an_answer_is_saved_with_its_scores_and_audited_against_the_visits_patie
 def test_an_answer_and_its_audit_record_commit_together(
     clinic: Clinic, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    before = visits.open_draft(clinic.db, visit_id=clinic.visit, today=TODAY).draft
+    before = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY).draft
 
     def broken(**_: Any) -> int:
         raise StorageError("the audit table refused the record")
@@ -106,7 +106,7 @@ def test_an_answer_and_its_audit_record_commit_together(
         visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit, path="history.pain_now",
                       value=4, expected_version=before.version, today=TODAY, now=clinic.now)
     monkeypatch.undo()
-    after = visits.open_draft(clinic.db, visit_id=clinic.visit, today=TODAY).draft
+    after = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY).draft
     assert (after.version, after.data) == (before.version, before.data)
 
 
@@ -137,7 +137,7 @@ def end_by_password_reset(clinic: Clinic) -> datetime:
 def test_after_the_session_ended_nothing_is_written_and_the_attempt_is_audited(
     clinic: Clinic, end: Callable[[Clinic], datetime],
 ) -> None:
-    before = visits.open_draft(clinic.db, visit_id=clinic.visit, today=TODAY).draft
+    before = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY).draft
     later = end(clinic)
     with pytest.raises(SessionEndedError):
         visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit, path="history.notes",
@@ -147,9 +147,9 @@ def test_after_the_session_ended_nothing_is_written_and_the_attempt_is_audited(
         patients.create_with_visit(clinic.db, clinic.rivera, name="Someone Else",
                                    date_of_birth=BORN, mrn=None, visit_date=TODAY,
                                    request_id=None, now=later)
-    after = visits.open_draft(clinic.db, visit_id=clinic.visit, today=TODAY).draft
+    after = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY).draft
     assert (after.version, after.data) == (before.version, before.data)
-    assert patients.find(clinic.db, query="Someone") == []
+    assert patients.find(clinic.db, clinic.rivera, query="Someone").shown == []
     denied = [entry for entry in trail(clinic) if entry[3] == "denied"]
     assert denied == [("rivera", "change_intake", None, "denied"),
                       ("rivera", "create_patient", None, "denied")]
@@ -160,16 +160,16 @@ def test_a_plan_version_needs_a_valid_intake_and_is_audited_when_built(clinic: C
     with pytest.raises(IntakeError, match=r"history\.pain_now"):
         visits.build_plan_version(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY,
                                   request_id="plan-1", now=clinic.now)
-    assert visits.plans(clinic.db, visit_id=clinic.visit) == []
+    assert visits.plans(clinic.db, clinic.rivera, visit_id=clinic.visit) == []
     assert [e for e in trail(clinic) if e[1] == "save_plan"] == []
-    view = visits.open_draft(clinic.db, visit_id=clinic.visit, today=TODAY)
+    view = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY)
     visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit, path="history.pain_now",
                   value=7, expected_version=view.draft.version, today=TODAY, now=clinic.now)
     plan_id = visits.build_plan_version(clinic.db, clinic.rivera, visit_id=clinic.visit,
                                         today=TODAY, request_id="plan-2", now=clinic.now)
     again = visits.build_plan_version(clinic.db, clinic.rivera, visit_id=clinic.visit,
                                       today=TODAY, request_id="plan-2", now=clinic.now)
-    stored = visits.plans(clinic.db, visit_id=clinic.visit)
+    stored = visits.plans(clinic.db, clinic.rivera, visit_id=clinic.visit)
     assert again == plan_id
     assert [p.id for p in stored] == [plan_id]
     assert stored[0].intake.history.pain_now == 7
@@ -184,7 +184,7 @@ def test_review_sign_revise_and_export_are_audited_against_the_plans_patient(
     fill(clinic, example_data())
     plan_id = visits.build_plan_version(clinic.db, clinic.rivera, visit_id=clinic.visit,
                                         today=TODAY, request_id=None, now=clinic.now)
-    plan = visits.plans(clinic.db, visit_id=clinic.visit)[0]
+    plan = visits.plans(clinic.db, clinic.rivera, visit_id=clinic.visit)[0]
     review = Review(decisions=(Decision(item_id=plan.plan.recommendations[0].id,
                                         action="accept"),))
     version = visits.review(clinic.db, clinic.rivera, plan_id=plan_id, decisions=review,
@@ -229,7 +229,8 @@ def test_an_answer_costs_one_validation_and_one_plan_build(
     shown = visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit,
                           path="history.pain_now", value=5,
                           expected_version=shown.draft.version, today=TODAY, now=clinic.now)
-    rerun = visits.open_draft(clinic.db, visit_id=clinic.visit, today=TODAY, cached=shown)
+    rerun = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY,
+                              cached=shown)
     assert rerun is shown
     assert counted == {"validate": 1, "build": 1}
 
@@ -238,11 +239,14 @@ def test_a_draft_changed_elsewhere_is_previewed_again(
     clinic: Clinic, counted: dict[str, int],
 ) -> None:
     mine = fill(clinic, example_data())
+    access.break_the_glass(clinic.db, clinic.admin, patient_id=clinic.patient,
+                           reason="covering for Dr Rivera today", now=clinic.now)
     theirs = visits.answer(clinic.db, clinic.admin, visit_id=clinic.visit,
                            path="history.pain_now", value=9,
                            expected_version=mine.draft.version, today=TODAY, now=clinic.now)
     counted.update(validate=0, build=0)
-    shown = visits.open_draft(clinic.db, visit_id=clinic.visit, today=TODAY, cached=mine)
+    shown = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY,
+                              cached=mine)
     assert shown.draft.version == theirs.draft.version
     assert shown is not mine
     assert shown.preview.plan is not None
@@ -263,11 +267,11 @@ def test_an_unfinished_draft_is_still_scored(clinic: Clinic) -> None:
                                    {"pain": float("nan")}, [1.0, float("inf")]])
 def test_a_number_that_is_not_finite_is_refused_not_stored(clinic: Clinic, value: Any) -> None:
     """A crafted client's NaN was stored as 0 ('no pain'); now nothing is written."""
-    before = visits.open_draft(clinic.db, visit_id=clinic.visit, today=TODAY).draft
+    before = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY).draft
     with pytest.raises(IntakeError, match="must be a number"):
         visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit, path="history.pain_now",
                       value=value, expected_version=before.version, today=TODAY, now=clinic.now)
-    after = visits.open_draft(clinic.db, visit_id=clinic.visit, today=TODAY).draft
+    after = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY).draft
     assert (after.version, after.data) == (before.version, before.data)
 
 
@@ -276,8 +280,8 @@ def test_a_plan_with_a_red_flag_not_asked_is_not_signed(clinic: Clinic) -> None:
     fill(clinic, apply(example_data(), unset=["red_flags.fever_or_chills"]))
     plan_id = visits.build_plan_version(clinic.db, clinic.rivera, visit_id=clinic.visit,
                                         today=TODAY, request_id=None, now=clinic.now)
-    stored = visits.plans(clinic.db, visit_id=clinic.visit)[0]
+    stored = visits.plans(clinic.db, clinic.rivera, visit_id=clinic.visit)[0]
     with pytest.raises(IntakeError, match=r"red_flags\.fever_or_chills: not asked"):
         visits.sign(clinic.db, clinic.rivera, plan_id=plan_id, expected_version=stored.version,
                     request_id="sign", now=clinic.now)
-    assert visits.plans(clinic.db, visit_id=clinic.visit)[0].status == "draft"
+    assert visits.plans(clinic.db, clinic.rivera, visit_id=clinic.visit)[0].status == "draft"

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from careplan import visits
-from careplan.errors import ConflictError, IntakeError, SessionEndedError, StorageError
+from careplan.errors import (
+    AccessDeniedError,
+    ConflictError,
+    IntakeError,
+    SessionEndedError,
+    StorageError,
+)
 from ui.auth import actor, session_ended
 from ui.state import database, now, today
 from ui.text import md
@@ -29,9 +35,12 @@ def load_draft(visit: int) -> visits.DraftView:
     (or after a refresh) every widget is filled from it, and a widget drawn again after a
     while away (another page, a section not drawn) starts from the saved answer, never from
     an older copy. The preview made while saving the last answer is reused, not remade."""
+    who = actor()
+    if who is None:  # ui.page() signed the user in before any page loads a draft
+        st.stop()
     cached = st.session_state.get("draft_view")
     known = cached if isinstance(cached, visits.DraftView) else None
-    view = visits.open_draft(database(), visit_id=visit, today=today(), cached=known)
+    view = visits.open_draft(database(), who, visit_id=visit, today=today(), cached=known)
     st.session_state["draft_view"] = view
     if (known is not None and known.draft.visit_id == visit
             and known.draft.version != view.draft.version
@@ -138,7 +147,7 @@ def save_answer(path: str, value: Any) -> None:
         st.session_state["conflict"] = (path, value, _conflict_message(error, who),
                                         error.version)
         return
-    except StorageError as error:
+    except (StorageError, AccessDeniedError) as error:
         st.session_state["save_error"] = str(error)
         return
     except IntakeError as error:

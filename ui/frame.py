@@ -18,6 +18,7 @@ from careplan import actions, patients, settings, visits
 from careplan.accounts import SignedIn
 from careplan.errors import NotFoundError, SettingError, StorageError
 from careplan.settings import NO_AUDIT_KEY
+from ui.access import may_open, refusal
 from ui.auth import guarded, require_user, sign_out
 from ui.state import choose, database, now, selection
 from ui.text import md, show_storage_error
@@ -45,7 +46,9 @@ _RUNS: Final = itertools.count(1)
 def page(title: str, *, admin: bool = False) -> SignedIn:
     """Every page starts here: config, sign-in (checked on every rerun), navigation.
 
-    Nothing below this call runs for someone who is not signed in.
+    Nothing below this call runs for someone who is not signed in, nor, on a patient's
+    pages, for someone who may not open the patient in hand (they see the refusal and may
+    open the record with a reason). The Admin page shows no patient and refuses none.
     """
     st.set_page_config(page_title=f"{title} · Inomyalgia Care", page_icon=":material/healing:",
                        layout="wide")
@@ -75,6 +78,7 @@ def _freeze_once() -> None:
 def _frame(title: str, *, admin: bool) -> SignedIn:
     who = require_user()
     patient_id, visit_id = _checked_selection(who)
+    closed = patient_id is not None and not _open(who, patient_id)
     params = {k: str(v) for k, v in (("patient", patient_id), ("visit", visit_id)) if v}
     with st.sidebar:
         st.page_link("app.py", label="Home", icon=":material/home:", query_params=params)
@@ -90,7 +94,10 @@ def _frame(title: str, *, admin: bool) -> SignedIn:
         if not settings.current().audit_key:
             st.caption(":material/warning: Demo mode: the audit trail is not signed (no audit "
                        "key is set).")
-        _sidebar_patient(who, patient_id, visit_id)
+        if not closed:
+            _sidebar_patient(who, patient_id, visit_id)
+    if closed and patient_id is not None and not admin:
+        refusal(who, patient_id, patients_page=PAGES["patients"])
     if st.session_state.pop("selection_refused", False):
         st.error("That visit belongs to another patient, so it was not opened. Open the visit "
                  "from the patient's own record.", icon=":material/block:")
@@ -175,12 +182,21 @@ def _checked_selection(who: SignedIn) -> tuple[int | None, int | None]:
     return owner, visit_id
 
 
+def _open(who: SignedIn, patient_id: int) -> bool:
+    """Whether the patient in hand may be opened; a patient that is gone is let go."""
+    try:
+        return may_open(who, patient_id)
+    except NotFoundError:
+        choose(patient=None, visit=None)
+        return True
+
+
 def _sidebar_patient(who: SignedIn, patient_id: int | None, visit_id: int | None) -> None:
     """The patient in hand, and one 'viewed' audit record per patient per session."""
     if patient_id is None:
         return
     try:
-        patient = patients.get(database(), patient_id=patient_id)
+        patient = patients.get(database(), who, patient_id=patient_id)
         if st.session_state.get("audited_view") != patient_id:
             guarded(patients.viewed, database(), who, patient_id=patient_id, now=now())
             st.session_state["audited_view"] = patient_id

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from careplan.errors import StorageError
+from careplan.errors import AccessDeniedError, StorageError
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$])")
 
@@ -30,9 +30,12 @@ def show_storage_error(error: StorageError) -> None:
 @contextmanager
 def plain_errors() -> Iterator[None]:
     """Around a page's body: a database problem (busy, full, connection lost, a record
-    gone) shows its own message, which says what to do, instead of Streamlit's exception
-    page; the widgets above it keep what was typed. Streamlit's stop and rerun pass."""
+    gone, a record the user may not open) shows its own message, which says what to do,
+    instead of Streamlit's exception page; the widgets above it keep what was typed.
+    Streamlit's stop and rerun pass."""
     try:
         yield
     except StorageError as error:
         show_storage_error(error)
+    except AccessDeniedError as error:  # access is checked by the frame; this is a race
+        st.error(str(error), icon=":material/lock:")

@@ -18,11 +18,13 @@ Repository functions take the session as the keyword argument ``session``.
 One module a concept: ``db`` (engines, transactions, schema, errors), ``models`` (the
 tables), ``records`` (what every record shares), ``patients``, ``visits`` (drafts),
 ``plans``, ``history`` (the only pandas use, loaded on call), ``users`` (accounts and
-sessions), ``audit`` (the trail). Callers import the package: ``storage.get_draft(...)``.
+sessions), ``access`` (who may open which patient), ``audit`` (the trail). Callers import
+the package: ``storage.get_draft(...)``.
 """
 
 from __future__ import annotations
 
+from careplan.storage.access import How, accessible, grant_access, has_access
 from careplan.storage.audit import append_audit, audit_records
 from careplan.storage.db import (
     APPEND_ONLY_TABLES,
@@ -46,6 +48,7 @@ from careplan.storage.models import (
     AuditRow,
     Base,
     Patient,
+    PatientAccess,
     PlanVersion,
     RequestKey,
     User,
@@ -116,7 +119,9 @@ __all__ = [
     "AuditRow",
     "Base",
     "Draft",
+    "How",
     "Patient",
+    "PatientAccess",
     "PatientRow",
     "PlanStatus",
     "PlanVersion",
@@ -128,6 +133,7 @@ __all__ = [
     "UserSession",
     "UtcDateTime",
     "Visit",
+    "accessible",
     "add_user",
     "append_audit",
     "audit_records",
@@ -144,7 +150,9 @@ __all__ = [
     "get_patient",
     "get_plan",
     "get_session",
+    "grant_access",
     "grant_app_role",
+    "has_access",
     "list_users",
     "make_engine",
     "name_key",

@@ -182,6 +182,7 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    team: Mapped[str | None] = mapped_column(String(64))  # members share patient access
 
 
 class UserSession(Base):
@@ -194,6 +195,25 @@ class UserSession(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PatientAccess(Base):
+    """Who has seen a patient, and how: created the record, worked on a visit, or opened it
+    with a reason (break the glass). One row per way; the first time is kept."""
+
+    __tablename__ = "patient_access"
+    __table_args__ = (
+        UniqueConstraint("patient_id", "username", "how", name="uq_patient_access"),
+        CheckConstraint("how in ('created', 'visit', 'break_the_glass')",
+                        name="ck_patient_access_how"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"))
+    username: Mapped[str] = mapped_column(String(64))
+    how: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    since: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class AuditRow(Base):

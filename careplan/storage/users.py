@@ -47,6 +47,7 @@ class AccountView:
     active: bool
     failed_attempts: int
     locked_until: datetime | None
+    team: str | None = None
 
 
 def _account(user: User) -> Account:
@@ -56,7 +57,7 @@ def _account(user: User) -> Account:
 
 def _account_view(user: User) -> AccountView:
     return AccountView(user.id, user.username, user.display_name, user.role, user.active,
-                       user.failed_attempts, user.locked_until)
+                       user.failed_attempts, user.locked_until, user.team)
 
 
 def count_users(*, session: Session) -> int:
@@ -97,10 +98,10 @@ def list_users(*, session: Session) -> list[AccountView]:
 
 
 def update_user(*, session: Session, user_id: int, now: datetime, **changes: Any) -> None:
-    """Set account fields (active, password_hash, failed_attempts, locked_until, role)."""
+    """Set account fields (active, password_hash, failed_attempts, locked_until, role, team)."""
     user: User = _lock(session, User, user_id)
     allowed = {"active", "password_hash", "failed_attempts", "locked_until", "role",
-               "display_name"}
+               "display_name", "team"}
     for name, value in changes.items():
         if name not in allowed:
             raise StorageError(f"{name} cannot be changed here")
