@@ -124,6 +124,9 @@ def prepare(url: str, sessions: int, *, today: date) -> list[Seat]:
                 visit = storage.start_visit(session=session, patient_id=patient,
                                             visit_date=today, clinician=f"Dr. Load {index}",
                                             by="load harness")
+                # Each clinician's own patient: the one they may open (per-patient access).
+                storage.grant_access(session=session, patient_id=patient, username=name,
+                                     how="created", now=now)
                 version = storage.get_draft(session=session, visit_id=visit).version
                 version = storage.save_draft(session=session, visit_id=visit, data=example,
                                              expected_version=version, by="load harness",
