@@ -151,6 +151,28 @@ def _at(data: Any, path: str) -> Any:
     return data
 
 
+def _in_own_loop(seats: list[Seat], port: int, *, seconds: float,
+                 think: float) -> list[Tally]:
+    """Drive the sessions in an event loop on a thread of its own: the calling thread may
+    run a loop already (Playwright's sync API does, in the test process), and asyncio.run
+    refuses to start a second one there."""
+    outcome: list[list[Tally]] = []
+    failure: list[BaseException] = []
+
+    def drive() -> None:
+        try:
+            outcome.append(asyncio.run(_drive(seats, port, seconds=seconds, think=think)))
+        except BaseException as exc:  # re-raised in the caller's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=drive, name="load-harness")
+    worker.start()
+    worker.join()
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
 def lost_answers(url: str, tallies: Sequence[Tally]) -> list[str]:
     """Each acknowledged answer that the visit's draft does not hold (nor a later value the
     client sent but did not see saved)."""
@@ -425,7 +447,7 @@ def run_load(*, sessions: int, seconds: float, think: float, database_url: str |
             rss_start, cpu_start, own_start = watch.rss(), watch.cpu_seconds(), time.process_time()
             started = time.monotonic()
             with watch:
-                tallies = asyncio.run(_drive(seats, server.port, seconds=seconds, think=think))
+                tallies = _in_own_loop(seats, server.port, seconds=seconds, think=think)
             wall = time.monotonic() - started
             rss_end, cpu = watch.rss(), watch.cpu_seconds() - cpu_start
             own = time.process_time() - own_start
