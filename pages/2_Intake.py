@@ -98,7 +98,7 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
             st.session_state["f:affected_areas"] = ordered
             ui.save_answer("affected_areas", ordered)
 
-        if "f:affected_areas" not in st.session_state:
+        if ui.needs_value("f:affected_areas"):
             st.session_state["f:affected_areas"] = list(draft.data.get("affected_areas") or [])
         picture = ui.bodymap.body_map_image(st.session_state["f:affected_areas"])
         streamlit_image_coordinates(picture, key="body-map-click", on_click=clicked,
@@ -191,3 +191,4 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
         fields = ", ".join(form.label_of(p) for p in sorted(problems, key=form.order_of)) \
             or "required fields"
         st.info(f"To build the plan, finish or correct: {ui.md(fields)}.")
+    ui.widgets_filled()  # every intake widget was drawn by this run

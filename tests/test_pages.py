@@ -257,3 +257,17 @@ def test_no_known_allergies_is_one_click_and_said_so(database: str) -> None:
     with storage.transaction(engine, readonly=True) as session:
         assert storage.get_draft(session=session, visit_id=1).data["history"]["allergies"] == []
     engine.dispose()
+
+
+def test_a_run_cut_short_is_followed_by_one_that_sets_every_saved_answer(database: str) -> None:
+    """A run cut short by the next one leaves the answers in session state, but the browser
+    page may not have them yet: until a run draws every widget, each run sets them from the
+    saved draft again (a saved 7 was once shown as 0 after a reload)."""
+    create_patient()
+    test = app("intake", patient=1, visit=1)
+    test.number_input(key="f:history.pain_now").set_value(7).run()
+    test.session_state["f:history.pain_now"] = 3  # what an interrupted run could leave
+    test.session_state["fill-widgets"] = True  # ... with its fill not complete
+    test.run()
+    assert test.number_input(key="f:history.pain_now").value == 7
+    assert "fill-widgets" not in test.session_state  # the run drew every widget

@@ -14,7 +14,16 @@ The pages write ``import ui`` and call what is listed here. One module a concept
 from __future__ import annotations
 
 from ui.auth import actor, guarded, require_user, session_ended
-from ui.fields import answer_in_draft, conflict_notice, field, label, load_draft, save_answer
+from ui.fields import (
+    answer_in_draft,
+    conflict_notice,
+    field,
+    label,
+    load_draft,
+    needs_value,
+    save_answer,
+    widgets_filled,
+)
 from ui.frame import PAGES, RUN_MARKER, go, need_visit, page, run_marker
 from ui.state import choose, database, done, now, request_id, selection, today
 from ui.text import md, plain_errors, show_storage_error
@@ -35,6 +44,7 @@ __all__ = [
     "load_draft",
     "md",
     "need_visit",
+    "needs_value",
     "now",
     "page",
     "plain_errors",
@@ -46,4 +56,5 @@ __all__ = [
     "session_ended",
     "show_storage_error",
     "today",
+    "widgets_filled",
 ]

@@ -56,7 +56,27 @@ def load_draft(visit: int) -> visits.DraftView:
             del st.session_state[key]
         st.session_state["loaded_visit"] = visit
         st.session_state["draft_version"] = view.draft.version
+        st.session_state[_FILL] = True
     return view
+
+
+# Set while the widgets of a (re)loaded draft have not all been drawn by a run that ran to
+# its end. Why: a run can be cut short by the next one (fast reruns: the sections report the
+# open one when they first appear). The next run then finds the answers already in session
+# state, and a widget whose value was not set through session state in *its* run is sent to
+# a fresh browser page with its default (a number box showed 0 for a saved 7, and a change
+# elsewhere would have saved that 0). So every run until one completes sets them again.
+_FILL = "fill-widgets"
+
+
+def needs_value(key: str) -> bool:
+    """Whether the widget ``key`` must be given its saved value in this run."""
+    return key not in st.session_state or bool(st.session_state.get(_FILL))
+
+
+def widgets_filled() -> None:
+    """Call at the end of a page that drew every intake widget: the fill is complete."""
+    st.session_state.pop(_FILL, None)
 
 
 def _show_saved(before: Any, after: Any, *, keep: str | None) -> None:
@@ -195,7 +215,7 @@ def field(entry: Entry, *, problems: dict[str, str], carried: dict[str, str],
 
     kind, path, shown = entry.kind, entry.path, label(entry)
     key = f"f:{path}"
-    if key not in st.session_state:
+    if needs_value(key):
         st.session_state[key] = _to_widget(kind, _saved(path))
     common: dict[str, Any] = {"key": key, "on_change": _changed, "args": (path, key, kind),
                               "help": entry.help or None}
