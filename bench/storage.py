@@ -37,6 +37,7 @@ def seed(url: str) -> tuple[Any, list[str], int]:
     with engine.begin() as conn:
         conn.execute(insert(storage.Patient), [
             {"id": i + 1, "name": n, "name_key": storage.name_key(n),
+             "search_key": storage.search_key(n),
              "date_of_birth": date(1940, 1, 1) + timedelta(days=rng.randrange(25_000)),
              "mrn": f"B-{i:06d}", "created_at": now, "updated_at": now, "updated_by": "bench",
              "version": 1}

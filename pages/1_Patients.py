@@ -23,7 +23,7 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
 
     st.title("Patients")
     query = st.text_input("Find a patient by name or MRN", key="patient-search",
-                          placeholder="Type the start of a name, or an MRN")
+                          placeholder="A first name, a last name (accents optional), or an MRN")
     found = patients.find(ui.database(), me, query=query)
     total = patients.count(ui.database())
 

@@ -231,3 +231,24 @@ def test_0005_gives_each_user_the_patients_the_audit_trail_shows_they_worked_on(
         engine.dispose()
     assert sorted(map(tuple, rows)) == [(1, "okafor", "visit"), (1, "rivera", "created"),
                                         (1, "rivera", "visit")]
+
+
+def test_0006_fills_the_search_key_of_existing_patients(empty_url: str) -> None:
+    _alembic(empty_url, "upgrade", "0005")
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    engine = sa.create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO patients (id, name, name_key, date_of_birth, created_at, "
+                "updated_at, updated_by, version) VALUES (1, 'Zoë Nguyễn', 'zoë nguyễn', :born, "
+                ":now, :now, 'setup', 1)"), {"born": date(1968, 3, 14), "now": now})
+    finally:
+        engine.dispose()
+    db.upgrade(empty_url)
+    engine = db.make_engine(empty_url)
+    try:
+        with db.transaction(engine, readonly=True) as session:
+            assert [p.id for p in db.find_patients(session=session, query="nguyen")] == [1]
+    finally:
+        engine.dispose()

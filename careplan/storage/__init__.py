@@ -64,6 +64,7 @@ from careplan.storage.patients import (
     find_patients,
     get_patient,
     name_key,
+    search_key,
     update_patient,
 )
 from careplan.storage.plans import (
@@ -166,6 +167,7 @@ __all__ = [
     "save_plan",
     "save_review",
     "schema_revision",
+    "search_key",
     "sign_plan",
     "start_session",
     "start_visit",

@@ -72,6 +72,7 @@ class Patient(Base):
     mrn: Mapped[str | None] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     name_key: Mapped[str] = mapped_column(String(200))
+    search_key: Mapped[str] = mapped_column(String(256), default="", server_default="")
     date_of_birth: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -6,6 +6,7 @@ so 'Zoe\u0301' finds 'ZOË' and '%' or '_' are ordinary characters.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -20,8 +21,17 @@ from careplan.storage.records import _check_version, _claim, _fetch, _lock, _rem
 
 
 def name_key(name: str) -> str:
-    """Search key: NFC, case-folded, single spaces ('Zoe\u0301' and 'ZOË' match)."""
+    """Sort key: NFC, case-folded, single spaces ('Zoe\u0301' and 'ZOË' match)."""
     return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+
+
+def search_key(name: str) -> str:
+    """Search key: accents folded, case-folded, words split at anything not a letter or
+    digit, with a leading space so every word start reads ' word' ("Zoë Nguyễn" ->
+    " zoe nguyen"). Why: a clinician types "Nguyen" for Nguyễn, or a surname first."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return " " + " ".join(re.sub(r"[\W_]+", " ", bare).split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +57,8 @@ def create_patient(
         raise StorageError("name is required")
     now = utcnow()
     mrn = _text(mrn, field="MRN").strip() or None if mrn else None
-    patient = Patient(name=clean, name_key=name_key(clean), date_of_birth=date_of_birth,
+    patient = Patient(name=clean, name_key=name_key(clean), search_key=search_key(clean),
+                      date_of_birth=date_of_birth,
                       mrn=mrn, created_at=now, updated_at=now, updated_by=by)
     session.add(patient)
     try:
@@ -60,24 +71,27 @@ def create_patient(
 
 
 def find_patients(*, session: Session, query: str, limit: int = 20) -> list[PatientRow]:
-    """Patients whose name starts with ``query`` (any case, NFC) or whose MRN equals it.
+    """Patients with a word of the name starting with ``query`` (accents and case folded:
+    "nguyen" finds Zoë Nguyễn, "zoe ng" too), or whose MRN is ``query`` in any case.
 
-    A range on the indexed key, not LIKE, so '%', '_' and '\\' are ordinary characters.
+    The folded query holds only letters, digits and spaces, so LIKE's '%', '_' and '\\'
+    can never reach the pattern: what is typed is matched literally.
     """
-    key = name_key(query)
-    if not key or "\x00" in query:  # no stored name holds NUL (PostgreSQL would refuse it)
+    key = search_key(query)
+    if not key.strip() or "\x00" in query:  # no name holds NUL (PostgreSQL refuses it)
         return []
     last = select(func.max(Visit.visit_date)).where(Visit.patient_id == Patient.id)
     statement = (
         select(Patient, last.scalar_subquery())
-        .where((Patient.name_key >= key) & (Patient.name_key < key + "\U0010ffff"))
+        .where(Patient.search_key.like(f"%{key}%"))
         .order_by(Patient.name_key, Patient.id)
         .limit(limit)
     )
     rows = [_patient_row(p, v) for p, v in session.execute(statement)]
     if len(rows) < limit and query.strip():
         by_mrn = session.execute(
-            select(Patient, last.scalar_subquery()).where(Patient.mrn == query.strip())
+            select(Patient, last.scalar_subquery())
+            .where(func.upper(Patient.mrn) == query.strip().upper())
         ).first()
         if by_mrn and all(r.id != by_mrn[0].id for r in rows):
             rows.insert(0, _patient_row(by_mrn[0], by_mrn[1]))
@@ -107,6 +121,7 @@ def update_patient(
     if name is not None:
         patient.name = unicodedata.normalize("NFC", _text(name, field="name")).strip()
         patient.name_key = name_key(patient.name)
+        patient.search_key = search_key(patient.name)
     if date_of_birth is not None:
         patient.date_of_birth = date_of_birth
     if mrn is not None:
