@@ -60,9 +60,11 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
         st.markdown(f"**{title.title}** ({title.note})")
 
 
-    # Keyed and tracked: the section in view survives every rerun (and each switch reruns, so
-    # the answers shown are the saved ones).
-    tabs = st.tabs(list(form.SECTIONS), key="intake-section", on_change="rerun")
+    # Not tracked (a switch runs nothing): the section in view survives every rerun because
+    # what comes and goes above it sits in the one container drawn before it. Tracked tabs
+    # report themselves when they first appear, and that rerun, cutting short the first
+    # draw after a reload, once left a number box showing 0 for a saved 7.
+    tabs = st.tabs(list(form.SECTIONS))
     with tabs[0]:
         left, right = st.columns(2)
         with left:
