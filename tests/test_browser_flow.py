@@ -10,6 +10,7 @@ Screenshots at 1280x800 and 768x1024 are written to artifacts/screenshots/.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from playwright.sync_api import Locator, Page
@@ -299,3 +300,39 @@ def test_e_a_red_flag_keeps_its_section_and_coming_back_shows_the_saved_answers(
     with browser.rerun(page):
         page.get_by_role("link", name="Intake").click()
     assert_answers_kept(page)
+
+
+def test_f_typing_after_sign_out_in_another_tab_saves_nothing(
+    app_server: browser.AppServer, browser_page: Page
+) -> None:
+    """Two tabs; the clinician signs out in the second, then types in the first: the answer
+    is not written, the first tab shows the sign-in form (no patient data), and the attempt
+    is in the audit trail as denied."""
+    import sqlite3
+
+    page = browser_page
+    start_intake(page, app_server.url)  # pain now 7, saved
+    other = page.context.new_page()
+    browser.open_app(other, page.url)
+    sign_in(other)
+    arrive(other, "Intake")
+    with browser.rerun(other):
+        other.get_by_role("button", name="Sign out").click()
+    other.get_by_role("heading", name="Sign in").wait_for()
+    open_tab(page, "Visit and history")
+    field = widget(page, "f:history.pain_now").locator("input")
+    field.fill("9")
+    with browser.rerun(page):
+        field.press("Enter")
+    page.get_by_role("heading", name="Sign in").wait_for()
+    assert page.get_by_text("Your session has ended, so this was not saved").count() == 1
+    assert page.get_by_text("Reload Test Patient").count() == 0
+    database = sqlite3.connect(app_server.env["DATABASE_URL"].split("///", 1)[1])
+    try:
+        draft = json.loads(database.execute("SELECT draft FROM visits").fetchone()[0])
+        denied = database.execute(
+            "SELECT action FROM audit_log WHERE outcome = 'denied'").fetchall()
+    finally:
+        database.close()
+    assert draft["history"]["pain_now"] == 7
+    assert denied == [("change_intake",)]
