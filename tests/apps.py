@@ -11,11 +11,11 @@ from streamlit.testing.v1 import AppTest
 
 from careplan import accounts, storage
 from careplan.intake.model import upgrade_legacy_fields
+from factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_FILES = {"patients": "1_Patients", "intake": "2_Intake", "care_plan": "3_Care_plan",
               "export": "4_Export", "history": "5_History", "admin": "6_Admin"}
-PASSWORD = "correct horse battery staple"
 TOKENS: dict[str, str] = {}
 
 

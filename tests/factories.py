@@ -13,10 +13,12 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from careplan import accounts
+from careplan.database import Database
 from careplan.intake.model import Intake, upgrade_legacy_fields
 from careplan.intake.validation import validate_intake
 
@@ -79,3 +81,24 @@ def run_command(
         capture_output=True, text=True, encoding="utf-8", env=env, cwd=ROOT, timeout=60,
         check=False,
     )
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def add_staff(database: Database, now: datetime, *clinicians: tuple[str, str]) -> None:
+    """An administrator ("admin", Ada Admin) and the clinicians (user name, shown name)."""
+    with database.transaction() as s:
+        accounts.add_user(session=s, username="admin", display_name="Ada Admin", role="admin",
+                          password=PASSWORD, by="setup", now=now)
+        for name, shown in clinicians:
+            accounts.add_user(session=s, username=name, display_name=shown, role="clinician",
+                              password=PASSWORD, by="admin", now=now)
+
+
+def signed_in(database: Database, user: str, now: datetime) -> accounts.SignedIn:
+    """A session for ``user`` (made by ``add_staff``), as the sign-in form would start."""
+    with database.transaction() as s:
+        signed = accounts.sign_in(session=s, username=user, password=PASSWORD, now=now)
+    assert signed is not None
+    return signed

@@ -17,9 +17,8 @@ from careplan import storage as db
 from careplan.clinical.review import Review
 from careplan.database import Database
 from careplan.errors import AccessDeniedError, NotFoundError, ReasonError
-from factories import TODAY, example_data
+from factories import TODAY, add_staff, example_data, signed_in
 
-PASSWORD = "correct horse battery staple"
 BORN = date(1968, 3, 14)
 REASON = "covering the pain clinic for Dr Rivera today"
 
@@ -38,24 +37,12 @@ class Ward:
     now: datetime
 
 
-def sign_in(database: Database, user: str, now: datetime) -> accounts.SignedIn:
-    with database.transaction() as s:
-        signed = accounts.sign_in(session=s, username=user, password=PASSWORD, now=now)
-    assert signed is not None
-    return signed
-
-
 @pytest.fixture
 def ward(engine: Engine) -> Ward:
     now = datetime.now(UTC)
     database = Database(engine)
-    with database.transaction() as s:
-        accounts.add_user(session=s, username="admin", display_name="Ada Admin", role="admin",
-                          password=PASSWORD, by="setup", now=now)
-        for name, shown in (("rivera", "Dr. A. Rivera"), ("okafor", "Dr. B. Okafor")):
-            accounts.add_user(session=s, username=name, display_name=shown, role="clinician",
-                              password=PASSWORD, by="admin", now=now)
-    rivera = sign_in(database, "rivera", now)
+    add_staff(database, now, ("rivera", "Dr. A. Rivera"), ("okafor", "Dr. B. Okafor"))
+    rivera = signed_in(database, "rivera", now)
     patient, visit = patients.create_with_visit(
         database, rivera, name="Zoë Nguyễn", date_of_birth=BORN, mrn="A-100234",
         visit_date=TODAY, request_id=None, now=now)
@@ -65,8 +52,8 @@ def ward(engine: Engine) -> Ward:
                              expected_version=view.draft.version, today=TODAY, now=now)
     plan = visits.build_plan_version(database, rivera, visit_id=visit, today=TODAY,
                                      request_id=None, now=now)
-    return Ward(database, sign_in(database, "admin", now), rivera, sign_in(database, "okafor", now),
-                patient, visit, plan, now)
+    return Ward(database, signed_in(database, "admin", now), rivera,
+                signed_in(database, "okafor", now), patient, visit, plan, now)
 
 
 def trail(ward: Ward, action: str) -> list[tuple[str, int | None, str, str]]:

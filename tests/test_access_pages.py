@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 
 from streamlit.testing.v1 import AppTest
 
-from apps import PASSWORD, TOKENS, app, create_patient, no_trouble
+from apps import TOKENS, app, create_patient, no_trouble
 from careplan import accounts, storage
+from factories import PASSWORD
 
 REASON = "covering the pain clinic for Dr Rivera today"
 

@@ -20,6 +20,7 @@ from careplan import audit
 from careplan import storage as db
 from careplan.errors import AuditKeyError, SettingError
 from careplan.settings import load
+from factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "k" * 40
@@ -135,7 +136,7 @@ def test_the_command_makes_keys_prints_heads_and_checks_anchors(tmp_path: Path) 
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert run("audit", "new-key", str(key_file)).returncode == 2  # never replaced
     added = run("users", "add", "ann", "--name", "Ann Admin", "--role", "admin",
-                "--password-stdin", stdin="correct horse battery staple\n")
+                "--password-stdin", stdin=PASSWORD + "\n")
     assert added.returncode == 0, added.stderr
     head = run("audit", "head").stdout.split()
     assert head[0] == "1"
@@ -148,7 +149,7 @@ def test_the_command_makes_keys_prints_heads_and_checks_anchors(tmp_path: Path) 
     unkeyed = {**env, "CAREPLAN_AUDIT_KEY_FILE": ""}
     refused = subprocess.run(
         [sys.executable, "-m", "careplan", "users", "add", "bob", "--name", "Bob", "--role",
-         "clinician", "--password-stdin"], input="correct horse battery staple\n", cwd=ROOT,
+         "clinician", "--password-stdin"], input=PASSWORD + "\n", cwd=ROOT,
         env=unkeyed, capture_output=True, text=True, timeout=120, check=False)
     assert refused.returncode == 2
     assert "signed with key" in refused.stderr

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apps import PASSWORD, app, create_patient, no_trouble
+from apps import app, create_patient, no_trouble
 from careplan import storage
+from factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -19,7 +19,7 @@ from pypdf import PdfReader
 import browser
 from careplan.documents import bodymap
 from careplan.intake.vocabulary import AREA_LABELS
-from factories import example_data
+from factories import PASSWORD, example_data
 
 pytest_plugins = ["browser"]
 
@@ -107,7 +107,6 @@ def flat(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return pairs
 
 
-PASSWORD = "correct horse battery staple"
 
 
 def first_admin(page: Page, url: str) -> None:

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from test_auth_pages import fresh, sign_in
 
-from apps import PASSWORD
 from careplan import accounts
 from careplan.throttle import Throttle
+from factories import PASSWORD
 
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 

@@ -19,9 +19,8 @@ from careplan.clinical.review import Decision, Review
 from careplan.database import Database
 from careplan.errors import IntakeError, SessionEndedError, StorageError
 from careplan.intake import validation
-from factories import TODAY, apply, example_data
+from factories import PASSWORD, TODAY, add_staff, apply, example_data, signed_in
 
-PASSWORD = "correct horse battery staple"
 BORN = date(1968, 3, 14)
 
 
@@ -37,27 +36,16 @@ class Clinic:
     now: datetime
 
 
-def sign_in(database: Database, user: str, now: datetime) -> accounts.SignedIn:
-    with database.transaction() as s:
-        signed = accounts.sign_in(session=s, username=user, password=PASSWORD, now=now)
-    assert signed is not None
-    return signed
-
-
 @pytest.fixture
 def clinic(engine: Engine) -> Clinic:
     now = datetime.now(UTC)
     database = Database(engine)
-    with database.transaction() as s:
-        accounts.add_user(session=s, username="admin", display_name="Ada Admin", role="admin",
-                          password=PASSWORD, by="setup", now=now)
-        accounts.add_user(session=s, username="rivera", display_name="Dr. A. Rivera",
-                          role="clinician", password=PASSWORD, by="admin", now=now)
-    rivera = sign_in(database, "rivera", now)
+    add_staff(database, now, ("rivera", "Dr. A. Rivera"))
+    rivera = signed_in(database, "rivera", now)
     patient, visit = patients.create_with_visit(
         database, rivera, name="Zoë Nguyễn", date_of_birth=BORN, mrn="A-100234",
         visit_date=TODAY, request_id="new", now=now)
-    return Clinic(database, sign_in(database, "admin", now), rivera, patient, visit, now)
+    return Clinic(database, signed_in(database, "admin", now), rivera, patient, visit, now)
 
 
 def trail(clinic: Clinic) -> list[tuple[str, str, int | None, str]]:
