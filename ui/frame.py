@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import itertools
 import uuid
+from functools import cache
 from typing import Final
 
 import streamlit as st
@@ -63,16 +64,12 @@ def page(title: str, *, admin: bool = False) -> SignedIn:
     return who
 
 
-_FROZEN: list[bool] = []
-
-
+@cache
 def _freeze_once() -> None:
     """After the first signed-in page of this server process, move every object made so far
     (modules, the rule base, the vocabulary) out of the collector's way: later collections
     then walk only what page runs make (gc.freeze; measured with bench/load.py)."""
-    if not _FROZEN:
-        _FROZEN.append(True)
-        gc.freeze()
+    gc.freeze()
 
 
 def _frame(title: str, *, admin: bool) -> SignedIn:
