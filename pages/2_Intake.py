@@ -193,4 +193,3 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
         fields = ", ".join(form.label_of(p) for p in sorted(problems, key=form.order_of)) \
             or "required fields"
         st.info(f"To build the plan, finish or correct: {ui.md(fields)}.")
-    ui.widgets_filled()  # every intake widget was drawn by this run

@@ -22,7 +22,6 @@ from ui.fields import (
     load_draft,
     needs_value,
     save_answer,
-    widgets_filled,
 )
 from ui.frame import PAGES, RUN_MARKER, go, need_visit, page, run_marker
 from ui.state import choose, database, done, now, request_id, selection, today
@@ -56,5 +55,4 @@ __all__ = [
     "session_ended",
     "show_storage_error",
     "today",
-    "widgets_filled",
 ]

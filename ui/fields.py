@@ -56,27 +56,13 @@ def load_draft(visit: int) -> visits.DraftView:
             del st.session_state[key]
         st.session_state["loaded_visit"] = visit
         st.session_state["draft_version"] = view.draft.version
-        st.session_state[_FILL] = True
     return view
 
 
-# Set while the widgets of a (re)loaded draft have not all been drawn by a run that ran to
-# its end. Why: a run can be cut short by the next one (fast reruns: the sections report the
-# open one when they first appear). The next run then finds the answers already in session
-# state, and a widget whose value was not set through session state in *its* run is sent to
-# a fresh browser page with its default (a number box showed 0 for a saved 7, and a change
-# elsewhere would have saved that 0). So every run until one completes sets them again.
-_FILL = "fill-widgets"
-
-
 def needs_value(key: str) -> bool:
-    """Whether the widget ``key`` must be given its saved value in this run."""
-    return key not in st.session_state or bool(st.session_state.get(_FILL))
-
-
-def widgets_filled() -> None:
-    """Call at the end of a page that drew every intake widget: the fill is complete."""
-    st.session_state.pop(_FILL, None)
+    """Whether the widget ``key`` must be given its saved value in this run (it is new, or
+    its state was dropped because a run left it out)."""
+    return key not in st.session_state
 
 
 def _show_saved(before: Any, after: Any, *, keep: str | None) -> None:
@@ -217,6 +203,13 @@ def field(entry: Entry, *, problems: dict[str, str], carried: dict[str, str],
     key = f"f:{path}"
     if needs_value(key):
         st.session_state[key] = _to_widget(kind, _saved(path))
+    # The widget's default is its current value. Why: a run that does not set a widget
+    # through session state sends the browser only the default, and a browser that has not
+    # drawn the widget yet (a reload whose first run was cut short by the next) shows that
+    # default: a number box showed 0 for a saved 7, and the next change anywhere would have
+    # sent that 0 back and saved it. Streamlit identifies these widgets by key alone, so a
+    # changing default does not make a new widget.
+    shown_value = st.session_state[key]
     common: dict[str, Any] = {"key": key, "on_change": _changed, "args": (path, key, kind),
                               "help": entry.help or None}
     if entry.bounds is not None:
@@ -224,22 +217,25 @@ def field(entry: Entry, *, problems: dict[str, str], carried: dict[str, str],
         number = int if kind == "int" else float
         common |= {"min_value": number(low), "max_value": number(high)}
     if kind == "text":
-        st.text_input(shown, **common, **kwargs)
+        st.text_input(shown, value=shown_value, **common, **kwargs)
     elif kind == "textarea" or kind == "lines":
-        st.text_area(shown, **common, **kwargs)
+        st.text_area(shown, value=shown_value, **common, **kwargs)
     elif kind in ("int", "float"):
-        st.number_input(shown, step=1 if kind == "int" else 0.5, **common, **kwargs)
+        st.number_input(shown, value=shown_value, step=1 if kind == "int" else 0.5, **common,
+                        **kwargs)
     elif kind == "date":
-        st.date_input(shown, min_value=date(1900, 1, 1), max_value=date(2100, 1, 1),
-                      format="YYYY-MM-DD", **common, **kwargs)
+        st.date_input(shown, value=shown_value, min_value=date(1900, 1, 1),
+                      max_value=date(2100, 1, 1), format="YYYY-MM-DD", **common, **kwargs)
     elif kind == "choice":
-        st.selectbox(shown, entry.options, format_func=entry.option_label,
+        index = entry.options.index(shown_value) if shown_value in entry.options else None
+        st.selectbox(shown, entry.options, index=index, format_func=entry.option_label,
                      placeholder="Not asked", **common, **kwargs)
     elif kind == "multi":
-        st.multiselect(shown, entry.options, format_func=entry.option_label,
-                       placeholder="Not asked", **common, **kwargs)
+        st.multiselect(shown, entry.options, default=shown_value,
+                       format_func=entry.option_label, placeholder="Not asked", **common,
+                       **kwargs)
     elif kind == "yesno":
-        st.segmented_control(shown, ["Yes", "No"], **common, **kwargs)
+        st.segmented_control(shown, ["Yes", "No"], default=shown_value, **common, **kwargs)
     if path in carried:
         st.caption(f"Carried over from the {carried[path]}")
     problem = next(((p, m) for p, m in problems.items()
