@@ -38,7 +38,7 @@ run: $(RUNTIME) bytecode
 		$(BIN)/python -m careplan audit new-key "$$CAREPLAN_AUDIT_KEY_FILE"
 	$(BIN)/python -m careplan migrate
 	$(BIN)/python -m careplan demo-data --if-empty
-	CAREPLAN_DEMO=$${CAREPLAN_DEMO:-1} $(BIN)/python -m streamlit run app.py \
+	CAREPLAN_DEMO=$${CAREPLAN_DEMO:-1} $(BIN)/python -m streamlit run server.py \
 		--server.address $(HOST) --server.port $(PORT)
 
 lint: $(DEV)

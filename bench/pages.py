@@ -59,10 +59,11 @@ def cold_start(folder: Path, env: Mapping[str, str], runs: int = COLD_RUNS) -> l
             headless=True)
         try:
             for _ in range(runs):
-                for name, cwd in (("app", ROOT), ("minimal", minimal)):
+                for name, script in (("app", ROOT / "server.py"), ("minimal", minimal / "app.py")):
                     context = chromium.new_context(viewport={"width": 1280, "height": 800})
                     page = context.new_page()
-                    server = browser.AppServer(env, folder / f"log-{name}", cwd=cwd)
+                    server = browser.AppServer(env, folder / f"log-{name}", cwd=script.parent,
+                                               script=script)
                     started = time.monotonic()
                     try:
                         server.start()

@@ -38,6 +38,12 @@ MAX_PASSWORD: Final = 1024
 MAX_FAILURES: Final = 5
 UNKNOWN_USER: Final = "(unknown user)"
 TOUCH_EVERY: Final = timedelta(seconds=30)  # how stale last_seen may get (idle is minutes)
+
+
+def touch_every() -> timedelta:
+    """``TOUCH_EVERY``, or a quarter of the idle limit if that is shorter: a session in use
+    never looks idle because its last_seen was left alone."""
+    return min(TOUCH_EVERY, idle_limit() / 4)
 LOCKOUT: Final = timedelta(minutes=15)
 GENERIC_FAILURE: Final = "That user name and password did not work, or the account is locked."
 _HASHER: Final = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
@@ -235,7 +241,7 @@ def check_session(*, session: Session, token: str, now: datetime) -> tuple[Sessi
 def peek_session(*, session: Session, token: str, now: datetime) -> tuple[
         SessionState, SignedIn | None, bool]:
     """Read-only: the session's state and whether a write is due (an idle session to end,
-    or ``last_seen`` older than ``TOUCH_EVERY``). Every page run asks this first, so an
+    or ``last_seen`` older than ``touch_every()``). Every page run asks this first, so an
     ordinary rerun takes no write lock."""
     found = storage.get_session(session=session, token_hash=token_hash(token))
     if found is None:
@@ -246,7 +252,7 @@ def peek_session(*, session: Session, token: str, now: datetime) -> tuple[
     if now - row.last_seen > idle_limit():
         return "idle", None, True
     who = SignedIn(account.id, account.username, account.display_name, account.role, token)
-    return "active", who, now - row.last_seen >= TOUCH_EVERY
+    return "active", who, now - row.last_seen >= touch_every()
 
 
 def sign_out(*, session: Session, user: SignedIn, now: datetime) -> None:

@@ -21,7 +21,8 @@ the fixtures.
 
 Fixtures:
 
-- ``app_server`` (function): the real ``app.py`` served by ``streamlit run`` from the repo
+- ``app_server`` (function): the real ``server.py`` (the dashboard, ``app.py``, with its HTTP
+  routes) served by ``streamlit run`` from the repo
   root, started and healthy, with ``DATABASE_URL`` a fresh SQLite file in ``tmp_path``
   (migrated before the server starts, as ``make run`` does) and
   ``CAREPLAN_TESTING=1``; stopped at teardown. The server log is ``tmp_path/streamlit.log``.
@@ -140,7 +141,7 @@ class AppServer:
         start_timeout: float = START_TIMEOUT,
     ) -> None:
         self.cwd = cwd if cwd is not None else ROOT
-        self.script = script if script is not None else self.cwd / "app.py"
+        self.script = script if script is not None else self.cwd / "server.py"
         self.env = {**os.environ, **env, "CAREPLAN_TESTING": "1", "PYTHONUNBUFFERED": "1"}
         self.port = port if port is not None else free_port()
         self.log_path = log_dir / "streamlit.log"

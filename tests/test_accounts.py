@@ -264,6 +264,22 @@ def test_a_page_run_reads_the_session_without_writing(engine: Engine) -> None:
     assert found[0].last_seen == NOW
 
 
+def test_with_a_short_idle_limit_a_session_in_use_is_touched_often_enough(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Idle after 20 s: last_seen is moved on at least every 5 s, so a clinician answering
+    every 10 s is never signed out as idle (with a fixed 30 s it was, at the second answer)."""
+    monkeypatch.setenv("CAREPLAN_IDLE_MINUTES", str(20 / 60))
+    setup_users(engine)
+    signed = sign_in(engine, GOOD + "!")
+    assert signed is not None
+    assert accounts.touch_every() == timedelta(seconds=5)
+    for step in range(1, 7):  # an answer every 10 s for a minute
+        with db.transaction(engine) as s:
+            state, _ = accounts.check_session(session=s, token=signed.token,
+                                              now=NOW + timedelta(seconds=10 * step))
+        assert state == "active", step
+
+
 def test_a_failed_sign_in_keeps_no_typed_text_for_an_unknown_name(engine: Engine) -> None:
     """A password typed into the user-name box must not land in the audit trail."""
     setup_users(engine)

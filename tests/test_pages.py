@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
 from apps import TOKENS, app, create_patient, fill, no_trouble
-from careplan import storage
+from careplan import storage, visits
+from careplan.database import open_database
 from careplan.intake import form
-from factories import example_data
+from factories import example_data, signed_in
 
 
 def test_home_page_renders(database: str) -> None:
@@ -298,3 +299,24 @@ def test_a_widget_drawn_first_in_a_run_that_did_not_set_it_shows_the_saved_answe
     assert len(keyed) > 50
     wrong = {w.key: (w.value, _first_draw(w)) for w in keyed if _first_draw(w) != w.value}
     assert not wrong
+
+
+def test_whole_numbers_saved_for_decimal_questions_and_doubles_for_whole_ones_draw_the_page(
+        database: str) -> None:
+    """A draft holds 7 (JSON) for sleep hours, a decimal question, and browsers send 6.0 for
+    pain now: neither may break the page (each box's default is given in its own type;
+    Streamlit refuses an int default beside float bounds)."""
+    create_patient()
+    test = app("intake", patient=1, visit=1)
+    test.number_input(key="f:history.pain_now").set_value(6.0).run()
+    db = open_database(database)
+    who = signed_in(db, "rivera", datetime.now(UTC))
+    visits.answer(db, who, visit_id=1, path="risk_factors.sleep_hours", value=7,
+                  expected_version=test.session_state["draft_version"], today=date.today(),
+                  now=datetime.now(UTC))
+    fresh = app("intake", patient=1, visit=1)  # a new session reads 7 and 6 from the draft
+    no_trouble(fresh)
+    fresh.run()
+    no_trouble(fresh)
+    assert fresh.number_input(key="f:risk_factors.sleep_hours").value == 7
+    assert fresh.number_input(key="f:history.pain_now").value == 6

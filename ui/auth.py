@@ -18,6 +18,7 @@ from careplan import accounts, actions
 from careplan.accounts import SignedIn
 from careplan.errors import AccountError, SessionEndedError
 from careplan.throttle import Throttle
+from ui import browser_session
 from ui.state import database, now
 
 if TYPE_CHECKING:
@@ -53,12 +54,18 @@ def sign_out(who: SignedIn) -> None:
     with _transaction() as session:
         accounts.sign_out(session=session, user=who, now=now())
     st.session_state.clear()
+    browser_session.forget()  # the next run drops the browser's cookie as well
     st.rerun()
 
 
 def require_user() -> SignedIn:
-    """The signed-in clinician, or a sign-in (or first-administrator) form and a stop."""
-    token = st.session_state.get("auth_token")
+    """The signed-in clinician, or a sign-in (or first-administrator) form and a stop.
+
+    A new browser session (a refresh, a second tab) brings the session cookie: its token is
+    checked like any other, so it keeps the clinician signed in only within the idle limit
+    and until a sign-out, a disabled account or a password reset ends the session.
+    """
+    token = st.session_state.get("auth_token") or browser_session.cookie_token()
     with database().transaction(readonly=True) as session:  # a rerun takes no write lock
         empty = not accounts.any_accounts(session=session)
         state, who, due = ("ended", None, False) if empty or not token else (
@@ -70,10 +77,12 @@ def require_user() -> SignedIn:
         _first_admin_form()
         st.stop()
     if state == "active" and who is not None:
+        st.session_state["auth_token"] = token
         st.session_state["signed_in"] = who
         return who
     for key in ("auth_token", "signed_in"):
         st.session_state.pop(key, None)
+    browser_session.scripts(signed_in=False)
     st.title("Sign in")
     if st.session_state.pop("ended_notice", False):
         st.warning(actions.ENDED)
@@ -114,7 +123,13 @@ def _sign_in(username: str, password: str) -> None:
         st.error(accounts.GENERIC_FAILURE)
         return
     SIGN_IN_THROTTLE.succeeded(client)
-    st.session_state["auth_token"] = signed.token
+    _signed_in(signed.token)
+
+
+def _signed_in(token: str) -> None:
+    """This browser session is signed in, and the browser keeps a new cookie for the next."""
+    st.session_state["auth_token"] = token
+    browser_session.keep(token)
     st.rerun()
 
 
@@ -143,8 +158,7 @@ def _first_admin_form() -> None:
         st.error(str(error))
         return
     if signed is not None:
-        st.session_state["auth_token"] = signed.token
-        st.rerun()
+        _signed_in(signed.token)
 
 
 @contextmanager

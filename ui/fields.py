@@ -8,6 +8,7 @@ loads the intake model) is imported inside the functions: it loads with the Inta
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -221,8 +222,8 @@ def field(entry: Entry, *, problems: dict[str, str], carried: dict[str, str],
     elif kind == "textarea" or kind == "lines":
         st.text_area(shown, value=shown_value, **common, **kwargs)
     elif kind in ("int", "float"):
-        st.number_input(shown, value=shown_value, step=1 if kind == "int" else 0.5, **common,
-                        **kwargs)
+        st.number_input(shown, value=_number_default(kind, shown_value),
+                        step=1 if kind == "int" else 0.5, **common, **kwargs)
     elif kind == "date":
         st.date_input(shown, value=shown_value, min_value=date(1900, 1, 1),
                       max_value=date(2100, 1, 1), format="YYYY-MM-DD", **common, **kwargs)
@@ -242,6 +243,14 @@ def field(entry: Entry, *, problems: dict[str, str], carried: dict[str, str],
                     if p == path or p.startswith(f"{path}[")), None)
     if problem:
         st.error(f"{label_of(problem[0])}: {problem[1]}", icon=":material/error:")
+
+
+def _number_default(kind: Kind, value: Any) -> int | float | None:
+    """A number box's default in the box's own type (Streamlit refuses an int beside float
+    bounds, and a client may send 6.0 for 6); nothing for what is not a finite number."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return int(value) if kind == "int" else float(value)
 
 
 def conflict_notice() -> None:

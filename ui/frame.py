@@ -19,6 +19,7 @@ from careplan import actions, patients, settings, visits
 from careplan.accounts import SignedIn
 from careplan.errors import NotFoundError, SettingError, StorageError
 from careplan.settings import NO_AUDIT_KEY
+from ui import browser_session
 from ui.access import may_open, refusal
 from ui.auth import guarded, require_user, sign_out
 from ui.state import choose, database, now, selection
@@ -74,6 +75,7 @@ def _freeze_once() -> None:
 
 def _frame(title: str, *, admin: bool) -> SignedIn:
     who = require_user()
+    browser_session.scripts(signed_in=True)
     patient_id, visit_id = _checked_selection(who)
     closed = patient_id is not None and not _open(who, patient_id)
     params = {k: str(v) for k, v in (("patient", patient_id), ("visit", visit_id)) if v}
