@@ -60,12 +60,7 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
         st.markdown(f"**{title.title}** ({title.note})")
 
 
-    # Not tracked (a switch runs nothing): the section in view survives every rerun because
-    # what comes and goes above it sits in the one container drawn before it. Tracked tabs
-    # report themselves when they first appear, and that rerun, cutting short the first
-    # draw after a reload, once left a number box showing 0 for a saved 7.
-    tabs = st.tabs(list(form.SECTIONS))
-    with tabs[0]:
+    def visit_and_history() -> None:
         left, right = st.columns(2)
         with left:
             for path in ("patient.name", "patient.date_of_birth", "patient.sex", "patient.mrn",
@@ -86,7 +81,7 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
             f(path)
         f("history.notes", height=100)
 
-    with tabs[1]:
+    def body_map() -> None:
         st.markdown("Click a region to mark or unmark it. Left and right are the patient's.")
 
         def clicked() -> None:
@@ -107,12 +102,12 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
                                     cursor="pointer")
         f("affected_areas")
 
-    with tabs[2]:
+    def symptoms() -> None:
         heading("symptom_severity")
         for question in form.in_group("symptom_severity"):
             ui.field(question, problems=problems, carried=carried)
 
-    with tabs[3]:
+    def risk_factors() -> None:
         left, right = st.columns(2)
         with left:
             for path in ("sedentary", "repetitive_tasks", "poor_posture", "physical_labour",
@@ -130,14 +125,14 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
             with column:
                 ui.field(question, problems=problems, carried=carried)
 
-    with tabs[4]:
+    def red_flags() -> None:
         st.markdown("Ask every item. An emergency answer shows an alert at the top at once.")
         flags = st.columns(2)
         for index, question in enumerate(form.in_group("red_flags")):
             with flags[index % 2]:
                 ui.field(question, problems=problems, carried=carried)
 
-    with tabs[5]:
+    def medicines() -> None:
         meds = list(draft.data.get("history", {}).get("medications") or [])
         st.markdown("**Medicines** (generic or brand name; every name is checked)")
         recognised = {m.entered: m for m in (result.plan.medications if result.plan else ())}
@@ -184,6 +179,19 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
             st.session_state.pop("loaded_visit", None)
             st.rerun()
         f("history.prior_treatments", height=80)
+
+    # Only the open section is drawn (a switch reruns the page): a third of the widgets a
+    # run, which is most of a rerun's time under a crowd (bench/load.py). The section is in
+    # the URL, so a refresh comes back to it, and what comes and goes above the sections
+    # (alerts, a conflict) sits in the one container drawn before them. A widget of a
+    # section drawn again starts from the saved answer (ui.needs_value).
+    sections = st.tabs(list(form.SECTIONS), key="section", on_change="rerun",
+                       bind="query-params")
+    for section, draw in zip(sections, (visit_and_history, body_map, symptoms, risk_factors,
+                                        red_flags, medicines), strict=True):
+        if section.open:
+            with section:
+                draw()
 
     st.divider()
     if result.complete:

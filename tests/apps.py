@@ -69,6 +69,19 @@ def flat(data: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
             yield path, value
 
 
+def show(test: AppTest, path: str) -> AppTest:
+    """Open the Intake section that asks ``path`` (only the open section is drawn), as a
+    clinician would by clicking its tab; runs the page only when the section changes."""
+    from careplan.intake.form import SECTIONS, entry
+
+    section = entry(path).section
+    current = test.session_state["section"] if "section" in test.session_state else SECTIONS[0]
+    if current != section:
+        test.session_state["section"] = section
+        test.run()
+    return test
+
+
 def fill(test: AppTest, data: dict[str, Any]) -> AppTest:
     """Answer every example field through its widget, as a clinician would (current form)."""
     data = upgrade_legacy_fields(data)
@@ -77,6 +90,7 @@ def fill(test: AppTest, data: dict[str, Any]) -> AppTest:
         key = f"f:{path}"
         if path == "patient.preferred_language":  # not on the form: English by default
             continue
+        show(test, path)
         if isinstance(value, bool):
             test.segmented_control(key=key).set_value("Yes" if value else "No").run()
         elif path in ("patient.date_of_birth", "visit.date"):
@@ -96,6 +110,7 @@ def fill(test: AppTest, data: dict[str, Any]) -> AppTest:
         else:
             test.text_input(key=key).input(value).run()
         no_trouble(test)
+    show(test, "history.allergies")  # the Medicines section
     for med in medications:
         test.text_input(key="med-name").input(med["name"])
         test.text_input(key="med-dose").input(med.get("dose", ""))

@@ -53,8 +53,12 @@ def arrive(page: Page, heading: str) -> None:
 
 
 def open_tab(page: Page, name: str) -> None:
-    page.get_by_role("tab", name=name).click()  # tabs switch in the browser: no rerun
-    settle(page)
+    """Open an Intake section: a switch reruns the page (only the open section is drawn)."""
+    tab = page.get_by_role("tab", name=name)
+    if tab.get_attribute("aria-selected") == "true":
+        return
+    with browser.rerun(page):
+        tab.click()
 
 
 def answer(page: Page, path: str, value: Any) -> None:
@@ -246,6 +250,7 @@ def start_intake(page: Page, url: str) -> None:
 
 def assert_answers_kept(page: Page) -> None:
     arrive(page, "Intake")
+    open_tab(page, "Visit and history")
     assert widget(page, "f:history.pain_now").locator("input").input_value() == "7"
     notes = widget(page, "f:history.notes").locator("textarea").input_value()
     assert notes == "Typed before the interruption"
@@ -261,6 +266,9 @@ def test_b_reload_mid_intake_keeps_every_answer(
     start_intake(browser_page, app_server.url)
     browser_page.reload()  # a new Streamlit session: the cookie keeps the clinician signed in
     settle(browser_page)
+    arrive(browser_page, "Intake")  # in the section it was left in (the URL names it)
+    assert browser_page.get_by_role("tab", name="Red flags").get_attribute(
+        "aria-selected") == "true"
     assert_answers_kept(browser_page)
     browser.screenshot(browser_page, "intake-after-reload")
 
@@ -319,13 +327,13 @@ def test_f_typing_after_sign_out_in_another_tab_saves_nothing(
 
     page = browser_page
     start_intake(page, app_server.url)  # pain now 7, saved
+    open_tab(page, "Visit and history")  # (a switch after the sign-out would itself end it)
     other = page.context.new_page()  # the same browser: its cookie signs the new tab in
     browser.open_app(other, page.url)
     arrive(other, "Intake")
     with browser.rerun(other):
         other.get_by_role("button", name="Sign out").click()
     other.get_by_role("heading", name="Sign in").wait_for()
-    open_tab(page, "Visit and history")
     field = widget(page, "f:history.pain_now").locator("input")
     field.fill("9")
     with browser.rerun(page):

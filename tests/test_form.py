@@ -14,7 +14,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 import pytest
 from pydantic import BaseModel
 
-from apps import app, create_patient, no_trouble
+from apps import app, create_patient, no_trouble, show
 from careplan.errors import IntakeError
 from careplan.fhir import ALL_QUESTIONS, questionnaire
 from careplan.intake import form
@@ -190,15 +190,18 @@ def test_the_intake_page_shows_the_registrys_labels(database: str) -> None:
     test = app("intake", patient=1, visit=1)
     no_trouble(test)
     shown: dict[str, str] = {}
-    for kind in ("text_input", "text_area", "number_input", "date_input", "selectbox",
-                 "multiselect"):
-        for widget in getattr(test, kind):
-            if widget.key and widget.key.startswith("f:"):
-                shown[widget.key.removeprefix("f:")] = widget.label
-    for widget in test.get("button_group"):  # segmented controls (yes/no)
-        key = getattr(widget, "key", None) or ""
-        if key.startswith("f:"):
-            shown[key.removeprefix("f:")] = str(getattr(widget, "label", ""))
+    for section in form.SECTIONS:  # only the open section is drawn
+        test.session_state["section"] = section
+        test.run()
+        for kind in ("text_input", "text_area", "number_input", "date_input", "selectbox",
+                     "multiselect"):
+            for widget in getattr(test, kind):
+                if widget.key and widget.key.startswith("f:"):
+                    shown[widget.key.removeprefix("f:")] = widget.label
+        for widget in test.get("button_group"):  # segmented controls (yes/no)
+            key = getattr(widget, "key", None) or ""
+            if key.startswith("f:"):
+                shown[key.removeprefix("f:")] = str(getattr(widget, "label", ""))
     expected = {e.path for e in form.ENTRIES} - NOT_A_WIDGET
     assert set(shown) == expected
     for path, label in shown.items():
@@ -207,7 +210,9 @@ def test_the_intake_page_shows_the_registrys_labels(database: str) -> None:
         assert label.endswith(" *") == entry.required, path
     tabs = [tab.label for tab in test.tabs]
     assert tabs == list(form.SECTIONS)
+    show(test, "patient.date_of_birth")
     test.date_input(key="f:patient.date_of_birth").set_value(date(2099, 1, 1)).run()
+    show(test, "risk_factors.pregnancy_weeks")
     test.number_input(key="f:risk_factors.pregnancy_weeks").set_value(12).run()
     no_trouble(test)
     finish = next(i.value for i in test.info if "finish or correct" in i.value)
