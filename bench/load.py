@@ -455,7 +455,7 @@ def open_site(url: str, folder: Path, *, processes: int = 1,
               proxy: str | None = None) -> Iterator[Site]:
     """Start ``processes`` app processes on database ``url`` (and nginx in front of them
     with ``proxy="nginx"``), each healthy; stop them all on leaving."""
-    check_site(processes=processes, proxy=proxy, database_url=url if processes > 1 else None)
+    check_site(processes=processes, proxy=proxy, database_url=url)
     env = {"DATABASE_URL": url, "CAREPLAN_DEMO": "1"}
     with contextlib.ExitStack() as stack:
         servers = []
@@ -500,7 +500,9 @@ def first_visits(proxy: Nginx, sessions: int) -> tuple[list[str], int]:
         made += sessions
         where = _wait_for_routes(proxy, {c.split("=", 1)[1] for c in cookies}, path="/")
         for cookie in cookies:
-            pools.setdefault(where[cookie.split("=", 1)[1]], []).append(cookie)
+            upstream = where.get(cookie.split("=", 1)[1])
+            if upstream is not None:  # else not logged in time: that browser is not used
+                pools.setdefault(upstream, []).append(cookie)
     empty = [name for name in names if not pools[name]]
     if empty:
         raise RuntimeError(f"nginx sent none of {made} first visits to {', '.join(empty)}")
