@@ -8,7 +8,7 @@ DEV := $(VENV)/.dev-installed
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
-.PHONY: run test lint bench load bytecode clean
+.PHONY: run test lint bench load load-nginx bytecode clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -56,6 +56,12 @@ bench: $(DEV) bytecode
 # and fails if an acknowledged answer is not in the database (bench/load.py).
 load: $(DEV) bytecode
 	$(BIN)/python -m bench.load --sessions 30 --seconds 60
+
+# The same through nginx (deploy/nginx.conf) in front of two app processes on one throwaway
+# PostgreSQL database; also fails if a session's requests reached two processes. Needs Debian's
+# nginx and postgresql (README "Two app processes behind nginx").
+load-nginx: $(DEV) bytecode
+	$(BIN)/python -m bench.load --sessions 30 --seconds 60 --processes 2 --proxy nginx --postgres
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

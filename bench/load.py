@@ -1,27 +1,42 @@
 """Concurrency as a measured feature: N clinicians signed in at once, each editing an intake.
 
-``python -m bench.load --sessions 30 --seconds 60 --think 2 [--database-url URL | --postgres]``
-starts the app (``streamlit run app.py`` on 127.0.0.1), creates N clinician accounts and one patient
+``python -m bench.load --sessions 30 --seconds 60 --think 2 [--database-url URL | --postgres]
+[--processes K --proxy nginx]`` starts the app (``streamlit run app.py`` on 127.0.0.1:
+:data:`APP_SCRIPT`, :func:`app_process`), creates N clinician accounts and one patient
 with a visit for each (complete example intake), and drives N websocket sessions
 (``bench.session``: the browser's protocol, no browser). Each session signs in through the
 form, opens its patient's intake, and changes one answer at a time (pain now, worst pain this
 week, morning stiffness, notes) with a think time between changes, until the time is up.
 
-Reported: sign-in time, rerun p50/p95/p99, errors (exception elements, error alerts,
-disconnects, timeouts, reruns that saved nothing), acknowledged saves per second, the
-server's CPU and memory (RSS). Then the database is read: each session's visit must hold
-the last acknowledged value of each field it changed (acknowledged: the rerun after the
-change finished with no exception and no error, and its run marker names a newer draft
-version). Each session edits its own patient's visit, so no conflicts are expected.
+Scale-out (``--processes K --proxy nginx``): K app processes, each on its own port, on one
+PostgreSQL database, behind nginx run from ``deploy/nginx.conf`` (``bench.proxy``). Each
+session's browser first loads the page through nginx, which gives it a route cookie, and then
+opens its websocket with that cookie, as a browser does. Sessions are spread evenly over the
+processes: the harness takes the route cookies of as many first visits as it needs so that
+each process has its share (nginx decides, by the cookie's hash, which process a cookie goes
+to; the harness reads where each went from nginx's access log). Afterwards the access log
+must show every request of each session at one process (sticky sessions).
 
-Figures, not verdicts: timings are printed, never asserted. Only errors and lost answers
-fail (``tests/test_load.py``).
+Reported: sign-in time, rerun p50/p95/p99, errors (exception elements, error alerts,
+disconnects, timeouts, reruns that saved nothing), acknowledged saves per second, each
+server process's CPU and memory (RSS) and sessions. Then the database is read: each
+session's visit must hold the last acknowledged value of each field it changed
+(acknowledged: the rerun after the change finished with no exception and no error, and its
+run marker names a newer draft version), each acknowledged save must be stored once (the
+draft's version and the audit trail's ``change_intake`` records advanced by one per save),
+and the audit chain must be intact. Each session edits its own patient's visit, so no
+conflicts are expected.
+
+Figures, not verdicts: timings are printed, never asserted. Only errors, lost or repeated
+answers, a broken audit chain and a session split over processes fail
+(``tests/test_load.py``, ``tests/test_scale_out.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import json
 import os
@@ -32,15 +47,28 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+from bench.proxy import HOST, Nginx, get, route_cookie
 from bench.session import Disconnected, Run, RunTimeout, Session, WidgetValue
 
+if TYPE_CHECKING:
+    from browser import AppServer
+
+_T = TypeVar("_T")
+
 ROOT = Path(__file__).resolve().parent.parent
+# The app each server process runs, ``streamlit run APP_SCRIPT`` (tests/browser.AppServer adds
+# the port and the headless flags): the one place to change when the app is started from
+# another script.
+APP_SCRIPT: Final = ROOT / "app.py"
+MAX_PROCESSES = 8
+PROXIES = ("nginx",)
+STREAM = "/_stcore/stream"  # the websocket's path
 MAX_SESSIONS = 200
 MAX_SECONDS = 900.0
 PASSWORD = "load harness passphrase 2026"  # noqa: S105 (throwaway accounts of a load run)
@@ -69,6 +97,7 @@ class Tally:
     """What one session saw."""
 
     seat: Seat
+    cookie: str | None = None  # the proxy's route cookie (``careplan_route=<id>``), if any
     first_page: float | None = None  # connect to the sign-in form drawn
     sign_in: float | None = None  # form submitted to the intake drawn
     reruns: list[float] = field(default_factory=list)  # one per change, save included
@@ -151,17 +180,16 @@ def _at(data: Any, path: str) -> Any:
     return data
 
 
-def _in_own_loop(seats: list[Seat], port: int, *, seconds: float,
-                 think: float) -> list[Tally]:
-    """Drive the sessions in an event loop on a thread of its own: the calling thread may
-    run a loop already (Playwright's sync API does, in the test process), and asyncio.run
-    refuses to start a second one there."""
-    outcome: list[list[Tally]] = []
+def in_own_loop(work: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
+    """Run ``work()`` in an event loop on a thread of its own: the calling thread may run a
+    loop already (Playwright's sync API does, in the test process), and asyncio.run refuses
+    to start a second one there."""
+    outcome: list[_T] = []
     failure: list[BaseException] = []
 
     def drive() -> None:
         try:
-            outcome.append(asyncio.run(_drive(seats, port, seconds=seconds, think=think)))
+            outcome.append(asyncio.run(work()))
         except BaseException as exc:  # re-raised in the caller's thread
             failure.append(exc)
 
@@ -194,6 +222,47 @@ def lost_answers(url: str, tallies: Sequence[Tally]) -> list[str]:
     return lost
 
 
+def not_once(url: str, tallies: Sequence[Tally]) -> list[str]:
+    """Each visit whose saves were not stored once each: its draft's version and its
+    clinician's successful ``change_intake`` audit records must have advanced by one per
+    acknowledged save (plus at most one per value sent but not seen saved)."""
+    from careplan import storage
+
+    wrong: list[str] = []
+    engine = storage.make_engine(url)
+    try:
+        with storage.transaction(engine, readonly=True) as session:
+            for tally in tallies:
+                seat = tally.seat
+                version = storage.get_draft(session=session, visit_id=seat.visit_id).version
+                records = sum(r.outcome == "success" for r in storage.audit_records(
+                    session=session, user=seat.username, action="change_intake",
+                    patient_id=seat.patient_id))
+                pending = sum(len(values) for values in tally.unconfirmed.values())
+                for what, count in (("draft versions", version - seat.version),
+                                    ("change_intake records", records)):
+                    if not tally.saves <= count <= tally.saves + pending:
+                        wrong.append(f"{seat.username} visit {seat.visit_id}: {tally.saves} "
+                                     f"saves acknowledged, {count} {what} stored")
+    finally:
+        engine.dispose()
+    return wrong
+
+
+def audit_problems(url: str) -> tuple[int, list[str]]:
+    """How many audit records the database holds, and every break in their chain (every
+    server process extends the one chain)."""
+    from careplan import audit, storage
+
+    engine = storage.make_engine(url)
+    try:
+        with storage.transaction(engine, readonly=True) as session:
+            records = storage.audit_records(session=session)
+    finally:
+        engine.dispose()
+    return len(records), audit.verify(records)
+
+
 # --- one clinician --------------------------------------------------------------------------
 
 def _saved_version(run: Run) -> int | None:
@@ -218,14 +287,15 @@ def _trouble(tally: Tally, run: Run) -> bool:
     return bool(run.exceptions or run.errors or run.status != "ok")
 
 
-async def clinician(seat: Seat, port: int, *, deadline: float, think: float,
-                    seed: int) -> Tally:
-    """Sign in, open the visit's intake, change answers until ``deadline`` (monotonic)."""
-    tally = Tally(seat)
+async def clinician(seat: Seat, port: int, *, deadline: float, think: float, seed: int,
+                    cookie: str | None = None) -> Tally:
+    """Sign in, open the visit's intake, change answers until ``deadline`` (monotonic).
+    ``port``: the app's or the proxy's; ``cookie``: the proxy's route cookie."""
+    tally = Tally(seat, cookie=cookie)
     rng = random.Random(seed)
     try:
         started = time.perf_counter()
-        session = await Session.open("127.0.0.1", port, page="Intake",
+        session = await Session.open(HOST, port, page="Intake", cookie=cookie,
                                      query_string=f"patient={seat.patient_id}&visit={seat.visit_id}")
     except (OSError, TimeoutError) as error:
         tally.failure = f"connect: {error}"
@@ -332,6 +402,151 @@ class ProcessWatch:
         self._thread.join()
 
 
+# --- the servers: K app processes, and nginx in front of them ---------------------------------
+
+def app_process(env: Mapping[str, str], log_dir: Path) -> AppServer:
+    """One app server process, ``streamlit run APP_SCRIPT`` on a free loopback port."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import browser
+
+    return browser.AppServer(env, log_dir, script=APP_SCRIPT)
+
+
+@dataclass(slots=True)
+class Site:
+    """What the harness drives: the app processes, and the proxy in front of them if any."""
+
+    servers: list[AppServer]
+    proxy: Nginx | None = None
+
+    @property
+    def port(self) -> int:
+        """Where a browser connects: the proxy, else the one app process."""
+        return self.proxy.port if self.proxy is not None else self.servers[0].port
+
+    @staticmethod
+    def name(server: AppServer) -> str:
+        """A server process as nginx names it in ``$upstream_addr``."""
+        return f"{HOST}:{server.port}"
+
+    def log_tails(self) -> str:
+        parts = [f"--- {self.name(s)} ---\n{s.log_tail()}" for s in self.servers]
+        if self.proxy is not None:
+            parts.append(f"--- nginx ---\n{self.proxy.log_tail()}")
+        return "\n".join(parts)
+
+
+def check_site(*, processes: int, proxy: str | None, database_url: str | None) -> None:
+    """Refuse a set-up the harness does not run (``ValueError``, saying why)."""
+    if not 1 <= processes <= MAX_PROCESSES:
+        raise ValueError(f"processes must be 1 to {MAX_PROCESSES}")
+    if proxy is not None and proxy not in PROXIES:
+        raise ValueError(f"proxy must be one of {', '.join(PROXIES)}")
+    if processes > 1 and proxy is None:
+        raise ValueError("several app processes need a proxy in front (--proxy nginx): each "
+                         "browser must reach the process that holds its session")
+    if processes > 1 and not (database_url or "").startswith("postgresql"):
+        raise ValueError("several app processes share one PostgreSQL database "
+                         "(--postgres or --database-url postgresql+psycopg://...)")
+
+
+@contextlib.contextmanager
+def open_site(url: str, folder: Path, *, processes: int = 1,
+              proxy: str | None = None) -> Iterator[Site]:
+    """Start ``processes`` app processes on database ``url`` (and nginx in front of them
+    with ``proxy="nginx"``), each healthy; stop them all on leaving."""
+    check_site(processes=processes, proxy=proxy, database_url=url)
+    env = {"DATABASE_URL": url, "CAREPLAN_DEMO": "1"}
+    with contextlib.ExitStack() as stack:
+        servers = []
+        for number in range(1, processes + 1):
+            # One log folder each (streamlit.log); the single process keeps the old place.
+            logs = folder if processes == 1 else folder / f"app-{number}"
+            servers.append(stack.enter_context(app_process(env, logs)))
+        site = Site(servers)
+        if proxy == "nginx":
+            sys.path.insert(0, str(ROOT / "tests"))
+            import browser
+
+            site.proxy = stack.enter_context(Nginx([s.port for s in servers], folder / "nginx",
+                                                   port=browser.free_port()))
+        yield site
+
+
+MAX_FIRST_VISITS = 400
+
+
+def first_visits(proxy: Nginx, sessions: int) -> tuple[list[str], int]:
+    """The route cookie of each session's browser, from its first visit through the proxy
+    (``GET /``: nginx sets the cookie), spread evenly over the app processes; and how many
+    first visits that took.
+
+    Which process a cookie goes to is nginx's choice (the cookie's hash); the access log
+    says which it was. Without a choice, 8 sessions on 2 processes would all land on one in
+    about 1 run of 128; so first visits are made until every process has its share (or
+    ``MAX_FIRST_VISITS``), and the sessions take them in turn."""
+    names = [f"{HOST}:{port}" for port in proxy.upstreams]
+    share = -(-sessions // len(names))
+    pools: dict[str, list[str]] = {name: [] for name in names}
+    made = 0
+    while made < MAX_FIRST_VISITS and any(len(pool) < share for pool in pools.values()):
+        cookies: list[str] = []
+        for _ in range(sessions):
+            cookie = route_cookie(get(proxy.port, "/"))
+            if cookie is None:
+                raise RuntimeError("nginx set no route cookie on a first visit: "
+                                   "deploy/nginx.conf's Set-Cookie is missing")
+            cookies.append(cookie)
+        made += sessions
+        where = _wait_for_routes(proxy, {c.split("=", 1)[1] for c in cookies}, path="/")
+        for cookie in cookies:
+            upstream = where.get(cookie.split("=", 1)[1])
+            if upstream is not None:  # else not logged in time: that browser is not used
+                pools.setdefault(upstream, []).append(cookie)
+    empty = [name for name in names if not pools[name]]
+    if empty:
+        raise RuntimeError(f"nginx sent none of {made} first visits to {', '.join(empty)}")
+    chosen: list[str] = []
+    turns = [list(reversed(pools[name])) for name in names]
+    while len(chosen) < sessions:
+        for pool in turns:
+            if pool and len(chosen) < sessions:
+                chosen.append(pool.pop())
+    return chosen, made
+
+
+def _wait_for_routes(proxy: Nginx, routes: set[str], *, path: str,
+                     timeout: float = 10.0) -> dict[str, str]:
+    """The app process that served each route id's request to ``path``, read from the access
+    log (nginx writes a line when the request ends: a websocket's when it closes)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        where = {h.route: h.upstream for h in proxy.hops() if h.route in routes and h.path == path}
+        if set(where) >= routes or time.monotonic() > deadline:
+            return where
+        time.sleep(0.05)
+
+
+def sessions_served(site: Site, tallies: Sequence[Tally]) -> tuple[dict[str, int], list[str]]:
+    """How many sessions each process served (its websocket, in nginx's access log), and
+    each session whose requests reached more than one process or none (sticky sessions)."""
+    names = [site.name(s) for s in site.servers]
+    if site.proxy is None:
+        return {names[0]: len(tallies)}, []
+    routes = {t.cookie.split("=", 1)[1]: t for t in tallies if t.cookie}
+    _wait_for_routes(site.proxy, set(routes), path=STREAM)
+    seen: dict[str, set[str]] = {route: set() for route in routes}
+    served = dict.fromkeys(names, 0)
+    for hop in site.proxy.hops():
+        if hop.route in seen:
+            seen[hop.route].add(hop.upstream)
+            if hop.path == STREAM and hop.upstream in served:
+                served[hop.upstream] += 1
+    split = [f"{routes[r].seat.username}: requests answered by {', '.join(sorted(u)) or 'none'}"
+             for r, u in seen.items() if len(u) != 1]
+    return served, split
+
+
 # --- the run and its report -----------------------------------------------------------------
 
 def percentile(samples: Sequence[float], share: float) -> float:
@@ -341,20 +556,35 @@ def percentile(samples: Sequence[float], share: float) -> float:
     return ordered[min(rank, len(ordered)) - 1]
 
 
+@dataclass(frozen=True, slots=True)
+class ServerFigures:
+    """One app process during the load."""
+
+    name: str  # host:port
+    rss_start: int
+    rss_peak: int
+    rss_end: int
+    cpu: float  # seconds of CPU it used during the load
+    sessions: int  # websocket sessions it served
+
+
 @dataclass(slots=True)
 class Report:
     sessions: int
     seconds: float
     think: float
     database: str
+    proxy: str | None
     tallies: list[Tally]
     wall: float  # from the first connect to the last session's end
-    rss_start: int
-    rss_peak: int
-    rss_end: int
-    server_cpu: float  # seconds of CPU the server used during the load
-    client_cpu: float  # and this harness
+    servers: list[ServerFigures]
+    client_cpu: float  # seconds of CPU this harness used
     lost: list[str]
+    not_once: list[str] = field(default_factory=list)
+    split: list[str] = field(default_factory=list)  # sessions served by more than one process
+    audit_records: int = 0
+    audit: list[str] = field(default_factory=list)  # breaks in the audit chain
+    first_visits: int = 0  # first visits through the proxy to spread the sessions evenly
 
     @property
     def saves(self) -> int:
@@ -363,6 +593,11 @@ class Report:
     @property
     def errors(self) -> int:
         return sum(t.trouble for t in self.tallies)
+
+    @property
+    def failed(self) -> bool:
+        """An error, a lost or repeated answer, a split session or a broken audit chain."""
+        return bool(self.errors or self.lost or self.not_once or self.split or self.audit)
 
     def lines(self) -> list[str]:
         from bench.__main__ import machine
@@ -373,10 +608,14 @@ class Report:
         mib = 1024 * 1024
         # a script run: the sign-in form, the submit and its st.rerun(), then one a change
         runs = max(1, len(first) + 2 * len(sign_in) + len(reruns))
+        cpu = sum(s.cpu for s in self.servers)
+        where = (f"{len(self.servers)} app processes behind {self.proxy}"
+                 if len(self.servers) > 1 else f"1 app process behind {self.proxy}"
+                 if self.proxy else "1 app process")
         out = [
             f"machine: {machine()}",
             f"load: {self.sessions} sessions for {self.seconds:.0f} s, think time "
-            f"{self.think:g} s (x0.5-1.5), database {self.database}",
+            f"{self.think:g} s (x0.5-1.5), database {self.database}, {where}",
             f"first page (connect to sign-in form): {_spread(first, 's')}",
             f"sign-in (submit to intake drawn):     {_spread(sign_in, 's')}",
         ]
@@ -396,18 +635,32 @@ class Report:
                 ("reruns that saved nothing", sum(t.unsaved for t in self.tallies)),
                 ("sessions stopped early", sum(t.failure is not None for t in self.tallies)),
             )),
-            f"server RSS: {self.rss_start / mib:.0f} MiB at start, peak "
-            f"{self.rss_peak / mib:.0f} MiB, {self.rss_end / mib:.0f} MiB at end",
-            f"CPU during the load: server {self.server_cpu:.1f} s "
-            f"({self.server_cpu / self.wall:.2f} cores; {self.server_cpu / runs * 1000:.0f} ms "
-            f"a script run, {runs} runs), harness {self.client_cpu:.1f} s",
+        ]
+        for server in self.servers:
+            label = "server" if len(self.servers) == 1 else f"server {server.name}"
+            sessions = "" if len(self.servers) == 1 else f"{server.sessions} sessions, "
+            out.append(f"{label}: {sessions}RSS {server.rss_start / mib:.0f} MiB at start, peak "
+                       f"{server.rss_peak / mib:.0f} MiB, {server.rss_end / mib:.0f} MiB at end, "
+                       f"CPU {server.cpu:.1f} s")
+        out += [
+            f"CPU during the load: servers {cpu:.1f} s ({cpu / self.wall:.2f} cores; "
+            f"{cpu / runs * 1000:.0f} ms a script run, {runs} runs), harness "
+            f"{self.client_cpu:.1f} s",
             f"lost answers: {len(self.lost)} (of {sum(len(t.acknowledged) for t in self.tallies)}"
             " last acknowledged values checked in the database)",
+            f"answers not stored once: {len(self.not_once)} (draft versions and change_intake "
+            f"records of {len(self.tallies)} visits against {self.saves} saves)",
+            f"audit chain: {len(self.audit)} breaks in {self.audit_records} records",
         ]
+        if self.proxy:
+            out.append(f"sessions split over processes: {len(self.split)} (nginx access log; "
+                       f"route cookies from {self.first_visits} first visits)")
         problems = sorted({p for t in self.tallies for p in
                            [*t.exceptions, *t.errors, *([t.failure] if t.failure else [])]})
         out += [f"  problem: {p}" for p in problems[:10]]
-        out += [f"  lost: {item}" for item in self.lost[:10]]
+        for name, items in (("lost", self.lost), ("not once", self.not_once),
+                            ("split", self.split), ("audit", self.audit)):
+            out += [f"  {name}: {item}" for item in items[:10]]
         return out
 
 
@@ -418,46 +671,66 @@ def _spread(samples: Sequence[float], unit: str) -> str:
             f", max {max(samples):.2f} (n={len(samples)})")
 
 
-async def _drive(seats: Sequence[Seat], port: int, *, seconds: float,
-                 think: float) -> list[Tally]:
+async def _drive(seats: Sequence[Seat], cookies: Sequence[str | None], port: int, *,
+                 seconds: float, think: float) -> list[Tally]:
     deadline = time.monotonic() + seconds
     return list(await asyncio.gather(*(
-        clinician(seat, port, deadline=deadline, think=think, seed=index)
-        for index, seat in enumerate(seats))))
+        clinician(seat, port, deadline=deadline, think=think, seed=index, cookie=cookie)
+        for index, (seat, cookie) in enumerate(zip(seats, cookies, strict=True)))))
+
+
+def measure(site: Site, seats: Sequence[Seat], url: str, *, seconds: float,
+            think: float) -> Report:
+    """Drive one session a seat through ``site`` for ``seconds``, then check the database
+    ``url`` and the proxy's access log."""
+    cookies: list[str | None] = [None] * len(seats)
+    visits = 0
+    if site.proxy is not None:
+        chosen, visits = first_visits(site.proxy, len(seats))
+        cookies = list(chosen)
+    watches = [ProcessWatch(server.pid) for server in site.servers]
+    starts = [(w.rss(), w.cpu_seconds()) for w in watches]
+    own_start = time.process_time()
+    started = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        for watch in watches:
+            stack.enter_context(watch)
+        tallies = in_own_loop(lambda: _drive(seats, cookies, site.port, seconds=seconds,
+                                             think=think))
+    wall = time.monotonic() - started
+    ends = [(w.rss(), w.cpu_seconds()) for w in watches]
+    own = time.process_time() - own_start
+    if any(t.failure for t in tallies):
+        print(site.log_tails(), file=sys.stderr)
+    served, split = sessions_served(site, tallies)
+    count, breaks = audit_problems(url)
+    figures = [ServerFigures(site.name(server), rss_start=start[0],
+                             rss_peak=max([start[0], end[0], *watch.samples]), rss_end=end[0],
+                             cpu=end[1] - start[1], sessions=served.get(site.name(server), 0))
+               for server, watch, start, end in zip(site.servers, watches, starts, ends,
+                                                    strict=True)]
+    return Report(sessions=len(seats), seconds=seconds, think=think,
+                  database=url.split(":", 1)[0], proxy="nginx" if site.proxy else None,
+                  tallies=tallies, wall=wall, servers=figures, client_cpu=own,
+                  lost=lost_answers(url, tallies), not_once=not_once(url, tallies), split=split,
+                  audit_records=count, audit=breaks, first_visits=visits)
 
 
 def run_load(*, sessions: int, seconds: float, think: float, database_url: str | None = None,
-             folder: Path | None = None) -> Report:
-    """Start the app, drive ``sessions`` clinicians for ``seconds``, check the database."""
+             folder: Path | None = None, processes: int = 1, proxy: str | None = None) -> Report:
+    """Start the app (``processes`` of it, behind ``proxy``), drive ``sessions`` clinicians
+    for ``seconds``, check the database."""
     if not 1 <= sessions <= MAX_SESSIONS:
         raise ValueError(f"sessions must be 1 to {MAX_SESSIONS}")
     if not 0 < seconds <= MAX_SECONDS:
         raise ValueError(f"seconds must be above 0 and at most {MAX_SECONDS:.0f}")
-    sys.path.insert(0, str(ROOT / "tests"))
-    import browser
-
+    check_site(processes=processes, proxy=proxy, database_url=database_url)
     with tempfile.TemporaryDirectory(prefix="careplan-load-") as temporary:
         where = folder or Path(temporary)
         url = database_url or f"sqlite:///{where / 'load.db'}"
         seats = prepare(url, sessions, today=date.today())
-        server = browser.AppServer({"DATABASE_URL": url, "CAREPLAN_DEMO": "1"}, where)
-        with server:
-            pid = server.pid
-            watch = ProcessWatch(pid)
-            rss_start, cpu_start, own_start = watch.rss(), watch.cpu_seconds(), time.process_time()
-            started = time.monotonic()
-            with watch:
-                tallies = _in_own_loop(seats, server.port, seconds=seconds, think=think)
-            wall = time.monotonic() - started
-            rss_end, cpu = watch.rss(), watch.cpu_seconds() - cpu_start
-            own = time.process_time() - own_start
-            if any(t.failure for t in tallies):
-                print(server.log_tail(), file=sys.stderr)
-        lost = lost_answers(url, tallies)
-    return Report(sessions=sessions, seconds=seconds, think=think,
-                  database=url.split(":", 1)[0], tallies=tallies, wall=wall,
-                  rss_start=rss_start, rss_peak=max([rss_start, rss_end, *watch.samples]),
-                  rss_end=rss_end, server_cpu=cpu, client_cpu=own, lost=lost)
+        with open_site(url, where, processes=processes, proxy=proxy) as site:
+            return measure(site, seats, url, seconds=seconds, think=think)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -467,6 +740,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--think", type=float, default=2.0,
                         help="mean seconds between two changes of one clinician")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="app processes, each on its own port (more than one: with --proxy "
+                             "and PostgreSQL)")
+    parser.add_argument("--proxy", choices=PROXIES, default=None,
+                        help="drive the sessions through nginx run from deploy/nginx.conf")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--database-url", default=None,
                        help="a database to load (default: a fresh SQLite file); accounts and "
@@ -475,6 +753,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="a fresh database on a throwaway PostgreSQL cluster (tests/pg.py)")
     args = parser.parse_args(argv)
     os.environ.setdefault("CAREPLAN_DEMO", "1")
+    try:  # before a PostgreSQL cluster is started for nothing
+        check_site(processes=args.processes, proxy=args.proxy,
+                   database_url="postgresql" if args.postgres else args.database_url)
+    except ValueError as error:
+        parser.error(str(error))
     url = args.database_url
     if args.postgres:
         sys.path.insert(0, str(ROOT / "tests"))
@@ -482,10 +765,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         url = pg.create_database(pg.require_server())
     report = run_load(sessions=args.sessions, seconds=args.seconds, think=args.think,
-                      database_url=url)
+                      database_url=url, processes=args.processes, proxy=args.proxy)
     for line in report.lines():
         print(line)
-    return 1 if report.errors or report.lost else 0
+    return 1 if report.failed else 0
 
 
 if __name__ == "__main__":

@@ -19,7 +19,10 @@ What the frontend does, and this client copies:
 - a rerun carries the widget values the client holds (``WidgetStates``); a button or a
   form's submit button is a ``trigger_value`` sent once; values of widgets the last run
   did not draw are dropped, as the frontend drops them;
-- ``page_info_changed`` carries the query string the script set (``st.query_params``).
+- ``page_info_changed`` carries the query string the script set (``st.query_params``);
+- a download button's proto names the URL of its file (``/media/<id>.<ext>``), kept by the
+  process that serves the websocket;
+- behind a proxy the browser sends its cookies (the proxy's route cookie) and its Origin.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+from websockets.typing import Origin
 
 WidgetValue = bool | int | float | str
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
@@ -58,6 +62,7 @@ class Run:
     blocks: list[str] = field(default_factory=list)  # ids of keyed containers
     exceptions: list[str] = field(default_factory=list)  # st.exception / uncaught errors
     errors: list[str] = field(default_factory=list)  # st.error alerts
+    downloads: dict[str, str] = field(default_factory=dict)  # download button id -> file URL
 
     def widget(self, key: str) -> str:
         """The id of the widget the page keyed ``key`` (``KeyError`` if not drawn)."""
@@ -88,12 +93,15 @@ class Session:
 
     @classmethod
     async def open(cls, host: str, port: int, *, query_string: str = "", page: str = "",
-                   timeout: float = 30.0) -> Session:
-        """Connect to ``ws://host:port/_stcore/stream`` (loopback only)."""
+                   cookie: str | None = None, timeout: float = 30.0) -> Session:
+        """Connect to ``ws://host:port/_stcore/stream`` (loopback only) as the page at
+        ``http://host:port`` would: with its Origin, and ``cookie`` (``name=value``) if any."""
         if host not in LOOPBACK:
             raise ValueError(f"the load client connects to loopback only, not {host}")
         socket = await connect(
             f"ws://{host}:{port}/_stcore/stream", subprotocols=["streamlit"],  # type: ignore[list-item]
+            origin=Origin(f"http://{host}:{port}"),
+            additional_headers={"Cookie": cookie} if cookie else None,
             open_timeout=timeout, max_size=None, proxy=None)
         return cls(socket, query_string=query_string, page_name=page)
 
@@ -183,6 +191,8 @@ def _read_delta(msg: ForwardMsg, run: Run) -> None:
         run.exceptions.append(f"{element.exception.type}: {element.exception.message}")
     elif kind == "alert" and element.alert.format == Alert.ERROR:
         run.errors.append(element.alert.body)
+    elif kind == "download_button" and element.download_button.url:
+        run.downloads[element.download_button.id] = element.download_button.url
     proto: Any = getattr(element, kind)
     if "id" in proto.DESCRIPTOR.fields_by_name and proto.id:
         run.widgets[str(proto.id)] = kind
