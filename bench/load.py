@@ -1,7 +1,7 @@
 """Concurrency as a measured feature: N clinicians signed in at once, each editing an intake.
 
 ``python -m bench.load --sessions 30 --seconds 60 --think 2 [--database-url URL | --postgres]
-[--processes K --proxy nginx]`` starts the app (``streamlit run app.py`` on 127.0.0.1:
+[--processes K --proxy nginx]`` starts the app (``streamlit run server.py`` on 127.0.0.1:
 :data:`APP_SCRIPT`, :func:`app_process`), creates N clinician accounts and one patient
 with a visit for each (complete example intake), and drives N websocket sessions
 (``bench.session``: the browser's protocol, no browser). Each session signs in through the
@@ -65,7 +65,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The app each server process runs, ``streamlit run APP_SCRIPT`` (tests/browser.AppServer adds
 # the port and the headless flags): the one place to change when the app is started from
 # another script.
-APP_SCRIPT: Final = ROOT / "app.py"
+APP_SCRIPT: Final = ROOT / "server.py"
 MAX_PROCESSES = 8
 PROXIES = ("nginx",)
 STREAM = "/_stcore/stream"  # the websocket's path
