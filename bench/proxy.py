@@ -100,6 +100,20 @@ def get(port: int, path: str, *, cookie: str | None = None, timeout: float = 10.
         connection.close()
 
 
+def post(port: int, path: str, body: bytes, *, cookie: str | None = None,
+         timeout: float = 10.0) -> Response:
+    """``POST http://127.0.0.1:port/path`` as the page at that address sends it (its Origin),
+    with ``cookie`` if given (loopback only)."""
+    headers = {"Origin": f"http://{HOST}:{port}", **({"Cookie": cookie} if cookie else {})}
+    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        answer = connection.getresponse()
+        return Response(answer.status, answer.getheaders(), answer.read())
+    finally:
+        connection.close()
+
+
 def route_cookie(response: Response) -> str | None:
     """``careplan_route=<id>`` from the response's Set-Cookie, if it sets one."""
     for value in response.header("Set-Cookie"):

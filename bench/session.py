@@ -28,9 +28,10 @@ What the frontend does, and this client copies:
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -63,6 +64,7 @@ class Run:
     exceptions: list[str] = field(default_factory=list)  # st.exception / uncaught errors
     errors: list[str] = field(default_factory=list)  # st.error alerts
     downloads: dict[str, str] = field(default_factory=dict)  # download button id -> file URL
+    ticket: str | None = None  # after a sign-in: what the page trades for the session cookie
 
     def widget(self, key: str) -> str:
         """The id of the widget the page keyed ``key`` (``KeyError`` if not drawn)."""
@@ -174,6 +176,10 @@ class Session:
                 return run
 
 
+# The ticket in the sign-in's script (ui/browser_session.py), JSON-encoded URL-safe base64.
+_TICKET: Final = re.compile(r'const ticket = "([A-Za-z0-9_-]+)";')
+
+
 def _read_delta(msg: ForwardMsg, run: Run) -> None:
     delta = msg.delta
     which = delta.WhichOneof("type")
@@ -191,6 +197,8 @@ def _read_delta(msg: ForwardMsg, run: Run) -> None:
         run.exceptions.append(f"{element.exception.type}: {element.exception.message}")
     elif kind == "alert" and element.alert.format == Alert.ERROR:
         run.errors.append(element.alert.body)
+    elif kind == "html" and (ticket := _TICKET.search(element.html.body)) is not None:
+        run.ticket = ticket[1]
     elif kind == "download_button" and element.download_button.url:
         run.downloads[element.download_button.id] = element.download_button.url
     proto: Any = getattr(element, kind)

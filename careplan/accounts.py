@@ -255,6 +255,14 @@ def peek_session(*, session: Session, token: str, now: datetime) -> tuple[
     return "active", who, now - row.last_seen >= touch_every()
 
 
+def session_is_live(db: Database, *, token: str, now: datetime) -> bool:
+    """Read-only: whether ``token`` names a session still signed in (not ended, not idle,
+    its account active). Downloads ask this: a file offered before a sign-out is not
+    served after it."""
+    with db.transaction(readonly=True) as session:
+        return peek_session(session=session, token=token, now=now)[0] == "active"
+
+
 def sign_out(*, session: Session, user: SignedIn, now: datetime) -> None:
     """End every session of this user: other open tabs lose access at their next action."""
     storage.end_sessions(session=session, user_id=user.user_id, now=now)

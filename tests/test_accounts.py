@@ -288,3 +288,19 @@ def test_a_failed_sign_in_keeps_no_typed_text_for_an_unknown_name(engine: Engine
                                 now=NOW) is None
         records = db.audit_records(session=s, action="sign_in_failed")
     assert [(r.user, r.detail) for r in records] == [(accounts.UNKNOWN_USER, "unknown user")]
+
+
+def test_a_download_is_served_to_a_live_session_only(engine: Engine) -> None:
+    from careplan.database import Database
+
+    setup_users(engine)
+    signed = sign_in(engine, GOOD + "!")
+    assert signed is not None
+    database = Database(engine)
+    assert accounts.session_is_live(database, token=signed.token, now=NOW)
+    assert not accounts.session_is_live(database, token="never-issued", now=NOW)
+    later = NOW + accounts.idle_limit() + timedelta(seconds=1)
+    assert not accounts.session_is_live(database, token=signed.token, now=later)  # idle
+    with db.transaction(engine) as s:
+        accounts.sign_out(session=s, user=signed, now=NOW)
+    assert not accounts.session_is_live(database, token=signed.token, now=NOW)

@@ -228,6 +228,14 @@ def test_a_from_empty_list_to_a_signed_plan_and_handout(
     assert "Keep doing your normal daily tasks" in text  # accepted
     assert "A warm pack or warm shower" not in text  # rejected
     assert "DRAFT" not in text
+    # The file's URL serves the signed-in browser, never stored; after signing out, nothing.
+    url = info.value.url
+    kept = page.request.get(url)
+    assert (kept.status, kept.headers["cache-control"]) == (200, "no-store")
+    with browser.rerun(page):
+        page.get_by_role("button", name="Sign out").click()
+    page.locator("html[data-careplan-session='dropped']").wait_for(state="attached")
+    assert page.request.get(url).status == 403
     assert browser.dialogs(page) == []
     assert browser.page_errors(page) == []
     log = app_server.log_path.read_text(encoding="utf-8", errors="replace")

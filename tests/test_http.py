@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
 
+import pytest
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
@@ -19,7 +20,8 @@ from careplan.session_cookie import (
     TICKETS,
     Tickets,
 )
-from ui.http import NoStoreDownloads, adopt_session, forget_session
+from ui import http
+from ui.http import GuardedDownloads, adopt_session, forget_session
 
 HOST = "clinic.example:8501"
 TOKEN = "t" * 43
@@ -109,13 +111,17 @@ def test_tickets_expire_are_used_once_and_cannot_pile_up() -> None:
     assert tickets.redeem(fresh, now=now) is None
 
 
-def test_downloads_are_marked_no_store_and_other_paths_are_left_alone() -> None:
+def test_downloads_go_only_to_a_live_session_never_stored_and_other_paths_are_left_alone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    live = {"live-token-" + "x" * 32}
+    monkeypatch.setattr(http, "_live", lambda token: token in live)
+
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"cache-control", b"max-age=3600")]})
         await send({"type": "http.response.body", "body": b"%PDF"})
 
-    def served(path: str) -> dict[bytes, bytes]:
+    def served(path: str, cookie: str | None = None) -> tuple[int, dict[bytes, bytes]]:
         sent: list[Message] = []
 
         async def send(message: Message) -> None:
@@ -124,9 +130,14 @@ def test_downloads_are_marked_no_store_and_other_paths_are_left_alone() -> None:
         async def receive() -> Message:
             return {"type": "http.request"}
 
-        asyncio.run(NoStoreDownloads(app)({"type": "http", "path": path, "headers": []},
+        headers = [(b"cookie", f"{COOKIE}={cookie}".encode())] if cookie else []
+        asyncio.run(GuardedDownloads(app)({"type": "http", "path": path, "headers": headers},
                                           receive, send))
-        return dict(sent[0]["headers"])
+        return int(sent[0]["status"]), dict(sent[0]["headers"])
 
-    assert served("/media/3f2a.pdf")[b"cache-control"] == b"no-store"
-    assert served("/_stcore/health")[b"cache-control"] == b"max-age=3600"
+    status, headers = served("/media/3f2a.pdf", "live-token-" + "x" * 32)
+    assert (status, headers[b"cache-control"]) == (200, b"no-store")
+    for cookie in (None, "ended-token-" + "y" * 32):  # signed out, idle, or never signed in
+        status, headers = served("/media/3f2a.pdf", cookie)
+        assert (status, headers[b"cache-control"]) == (403, b"no-store"), cookie
+    assert served("/_stcore/health") == (200, {b"cache-control": b"max-age=3600"})

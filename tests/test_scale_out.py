@@ -12,7 +12,8 @@ The load harness drives 8 clinicians through nginx for 20 s. Proven here:
   process;
 - a real download (the Export page's clinician summary, ``st.download_button``) through
   nginx with the session's cookie is the PDF, with ``Cache-Control: no-store``; the same
-  URL sent to the other process is a 404, so without stickiness downloads break; the app
+  URL sent to the other process is a 404, so without stickiness downloads break; without the
+  session cookie (signed out, or never signed in) it is a 403; the app
   process alone sends ``no-store`` as well (server.py), so neither layer relies on the other.
 
 Needs nginx (Debian: ``apt-get install nginx``) and PostgreSQL: under CI=true a missing one
@@ -31,6 +32,7 @@ import browser
 import pg
 from bench import load, proxy
 from bench.session import Session
+from careplan.session_cookie import COOKIE, SESSION_ROUTE
 
 SESSIONS = 8  # the CI box has 2 cores: two servers, their script runs and the harness share them
 SECONDS = 20.0
@@ -130,9 +132,16 @@ async def download_through(site: load.Site, seat: load.Seat, cookie: str, *,
         assert run.errors == []
         (url,) = [u for w, u in run.downloads.items() if w.endswith("-download-summary")]
         assert url.startswith("/media/")
-        return {"own": proxy.get(site.port, url, cookie=cookie),
-                "other": proxy.get(site.port, url, cookie=other_cookie),
-                "direct": proxy.get(own_port, url)}
+        # the page trades its ticket for the session cookie, as the browser's script does
+        assert run.ticket is not None
+        traded = proxy.post(site.port, SESSION_ROUTE, run.ticket.encode(), cookie=cookie)
+        assert traded.status == 204
+        (signed,) = [c.split(";", 1)[0] for c in traded.header("Set-Cookie")
+                     if c.startswith(f"{COOKIE}=")]
+        return {"own": proxy.get(site.port, url, cookie=f"{cookie}; {signed}"),
+                "unsigned": proxy.get(site.port, url, cookie=cookie),
+                "other": proxy.get(site.port, url, cookie=f"{other_cookie}; {signed}"),
+                "direct": proxy.get(own_port, url, cookie=signed)}
     finally:
         await session.close()
 
@@ -199,6 +208,8 @@ def test_two_processes_behind_nginx_share_the_load_and_every_answer_lands_once(
     assert got["own"].body.startswith(b"%PDF")
     assert got["own"].header("Content-Disposition")[0].startswith("attachment;")
     assert got["own"].header("Cache-Control") == ["no-store"]
+    # Only for a browser signed in (the session cookie), whatever the route.
+    assert got["unsigned"].status == 403
     # The file lives only in the process of the session that offered it.
     assert got["other"].status == 404
     assert got["other"].header("Cache-Control") == ["no-store"]

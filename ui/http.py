@@ -1,5 +1,6 @@
 """The HTTP side of the dashboard: the two routes of the session cookie, and downloads
-that no browser or proxy keeps (``server.py`` mounts them beside Streamlit's own).
+only for a signed-in browser, kept by no browser or proxy (``server.py`` mounts them beside
+Streamlit's own).
 
 Why routes of our own: the dashboard's script speaks to the browser over a websocket and
 cannot set an HttpOnly cookie, so after a sign-in the page trades a one-time ticket here
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Final
 from urllib.parse import urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -20,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from careplan import accounts
 from careplan.session_cookie import COOKIE, SESSION_ROUTE, SIGN_OUT_ROUTE, TICKETS
 
 _MAX_TICKET_BYTES: Final = 200
@@ -68,9 +71,15 @@ async def forget_session(request: Request) -> Response:
     return response
 
 
-class NoStoreDownloads:
-    """Handouts and summaries (``/media/...``) carry ``Cache-Control: no-store``, so no
-    browser cache or proxy keeps a patient's PDF after the download."""
+class GuardedDownloads:
+    """Handouts and summaries (``/media/...``) go only to a browser whose session cookie
+    names a session still signed in, and carry ``Cache-Control: no-store``.
+
+    Why: Streamlit keeps a file it offered for download until later runs let it go, under a
+    URL anyone holding it can fetch; after a sign-out (or the idle limit) on a shared
+    computer, the URL from the history must not bring a patient's PDF back, and no browser
+    cache or proxy may keep one.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -78,6 +87,10 @@ class NoStoreDownloads:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not str(scope["path"]).startswith("/media/"):
             await self.app(scope, receive, send)
+            return
+        token = Request(scope).cookies.get(COOKIE)
+        if not token or not await run_in_threadpool(_live, token):
+            await _no_store(403)(scope, receive, send)
             return
 
         async def no_store(message: Message) -> None:
@@ -88,6 +101,13 @@ class NoStoreDownloads:
         await self.app(scope, receive, no_store)
 
 
+def _live(token: str) -> bool:
+    """The session check of a download (a thread of its own: it reads the database)."""
+    from ui.state import database
+
+    return accounts.session_is_live(database(), token=token, now=datetime.now(UTC))
+
+
 ROUTES: Final = [Route(SESSION_ROUTE, adopt_session, methods=["POST"]),
                  Route(SIGN_OUT_ROUTE, forget_session, methods=["POST"])]
-MIDDLEWARE: Final = [Middleware(NoStoreDownloads)]
+MIDDLEWARE: Final = [Middleware(GuardedDownloads)]
