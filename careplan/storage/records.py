@@ -6,20 +6,20 @@ Why:
 - Retries must not duplicate: creating, saving a plan and signing take a ``request_id``;
   the same id twice returns the first result (``RequestKey``).
 - Text is refused with a NUL on both backends alike, and a name with control or invisible
-  direction characters.
+  direction characters (``careplan.text``).
 """
 
 from __future__ import annotations
 
 import json
-import unicodedata
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from careplan.errors import ConflictError, NotFoundError, StorageError
 from careplan.storage.models import Patient, PlanVersion, RequestKey, Visit, utcnow
+from careplan.text import hidden_character, refusal
 
 
 def _json(value: Any) -> str:
@@ -29,21 +29,12 @@ def _json(value: Any) -> str:
 def _text(value: str, *, field: str) -> str:
     """Refuse NUL on both backends alike (PostgreSQL would raise, SQLite would store it), and
     control or invisible direction characters, which make one name look like another
-    ("Ann\u202eeoD" shows as "AnnDoe"). Joiners stay allowed: Persian and Indic names use
-    them."""
-    if "\x00" in value:
-        raise StorageError(f"{field} contains a NUL character, which cannot be stored")
-    hidden = next((c for c in value if c in _HIDDEN or unicodedata.category(c) == "Cc"), None)
+    ("Ann\u202eeoD" shows as "AnnDoe"); with the words the intake model uses
+    (``careplan.text``). Joiners stay allowed: Persian and Indic names use them."""
+    hidden = hidden_character(value)
     if hidden is not None:
-        raise StorageError(f"{field} contains an invisible character (U+{ord(hidden):04X}); "
-                           "type it again without pasting")
+        raise StorageError(f"{field} {refusal(hidden)}")
     return value
-
-
-# Direction overrides, embeddings and isolates, zero-width space, word joiner, BOM, and the
-# soft hyphen; not ZWNJ/ZWJ (U+200C/D), which spell names in several scripts.
-_HIDDEN: Final = frozenset("\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060"
-                          "\u2066\u2067\u2068\u2069\ufeff\u00ad")
 
 
 def _claim(session: Session, *, request_id: str | None, kind: str) -> int | None:
