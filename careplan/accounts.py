@@ -53,6 +53,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from careplan import settings, storage
 from careplan.errors import AccountError
+from careplan.text import hidden_character, nfc, refusal
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -63,6 +64,7 @@ Role = Literal["clinician", "admin"]
 ROLES: Final[tuple[Role, ...]] = ("clinician", "admin")
 MIN_PASSWORD: Final = 12
 MAX_PASSWORD: Final = 1024
+MAX_DISPLAY_NAME: Final = 200
 MAX_FAILURES: Final = 5  # from one client to one account, within LOCKOUT
 MAX_FAILURES_ANY_CLIENT: Final = 20  # to one account from all clients, within LOCKOUT
 UNKNOWN_USER: Final = "(unknown user)"
@@ -118,6 +120,19 @@ def _clean_username(username: str) -> str:
     return name
 
 
+def _clean_display_name(display_name: str) -> str:
+    """The name printed on plans: composed, one line, no hidden characters, 200 at most."""
+    shown = nfc(display_name).strip()
+    if not shown:
+        raise AccountError("Give the person's name as it should appear on plans.")
+    hidden = hidden_character(shown)
+    if hidden is not None:
+        raise AccountError(f"The full name {refusal(hidden)}.")
+    if len(shown) > MAX_DISPLAY_NAME:
+        raise AccountError(f"The full name may have at most {MAX_DISPLAY_NAME} characters.")
+    return shown
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -131,9 +146,8 @@ def add_user(
     check_password(password, username=name)
     if storage.count_users(session=session) == 0 and role != "admin":
         raise AccountError("The first account must be an administrator.")
-    if not display_name.strip():
-        raise AccountError("Give the person's name as it should appear on plans.")
-    user_id = storage.add_user(session=session, username=name, display_name=display_name.strip(),
+    shown = _clean_display_name(display_name)
+    user_id = storage.add_user(session=session, username=name, display_name=shown,
                                role=role, password_hash=_HASHER.hash(password), now=now)
     action = "create_admin" if role == "admin" and by == "setup" else "user_added"
     storage.append_audit(session=session, user=by, action=action, outcome="success", now=now,

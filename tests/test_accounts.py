@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -386,3 +387,37 @@ def test_the_shell_resets_a_locked_admin_and_lifts_every_lock(migrated: Engine) 
     for client in ("198.51.100.0", "192.0.2.1"):
         assert try_sign_in(engine, "admin", "a brand new password 7",
                            datetime.now(UTC), client) is not None
+
+
+@pytest.mark.parametrize("name", ["admin\x00", "ad\u200bmin", "\u202enimda", "ad\tmin",
+                                  "ADMIN\u0301"])
+def test_a_sign_in_name_with_hidden_characters_fails_like_any_wrong_name(
+    engine: Engine, name: str,
+) -> None:
+    """NUL in a sign-in name crashed the page on PostgreSQL; now each backend answers as for
+    an unknown name (no account's count moves, nothing typed is kept)."""
+    setup_users(engine)
+    assert try_sign_in(engine, name, GOOD, datetime.now(UTC), ADMIN_DESK) is None
+    with db.transaction(engine, readonly=True) as s:
+        records = db.audit_records(session=s, action="sign_in_failed")
+        assert db.failures_since(session=s, user_id=1, since=NOW - timedelta(days=1)) == 0
+    assert [(r.user, r.detail) for r in records] == [(accounts.UNKNOWN_USER, "unknown user")]
+
+
+@pytest.mark.parametrize(("shown", "said"), [
+    ("Dr. A.\u202e Rivera", "The full name contains an invisible or control character (U+202E)"),
+    ("Dr. A.\x00Rivera", "The full name contains an invisible or control character (U+0000)"),
+    ("x" * 201, "at most 200 characters"),
+])
+def test_a_full_name_printed_on_plans_is_refused_with_hidden_characters(
+    engine: Engine, shown: str, said: str,
+) -> None:
+    setup_users(engine)
+    with pytest.raises(AccountError, match=re.escape(said)), db.transaction(engine) as s:
+        accounts.add_user(session=s, username="lee", display_name=shown, role="clinician",
+                          password=GOOD, by="admin", now=NOW)
+    with db.transaction(engine) as s:  # composed when kept
+        accounts.add_user(session=s, username="lee", display_name="Dr. Zoe\u0308 Lee",
+                          role="clinician", password=GOOD, by="admin", now=NOW)
+        assert [u.display_name for u in db.list_users(session=s) if u.username == "lee"] == [
+            "Dr. Zoë Lee"]
