@@ -15,7 +15,7 @@ from careplan import storage as db
 from careplan.clinical.drafts import preview
 from careplan.clinical.engine import build_plan
 from careplan.clinical.review import Decision, Review
-from careplan.errors import ConflictError, SignedPlanError, StorageError
+from careplan.errors import ConflictError, NotFoundError, SignedPlanError, StorageError
 from careplan.intake.validation import validate_intake
 from factories import TODAY, apply, example_data, make_intake
 
@@ -331,3 +331,22 @@ def test_an_answer_seen_unchanged_is_saved_over_a_newer_draft(engine: Engine) ->
     with pytest.raises(ConflictError), db.transaction(engine) as s:  # same question, stale
         db.save_draft_field(session=s, visit_id=visit, path="history.pain_now", value=1,
                             expected_version=2, by="dr.a", seen=seen)
+
+
+@pytest.mark.parametrize("crafted", [0, -1, 2**31, 2**63, 10**20])
+def test_an_id_no_row_can_have_is_not_found_the_same_way_on_both_backends(
+    engine: Engine, crafted: int,
+) -> None:
+    """?patient=100000000000000000000 crashed the page on SQLite (integer overflow) and was
+    a database error on PostgreSQL (integer out of range); now it is simply not there."""
+    visit = new_visit(engine, new_patient(engine))
+    with db.transaction(engine) as s:
+        for lookup in (lambda: db.get_patient(session=s, patient_id=crafted),
+                       lambda: db.patient_of_visit(session=s, visit_id=crafted),
+                       lambda: db.get_draft(session=s, visit_id=crafted, lock=True),
+                       lambda: db.get_plan(session=s, plan_id=crafted),
+                       lambda: db.patient_history(session=s, patient_id=crafted)):
+            with pytest.raises(NotFoundError, match=f"{crafted} does not exist"):
+                lookup()
+        assert db.has_access(session=s, username="dr.a", patient_id=crafted) is False
+        assert db.get_draft(session=s, visit_id=visit).visit_id == visit

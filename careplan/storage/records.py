@@ -12,7 +12,7 @@ Why:
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -61,16 +61,29 @@ def _check_version(record: Patient | Visit | PlanVersion, expected: int, what: s
                             changed_at=record.updated_at, version=record.version, current=current)
 
 
+MAX_ID: Final = 2**31 - 1  # PostgreSQL's integer; SQLite's rowid goes further, ids never do
+
+
 def _fetch(session: Session, model: type[Any], key: int) -> Any:
-    """A row by id, or NotFoundError naming what is missing."""
-    row = session.get(model, key)
+    """A row by id, or NotFoundError naming what is missing.
+
+    An id no row can have (0, negative, or beyond ``MAX_ID``, as a crafted URL may carry)
+    is not found on both backends alike, without a query: SQLite would overflow and
+    PostgreSQL refuse it."""
+    row = session.get(model, key) if _possible(key) else None
     if row is None:
         raise NotFoundError(f"{model.__tablename__[:-1].replace('_', ' ')} {key} does not exist")
     return row
 
 
+def _possible(key: object) -> bool:
+    return isinstance(key, int) and not isinstance(key, bool) and 0 < key <= MAX_ID
+
+
 def _lock(session: Session, model: type[Any], key: int) -> Any:
     """Load a row for update (FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE already locks)."""
+    if not _possible(key):
+        raise NotFoundError(f"{model.__tablename__[:-1].replace('_', ' ')} {key} does not exist")
     statement = select(model).where(model.id == key).with_for_update()
     row = session.execute(statement).scalar_one_or_none()
     if row is None:
