@@ -349,4 +349,5 @@ def test_an_id_no_row_can_have_is_not_found_the_same_way_on_both_backends(
             with pytest.raises(NotFoundError, match=f"{crafted} does not exist"):
                 lookup()
         assert db.has_access(session=s, username="dr.a", patient_id=crafted) is False
+        assert db.audit_records(session=s, patient_id=crafted) == []  # the Admin page filter
         assert db.get_draft(session=s, visit_id=visit).visit_id == visit

@@ -349,3 +349,53 @@ def validation_note_max() -> int:
     from careplan.intake.model import NOTE_MAX_CHARS
 
     return NOTE_MAX_CHARS
+
+
+def test_after_the_idle_limit_the_next_answer_needs_a_new_sign_in_and_the_draft_is_kept(
+    clinic: Clinic,
+) -> None:
+    """24: idle past the limit, the next action is refused and audited; signing in again
+    finds every answer saved before, and the new session saves again."""
+    view = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY)
+    view = visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit,
+                         path="history.pain_now", value=5, expected_version=view.draft.version,
+                         today=TODAY, now=clinic.now)
+    later = clinic.now + accounts.idle_limit() + timedelta(seconds=1)
+    with pytest.raises(SessionEndedError):
+        visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit, path="history.pain_now",
+                      value=9, expected_version=view.draft.version, today=TODAY, now=later)
+    with clinic.db.transaction(readonly=True) as s:
+        assert [(r.action, r.outcome, r.detail) for r in db.audit_records(session=s)][-2:] == [
+            ("idle_logoff", "success", ""), ("change_intake", "denied", "session idle")]
+    again = signed_in(clinic.db, "rivera", later)
+    kept = visits.open_draft(clinic.db, again, visit_id=clinic.visit, today=TODAY)
+    assert kept.draft.data["history"]["pain_now"] == 5
+    assert kept.draft.version == view.draft.version
+    saved = visits.answer(clinic.db, again, visit_id=clinic.visit, path="history.pain_now",
+                          value=9, expected_version=kept.draft.version, today=TODAY, now=later)
+    assert saved.draft.data["history"]["pain_now"] == 9
+
+
+def test_signing_out_in_one_tab_refuses_the_other_tabs_next_write(clinic: Clinic) -> None:
+    """25: two tabs are two sessions of one user; signing out in one ends both, so the
+    other's next write is refused and audited, and its draft stays as saved."""
+    other_tab = signed_in(clinic.db, "rivera", clinic.now)
+    view = visits.open_draft(clinic.db, other_tab, visit_id=clinic.visit, today=TODAY)
+    view = visits.answer(clinic.db, other_tab, visit_id=clinic.visit, path="history.pain_now",
+                         value=4, expected_version=view.draft.version, today=TODAY,
+                         now=clinic.now)
+    with clinic.db.transaction() as s:
+        accounts.sign_out(session=s, user=clinic.rivera, now=clinic.now)
+        assert accounts.check_session(session=s, token=other_tab.token,
+                                      now=clinic.now)[0] == "ended"
+    with pytest.raises(SessionEndedError):
+        visits.answer(clinic.db, other_tab, visit_id=clinic.visit, path="history.pain_now",
+                      value=8, expected_version=view.draft.version, today=TODAY,
+                      now=clinic.now)
+    with pytest.raises(SessionEndedError):
+        visits.start(clinic.db, other_tab, patient_id=clinic.patient, visit_date=TODAY,
+                     request_id=None, now=clinic.now)
+    kept = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY)
+    assert (kept.draft.version, kept.draft.data["history"]["pain_now"]) == (view.draft.version, 4)
+    assert [e for e in trail(clinic) if e[3] == "denied"] == [
+        ("rivera", "change_intake", None, "denied"), ("rivera", "create_intake", None, "denied")]
