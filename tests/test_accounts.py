@@ -421,3 +421,35 @@ def test_a_full_name_printed_on_plans_is_refused_with_hidden_characters(
                           role="clinician", password=GOOD, by="admin", now=NOW)
         assert [u.display_name for u in db.list_users(session=s) if u.username == "lee"] == [
             "Dr. Zoë Lee"]
+
+
+def test_an_offline_edit_of_one_signed_record_is_found_by_audit_verify_on_both_backends(
+    migrated: Engine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """30: the app cannot change a record (triggers; on PostgreSQL also its grants,
+    tests/test_pg_roles.py). Someone who can (the owner, a file copy) edits one record
+    offline: ``careplan audit verify`` names it and exits 1."""
+    key = "an audit key kept in a file only its owner reads"
+    monkeypatch.setenv("CAREPLAN_AUDIT_KEY", key)
+    engine = migrated
+    setup_users(engine)
+    with db.transaction(engine) as s:
+        for i in range(3):
+            db.append_audit(session=s, user="rivera", action="export", outcome="success",
+                            now=NOW + timedelta(seconds=i), patient_id=7)
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(text("UPDATE audit_log SET detail = 'nothing happened' WHERE seq = 3"))
+    with engine.begin() as conn:  # the owner, offline: guards off, one record changed
+        if engine.dialect.name == "sqlite":
+            conn.execute(text("DROP TRIGGER audit_log_no_update"))
+        else:
+            conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+        conn.execute(text("UPDATE audit_log SET patient_id = 8 WHERE seq = 3"))
+    url = engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": url,
+           "CAREPLAN_AUDIT_KEY": key}
+    verify = subprocess.run([sys.executable, "-m", "careplan", "audit", "verify"], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert verify.returncode == 1
+    assert "record 3 was altered" in verify.stderr
+    assert "The audit trail is broken" in verify.stderr
