@@ -114,12 +114,10 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
         else:
             create(name, born, mrn.strip() or None, anyway=False)
     if duplicate := st.session_state.get("duplicate"):
-        question, asked = duplicate
+        # The form's values as submitted (a form sends its fields only when submitted): the
+        # button names who it creates, and submitting the form again asks again.
+        question, (asked_name, asked_born, asked_mrn) = duplicate
         st.warning(ui.md(question), icon=":material/content_copy:")
-        if st.button("Create anyway", key="create-anyway"):
-            if asked == (name, born, mrn.strip() or None):
-                create(asked[0], asked[1], asked[2], anyway=True)
-            else:  # the form changed since: ask about what it holds now
-                st.session_state.pop("duplicate", None)
-                st.info("The form changed since. Press 'Create patient and start a visit' "
-                        "again.")
+        if st.button(f"Create anyway: {ui.md(asked_name)}, born {asked_born.isoformat()}",
+                     key="create-anyway"):
+            create(asked_name, asked_born, asked_mrn, anyway=True)
