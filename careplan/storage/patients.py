@@ -70,16 +70,16 @@ def create_patient(
     return patient.id
 
 
-NAME_MAX: Final = 200  # characters once composed (NFC), as the intake model counts them
+_NAME_MAX: Final = 200  # characters once composed (NFC), as the intake model counts them
 
 
 def _name(name: str) -> str:
-    """The name as stored: composed (NFC), trimmed, checked, at most ``NAME_MAX`` long."""
+    """The name as stored: composed (NFC), trimmed, checked, at most ``_NAME_MAX`` long."""
     clean = unicodedata.normalize("NFC", _text(name, field="name")).strip()
     if not clean:
         raise StorageError("name is required")
-    if len(clean) > NAME_MAX:
-        raise StorageError(f"name has {len(clean)} characters; at most {NAME_MAX} fit")
+    if len(clean) > _NAME_MAX:
+        raise StorageError(f"name has {len(clean)} characters; at most {_NAME_MAX} fit")
     return clean
 
 

@@ -61,13 +61,13 @@ def _check_version(record: Patient | Visit | PlanVersion, expected: int, what: s
                             changed_at=record.updated_at, version=record.version, current=current)
 
 
-MAX_ID: Final = 2**31 - 1  # PostgreSQL's integer; SQLite's rowid goes further, ids never do
+_MAX_ID: Final = 2**31 - 1  # PostgreSQL's integer; SQLite's rowid goes further, ids never do
 
 
 def _fetch(session: Session, model: type[Any], key: int) -> Any:
     """A row by id, or NotFoundError naming what is missing.
 
-    An id no row can have (0, negative, or beyond ``MAX_ID``, as a crafted URL may carry)
+    An id no row can have (0, negative, or beyond ``_MAX_ID``, as a crafted URL may carry)
     is not found on both backends alike, without a query: SQLite would overflow and
     PostgreSQL refuse it."""
     row = session.get(model, key) if _possible(key) else None
@@ -77,7 +77,7 @@ def _fetch(session: Session, model: type[Any], key: int) -> Any:
 
 
 def _possible(key: object) -> bool:
-    return isinstance(key, int) and not isinstance(key, bool) and 0 < key <= MAX_ID
+    return isinstance(key, int) and not isinstance(key, bool) and 0 < key <= _MAX_ID
 
 
 def _lock(session: Session, model: type[Any], key: int) -> Any:
