@@ -20,7 +20,7 @@ only administrator by typing wrong passwords. Now:
    that account *to that client* until the first of them is 15 minutes old. The account's
    owner at another computer signs in as usual. The client is the address the server sees
    (``client=``); behind a proxy, the proxy must pass the address on, or every client
-   shares one.
+   shares one. A caller that passes no client counts as the one client ``"unknown"``.
 2. **Per account, from many clients** (a guess spread over many addresses): 20 failures
    within 15 minutes, from any clients together, leave the account open for 15 minutes only
    to the clients it signed in from in the last 90 days (``known_clients``); the owner at
