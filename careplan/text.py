@@ -3,7 +3,7 @@ characters.
 
 Why one module: a name, a note, a medicine, a search or a reason refused for the same
 character must be refused with the same words wherever it enters (the intake model, the
-use cases, storage on SQLite and on PostgreSQL alike), and ``Zoe\\u0301`` must be the same
+use cases, storage on SQLite and on PostgreSQL alike), and ``Zoe\\u0308`` must be the same
 text as ``Zoë`` everywhere, its length counted once composed. Refused:
 - NUL (PostgreSQL cannot store it, SQLite would) and the other C0 and C1 controls (tab
   and line breaks only where a text has lines);
@@ -29,7 +29,7 @@ _LINES: Final = re.compile("[\t\n\r]")  # allowed in a text with lines (a note),
 
 
 def nfc(text: str) -> str:
-    """The composed form: ``Zoe\\u0301`` and ``Zoë`` are the same text, of 3 characters."""
+    """The composed form: ``Zoe\\u0308`` and ``Zoë`` are the same text, of 3 characters."""
     return unicodedata.normalize("NFC", text)
 
 

@@ -140,7 +140,7 @@ NOT_SAVED: Final = "this answer was not saved"
 
 
 def _composed(value: Any) -> Any:
-    """``value`` with every text in it composed (NFC): 'Zoe\u0301' is stored as 'Zoë'."""
+    """``value`` with every text in it composed (NFC): 'Zoe\\u0308' is stored as 'Zoë'."""
     if isinstance(value, str):
         return nfc(value)
     if isinstance(value, dict):

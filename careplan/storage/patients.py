@@ -22,7 +22,7 @@ from careplan.storage.records import _check_version, _claim, _fetch, _lock, _rem
 
 
 def name_key(name: str) -> str:
-    """Sort key: NFC, case-folded, single spaces ('Zoe\u0301' and 'ZOË' match)."""
+    """Sort key: NFC, case-folded, single spaces ('Zoe\\u0308' and 'ZOË' match)."""
     return " ".join(unicodedata.normalize("NFC", name).casefold().split())
 
 
@@ -85,7 +85,7 @@ def _name(name: str) -> str:
 
 def same_person(*, session: Session, name: str, date_of_birth: date) -> list[PatientRow]:
     """Patients who may be the same person: the same date of birth and the same name once
-    composed, case- and accent-folded ('Zoe\u0301 NGUYEN' is 'Zoë Nguyễn')."""
+    composed, case- and accent-folded ('Zoe\\u0301 NGUYEN' is taken for 'Zoë Nguyễn')."""
     key = search_key(name)
     if not key.strip():
         return []
