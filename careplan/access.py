@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Final, NoReturn
 from careplan import storage
 from careplan.actions import DENIED, Record, write
 from careplan.errors import AccessDeniedError, AccountError, ReasonError
+from careplan.text import hidden_character, nfc, refusal
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -34,7 +35,10 @@ MAX_TEAM: Final = 64
 
 def clean_reason(reason: str) -> str:
     """The reason on one line, or ``ReasonError``: a few words, 200 characters at most."""
-    text = " ".join(unicodedata.normalize("NFC", reason).split())
+    text = " ".join(nfc(reason).split())
+    hidden = hidden_character(text)
+    if hidden is not None:  # kept in the audit trail and shown to reviewers: as it reads
+        raise ReasonError(f"The reason {refusal(hidden)}.")
     if len(text.split()) < MIN_REASON_WORDS:
         raise ReasonError(f"Say in a few words (at least {MIN_REASON_WORDS}) why you open this "
                           "record; administrators review every reason.")

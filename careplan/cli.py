@@ -356,6 +356,7 @@ def _plan_command(args: argparse.Namespace) -> int:
     text = plan_json(plan)
     if args.pdf_out is not None:
         write_atomically(args.pdf_out, _pdf(plan, args, clinic))
+        _flag_right_to_left(plan, args.pdf_out)
     _emit(text, args.json_out)
     return EXIT_OK
 
@@ -378,6 +379,14 @@ def _pdf(plan: CarePlan, args: argparse.Namespace, clinic: Clinic | None) -> byt
     if args.audience == "clinician":
         return clinician_pdf(plan)
     return patient_pdf(plan, clinic=clinic, large_print=args.large_print)
+
+
+def _flag_right_to_left(plan: CarePlan, pdf: Path) -> None:
+    """Say on stderr when the PDF holds text it cannot lay out right to left."""
+    from careplan.documents.report import RIGHT_TO_LEFT_NOTE, right_to_left_text
+
+    if right_to_left_text(plan):
+        print(f"careplan: {pdf}: {RIGHT_TO_LEFT_NOTE}", file=sys.stderr)
 
 
 def _plan_batch(args: argparse.Namespace) -> int:
@@ -409,6 +418,7 @@ def _plan_batch(args: argparse.Namespace) -> int:
     for name, intake in zip(names, intakes, strict=True):
         plan = build_plan(intake=intake, today=today)
         write_atomically(args.out_dir / f"{name}.pdf", _pdf(plan, args, clinic))
+        _flag_right_to_left(plan, args.out_dir / f"{name}.pdf")
         write_atomically(args.out_dir / f"{name}.plan.json", plan_json(plan).encode("utf-8"))
     return EXIT_OK
 

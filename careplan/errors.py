@@ -11,7 +11,11 @@ left out of this tree).
      │    ├── AccountCommandError  the account command was used wrongly (passwords differ)
      │    └── SessionEndedError    the signed-in session ended (sign-out, idle, disabled):
      │                             the write was refused and audited as denied
+     ├── DuplicatePatientError  a patient with this name and date of birth exists already:
+     │                          create anyway only when asked to
      ├── FhirImportError    a QuestionnaireResponse cannot be read as an answer to our form
+     ├── InputError         a value typed into a form is refused (a hidden character, too
+     │                      long, out of range, an MRN in use); the message names the field
      ├── IntakeError        the intake is invalid; carries one Problem per field
      ├── ReasonError        a break-the-glass reason is missing, too short or too long
      ├── RuleBaseError      the rule files break the rule schema (found at load time)
@@ -67,6 +71,21 @@ class AccountCommandError(AccountError):
 
 class SessionEndedError(AccountError):
     """A write was attempted for a session that has ended; nothing was written."""
+
+
+class DuplicatePatientError(CareplanError):
+    """A patient with the same name (composed, case- and accent-folded) and date of birth
+    exists already; nothing was created. ``matches`` are their ids; the caller creates the
+    patient anyway only when the clinician confirms it is someone else."""
+
+    def __init__(self, message: str, *, matches: tuple[int, ...]) -> None:
+        self.matches = matches
+        super().__init__(message)
+
+
+class InputError(CareplanError, ValueError):
+    """A value typed into a form was refused; the message names the field by its label and
+    says what to do. Nothing was written."""
 
 
 class FhirImportError(CareplanError):

@@ -5,16 +5,26 @@ with its audit record, refused for a session that has ended (``actions.write``);
 read of a patient is refused (audited ``access_denied``) to an actor who may not open the
 record (``careplan.access``). A search shows only the patients the actor may open and
 counts the others, so an unknown patient can still be opened with a reason.
+
+What is typed is checked here, whatever the page let through: names and searches are
+composed (NFC) and refused with a hidden or control character (``careplan.text``); the
+date of birth lies between 1900 and the visit; an MRN in use is refused naming the patient
+who has it. A new patient with the name (composed, case- and accent-folded) and date of
+birth of an existing one is a likely duplicate: refused with ``DuplicatePatientError``
+until the clinician confirms it is someone else (``create_anyway``).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Final
 
 from careplan import access, storage
 from careplan.actions import Record, write
+from careplan.errors import DuplicatePatientError, InputError
+from careplan.text import hidden_character, nfc, refusal
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,6 +36,11 @@ if TYPE_CHECKING:
 
 SHOWN: Final = 20  # patients a search lists
 SCANNED: Final = 200  # matches a search reads to find them among the others
+SEARCH_MAX: Final = 200  # characters of a search
+NAME_MAX: Final = 200  # characters of a name, composed (as the intake model counts them)
+MRN_MAX: Final = 64
+EARLIEST_BIRTH: Final = date(1900, 1, 1)
+_MRN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ./_-]*")  # as the intake model has it
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +54,12 @@ class Found:
 def find(db: Database, actor: SignedIn, *, query: str) -> Found:
     """Patients whose name starts with ``query`` or whose MRN equals it, that ``actor`` may
     open; the other matches by id only, to open with a reason."""
+    query = nfc(query)
     if not query.strip():
         return Found([], [])
+    _checked("The search", query)
+    if len(query) > SEARCH_MAX:
+        raise InputError(f"The search may have at most {SEARCH_MAX} characters.")
     with db.transaction(readonly=True) as session:
         rows = storage.find_patients(session=session, query=query, limit=SCANNED)
         mine = storage.accessible(session=session, username=actor.username,
@@ -89,13 +108,37 @@ def viewed(db: Database, actor: SignedIn, *, patient_id: int, now: datetime) -> 
 
 def create_with_visit(
     db: Database, actor: SignedIn, *, name: str, date_of_birth: date, mrn: str | None,
-    visit_date: date, request_id: str | None, now: datetime,
+    visit_date: date, request_id: str | None, now: datetime, create_anyway: bool = False,
 ) -> tuple[int, int]:
-    """A new patient and its first visit, in one transaction: (patient id, visit id)."""
+    """A new patient and its first visit, in one transaction: (patient id, visit id).
+
+    Raises ``InputError`` for a name, date of birth or MRN that cannot be used (the message
+    names the field by its label), and ``DuplicatePatientError`` when a patient with this
+    name and date of birth exists, unless ``create_anyway``; nothing is written then.
+    """
+    clean, number = _new_name(name), _new_mrn(mrn)
+    if not EARLIEST_BIRTH <= date_of_birth <= visit_date:
+        raise InputError(f"Date of birth must be between {EARLIEST_BIRTH.isoformat()} and the "
+                         f"visit date ({visit_date.isoformat()}); {date_of_birth.isoformat()} "
+                         "is not.")
 
     def work(session: Session) -> tuple[tuple[int, int], Record]:
-        patient = storage.create_patient(session=session, name=name, date_of_birth=date_of_birth,
-                                         mrn=mrn, by=actor.display_name,
+        if number is not None:
+            holder = storage.patient_with_mrn(session=session, mrn=number)
+            if holder is not None:
+                raise InputError(f"MRN {number} is already the MRN of "
+                                 f"{_described(session, actor, holder)}, so the patient was "
+                                 "not created. Check the MRN, or find that patient by it.")
+        if not create_anyway:
+            same = storage.same_person(session=session, name=clean, date_of_birth=date_of_birth)
+            if same:
+                raise DuplicatePatientError(
+                    "A patient with this name and date of birth exists already: "
+                    + "; ".join(_described(session, actor, row) for row in same)
+                    + ". Open that record, or, if this is someone else, create the new "
+                    "patient anyway.", matches=tuple(row.id for row in same))
+        patient = storage.create_patient(session=session, name=clean, date_of_birth=date_of_birth,
+                                         mrn=number, by=actor.display_name,
                                          request_id=None if request_id is None
                                          else f"{request_id}:patient")
         visit = storage.start_visit(session=session, patient_id=patient, visit_date=visit_date,
@@ -107,3 +150,39 @@ def create_with_visit(
         return (patient, visit), Record("create_patient", patient, f"visit {visit}")
 
     return write(db, actor, "create_patient", work, now=now)
+
+
+def _checked(label: str, text: str) -> None:
+    hidden = hidden_character(text)
+    if hidden is not None:
+        raise InputError(f"{label} {refusal(hidden)}.")
+
+
+def _new_name(name: str) -> str:
+    clean = nfc(name).strip()
+    _checked("Full name", clean)
+    if not clean:
+        raise InputError("Full name is required.")
+    if len(clean) > NAME_MAX:
+        raise InputError(f"Full name has {len(clean)} characters; at most {NAME_MAX} fit.")
+    return clean
+
+
+def _new_mrn(mrn: str | None) -> str | None:
+    number = nfc(mrn or "").strip()
+    if not number:
+        return None
+    _checked("MRN", number)
+    if len(number) > MRN_MAX or not _MRN.fullmatch(number):
+        raise InputError(f"MRN may have letters, digits, spaces and . / _ - ({MRN_MAX} at "
+                         "most), starting with a letter or digit.")
+    return number
+
+
+def _described(session: Session, actor: SignedIn, row: storage.PatientRow) -> str:
+    """A patient named for ``actor``: by name only if they may open the record."""
+    if storage.has_access(session=session, username=actor.username, patient_id=row.id):
+        mrn = f", MRN {row.mrn}" if row.mrn else ""
+        return f"patient record #{row.id} ({row.name}, born {row.date_of_birth.isoformat()}{mrn})"
+    return (f"patient record #{row.id}, whom neither you nor your care team has seen "
+            "(open it with a reason to see who it is)")

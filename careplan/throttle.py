@@ -1,11 +1,11 @@
 """Sign-in attempts counted per client, in this process: a crowd of guesses from one place
 is slowed down before any password is hashed.
 
-Why besides the per-account lockout: a spray of sign-ins over many user names never locks
-an account, yet each attempt costs an argon2 hash (~40 ms, 19 MiB). After ``limit``
-failures from one client within ``window`` its attempts are refused without hashing until
-the oldest failure ages out. Per process: N app servers allow N times the rate, which the
-per-account lockout (in the database) still caps for each account.
+Why besides the lockout per account and client (``careplan.accounts``): a spray of
+sign-ins over many user names never locks an account, yet each attempt costs an argon2 hash
+(~40 ms, 19 MiB). After ``limit`` failures from one client within ``window`` its attempts
+are refused without hashing until the oldest failure ages out. Per process: N app servers
+allow N times the rate, which the lockouts (in the database) still cap for each account.
 """
 
 from __future__ import annotations

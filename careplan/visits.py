@@ -13,6 +13,7 @@ patient is the one the visit or plan belongs to, never one a page names.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 from careplan import access, storage
 from careplan.actions import Record, write
 from careplan.errors import IntakeError, Problem
+from careplan.text import hidden_character, nfc, refusal
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -94,12 +96,17 @@ def answer(
     since only at other questions (another tab) is not a conflict: the answer is saved on
     top of it. A change at the same question is.
 
-    Raises ``ConflictError`` (someone saved first), ``SessionEndedError``, or
-    ``IntakeError`` for a number that is not finite (NaN or infinity from a crafted
-    client); on any of them, nothing was written.
+    Text is stored composed (NFC). Raises ``ConflictError`` (someone saved first),
+    ``SessionEndedError``, or ``IntakeError`` for what the form cannot produce: a number that
+    is not finite (NaN or infinity) or outside the question's bounds, or text with an
+    invisible or control character (a crafted client, a paste); on any of them, nothing was
+    written. What a person can type but is wrong (a date of birth after the visit) is saved
+    as typed and shown with its message: nothing typed is lost.
     """
-    if not _finite(value):
-        raise IntakeError([Problem(path, "must be a number; this answer was not saved")])
+    value = _composed(value)
+    refused = _refused(path, value)
+    if refused is not None:
+        raise IntakeError([refused])
     from careplan.clinical.drafts import preview
 
     made: list[Preview] = []
@@ -128,15 +135,55 @@ def patient_of(db: Database, *, visit_id: int) -> int:
         return storage.patient_of_visit(session=session, visit_id=visit_id)
 
 
-def _finite(value: Any) -> bool:
-    """No NaN or infinity anywhere in an answer (JSON has no such numbers)."""
-    if isinstance(value, float):
-        return math.isfinite(value)
+LARGEST: Final = 1e15  # beyond any answer of the form; a larger number is refused unstored
+NOT_SAVED: Final = "this answer was not saved"
+
+
+def _composed(value: Any) -> Any:
+    """``value`` with every text in it composed (NFC): 'Zoe\\u0308' is stored as 'Zoë'."""
+    if isinstance(value, str):
+        return nfc(value)
     if isinstance(value, dict):
-        return all(_finite(v) for v in value.values())
+        return {k: _composed(v) for k, v in value.items()}
     if isinstance(value, list):
-        return all(_finite(v) for v in value)
-    return True
+        return [_composed(v) for v in value]
+    return value
+
+
+def _refused(path: str, value: Any) -> Problem | None:
+    """Why ``value`` cannot be stored at ``path`` (the first reason found), or ``None``.
+
+    Numbers are checked against the bounds of their question in the form registry, so
+    -1, 200 or 10**20 for a 0-10 rating is refused as the model would word it."""
+    if isinstance(value, dict):
+        return next((p for k, v in value.items()
+                     if (p := _refused(f"{path}.{k}", v)) is not None), None)
+    if isinstance(value, list):
+        return next((p for i, v in enumerate(value)
+                     if (p := _refused(f"{path}[{i}]", v)) is not None), None)
+    if isinstance(value, str):
+        hidden = hidden_character(value, lines=True)
+        return None if hidden is None else Problem(path, f"{refusal(hidden)}; {NOT_SAVED}")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return Problem(path, f"must be a number; {NOT_SAVED}")
+    bounds = _bounds(path)
+    if bounds is not None and not bounds[0] <= value <= bounds[1]:
+        low, high = (str(int(b)) if float(b).is_integer() else str(b) for b in bounds)
+        return Problem(path, f"must be between {low} and {high}; {NOT_SAVED}")
+    if abs(value) > LARGEST:
+        return Problem(path, f"is too large; {NOT_SAVED}")
+    return None
+
+
+def _bounds(path: str) -> tuple[float, float] | None:
+    from careplan.intake import form  # the registry loads with the first answer
+
+    try:
+        return form.entry(re.sub(r"\[\d+\]", "", path)).bounds
+    except KeyError:
+        return None
 
 
 def plans(db: Database, actor: SignedIn, *, visit_id: int) -> list[storage.StoredPlan]:

@@ -8,7 +8,7 @@ import streamlit as st
 
 import ui
 from careplan import patients, visits
-from careplan.errors import StorageError
+from careplan.errors import DuplicatePatientError, InputError, StorageError
 
 me = ui.page("Patients")
 with ui.plain_errors():  # a database problem shows its message, not a crash
@@ -21,10 +21,35 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
         ui.go("intake")
 
 
+    def create(name: str, born: date, mrn: str | None, *, anyway: bool) -> None:
+        """Create the patient and go to the intake; a likely duplicate is asked about first
+        (``duplicate``: the question and the form values it was asked for)."""
+        try:
+            new_id, visit = ui.guarded(
+                patients.create_with_visit, ui.database(), me, name=name, date_of_birth=born,
+                mrn=mrn, visit_date=ui.today(), request_id=ui.request_id("create"),
+                now=ui.now(), create_anyway=anyway)
+        except DuplicatePatientError as error:
+            st.session_state["duplicate"] = (str(error), (name, born, mrn))
+            return
+        except InputError as error:
+            st.error(ui.md(str(error)))
+            return
+        except StorageError as error:
+            ui.show_storage_error(error)
+            return
+        st.session_state.pop("duplicate", None)
+        open_intake(new_id, visit, "create")
+
+
     st.title("Patients")
     query = st.text_input("Find a patient by name or MRN", key="patient-search",
                           placeholder="A first name, a last name (accents optional), or an MRN")
-    found = patients.find(ui.database(), me, query=query)
+    try:
+        found = patients.find(ui.database(), me, query=query)
+    except InputError as error:
+        st.error(str(error))
+        found = patients.Found([], [])
     total = patients.count(ui.database())
 
     if query.strip() and not found.shown and not found.others:
@@ -83,14 +108,16 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
         mrn = st.text_input("MRN (optional)", key="new-mrn")
         created = st.form_submit_button("Create patient and start a visit", type="primary")
     if created:
+        st.session_state.pop("duplicate", None)
         if not name.strip() or born is None:
             st.error("Full name and date of birth are required.")
         else:
-            try:
-                new_id, visit = ui.guarded(
-                    patients.create_with_visit, ui.database(), me, name=name, date_of_birth=born,
-                    mrn=mrn.strip() or None, visit_date=ui.today(),
-                    request_id=ui.request_id("create"), now=ui.now())
-                open_intake(new_id, visit, "create")
-            except StorageError as error:
-                ui.show_storage_error(error)
+            create(name, born, mrn.strip() or None, anyway=False)
+    if duplicate := st.session_state.get("duplicate"):
+        # The form's values as submitted (a form sends its fields only when submitted): the
+        # button names who it creates, and submitting the form again asks again.
+        question, (asked_name, asked_born, asked_mrn) = duplicate
+        st.warning(ui.md(question), icon=":material/content_copy:")
+        if st.button(f"Create anyway: {ui.md(asked_name)}, born {asked_born.isoformat()}",
+                     key="create-anyway"):
+            create(asked_name, asked_born, asked_mrn, anyway=True)

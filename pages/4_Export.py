@@ -8,7 +8,7 @@ import streamlit as st
 import ui
 from careplan import visits
 from careplan.documents.pdf import clinician_pdf, patient_pdf
-from careplan.documents.report import file_stem
+from careplan.documents.report import RIGHT_TO_LEFT_NOTE, file_stem, right_to_left_text
 from careplan.errors import SessionEndedError, SettingError
 from careplan.fhir import bundle, to_json
 from careplan.settings import clinic_from_env
@@ -28,6 +28,8 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
     plan_id = current.id
     if current.status != "signed":
         st.warning("This plan is not signed: the handout will say DRAFT.")
+    if right_to_left_text(current.plan, review=current.review):
+        st.warning(RIGHT_TO_LEFT_NOTE, icon=":material/format_textdirection_r_to_l:")
     stem = file_stem(mrn=current.intake.patient.mrn, visit_id=visit,
                      visit_date=current.plan.visit.date, version=current.number)
 

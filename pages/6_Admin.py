@@ -20,7 +20,7 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
     st.dataframe(pd.DataFrame(
         [(u.username, u.display_name, u.role, u.team or "", "active" if u.active else "disabled",
           u.locked_until.isoformat() if u.locked_until else "") for u in users],
-        columns=["User name", "Name", "Role", "Team", "State", "Locked until"],
+        columns=["User name", "Name", "Role", "Team", "State", "Known clients only until"],
     ), hide_index=True)
     with st.form("add-user", clear_on_submit=True):
         cols = st.columns(3)

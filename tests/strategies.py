@@ -17,7 +17,7 @@ _text = st.text(
         codec="utf-8",
         exclude_categories=("Cc", "Cs", "Zl", "Zp"),
         exclude_characters="\u200b\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
-        "\ufff9\ufffa\ufffb\x85",
+        "\ufff9\ufffa\ufffb\x85\u00ad\u061c\u200e\u200f\u2060\u2061\u2062\u2063\u2064",
     ),
     min_size=1,
     max_size=40,

@@ -121,7 +121,8 @@ def test_the_administrator_role_opens_no_record_by_itself(ward: Ward) -> None:
     assert patients.find(ward.db, ward.admin, query="Zoë").shown == []
 
 
-@pytest.mark.parametrize("reason", ["", "   ", "emergency", "see patient", "x" * 201 + " a b"])
+@pytest.mark.parametrize("reason", ["", "   ", "emergency", "see patient", "x" * 201 + " a b",
+                                    "covering for Dr\u202e Rivera", "covering for\x00 Rivera"])
 def test_break_the_glass_without_a_real_reason_is_refused(ward: Ward, reason: str) -> None:
     with pytest.raises(ReasonError):
         access.break_the_glass(ward.db, ward.okafor, patient_id=ward.patient, reason=reason,

@@ -5,7 +5,9 @@ administrators review those reasons on the Admin page."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from apps import TOKENS, app, create_patient, no_trouble
@@ -13,6 +15,7 @@ from careplan import accounts, storage
 from factories import PASSWORD
 
 REASON = "covering the pain clinic for Dr Rivera today"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def add_clinician(url: str, username: str = "okafor", *, team: str | None = None) -> None:
@@ -141,3 +144,37 @@ def test_the_admin_page_sets_teams_and_lists_break_the_glass_records(database: s
     assert any("okafor is in team Pain clinic" in s.value for s in page.success)
     teams = page.dataframe[0].value.set_index("User name")["Team"].to_dict()
     assert teams["okafor"] == "Pain clinic"
+
+
+def test_a_visit_alone_in_the_url_opens_nothing_of_another_clinicians_patient(
+    database: str,
+) -> None:
+    """?visit=1 without the patient: the visit decides the patient, and that patient is
+    refused and audited as any other (16: another user's patient id in the request)."""
+    create_patient("Only For Rivera")
+    add_clinician(database)
+    test = app("intake", user="okafor", visit=1)
+    no_trouble(test)
+    assert test.title[0].value == "No access to this patient"
+    assert "Only For Rivera" not in shown(test)
+    assert [(user, patient) for user, patient, _ in audit(database, "access_denied")] == [
+        ("okafor", 1)]
+
+
+@pytest.mark.parametrize("crafted", ["100000000000000000000", "9223372036854775808", "²",
+                                     "-1", "0", "1e3", " 1"])
+def test_an_id_in_the_url_that_no_record_can_have_shows_no_error_page(
+    database: str, crafted: str,
+) -> None:
+    """A patient or visit id beyond any integer column (or '²', which isdigit() accepts and
+    int() refuses) crashed the page with Streamlit's exception screen."""
+    create_patient("Only For Rivera")
+    for key in ("patient", "visit"):
+        test = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        test.session_state["auth_token"] = TOKENS["rivera"]
+        test.query_params[key] = crafted
+        test.switch_page("pages/2_Intake.py")
+        test.run()
+        no_trouble(test)
+        assert "Choose a patient and a visit first." in [i.value for i in test.info], key
+        assert "Only For Rivera" not in shown(test)

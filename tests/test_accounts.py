@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -304,3 +306,182 @@ def test_a_download_is_served_to_a_live_session_only(engine: Engine) -> None:
     with db.transaction(engine) as s:
         accounts.sign_out(session=s, user=signed, now=NOW)
     assert not accounts.session_is_live(database, token=signed.token, now=NOW)
+
+
+ATTACKER = "203.0.113.66"
+ADMIN_DESK = "10.0.0.5"
+
+
+def try_sign_in(engine: Engine, user: str, password: str, when: datetime,
+                client: str) -> accounts.SignedIn | None:
+    """The sign-in form's path (hash outside the transaction), from ``client``."""
+    from careplan.database import Database
+
+    return accounts.sign_in_to(Database(engine), username=user, password=password, now=when,
+                               client=client)
+
+
+def test_an_attacker_cannot_lock_the_only_admin_out_of_another_computer(engine: Engine) -> None:
+    """Before, 5 wrong passwords from anyone who knew the name locked the account for
+    everyone: here the only administrator would have been shut out of the dashboard."""
+    setup_users(engine)
+    now = datetime.now(UTC)
+    for attempt in range(12):
+        assert try_sign_in(engine, "admin", f"guess number {attempt}",
+                           now + timedelta(seconds=attempt), ATTACKER) is None
+    signed = try_sign_in(engine, "admin", GOOD, now + timedelta(minutes=1), ADMIN_DESK)
+    assert signed is not None
+    assert signed.role == "admin"
+    with db.transaction(engine, readonly=True) as s:
+        lockouts = [r.detail for r in db.audit_records(session=s, action="lockout")]
+    assert lockouts == [f"5 failed sign-ins from {ATTACKER}"]
+
+
+def test_five_wrong_passwords_stop_that_client_even_with_the_right_one(engine: Engine) -> None:
+    """Brute force from one client is still stopped: after 5 failures the right password
+    from that client is refused until the first failure is 15 minutes old."""
+    setup_users(engine)
+    now = datetime.now(UTC)
+    for attempt in range(5):
+        assert try_sign_in(engine, "admin", f"guess number {attempt}",
+                           now + timedelta(seconds=attempt), ATTACKER) is None
+    for later in (timedelta(minutes=1), timedelta(minutes=14)):
+        assert try_sign_in(engine, "admin", GOOD, now + later, ATTACKER) is None
+    assert try_sign_in(engine, "admin", GOOD, now + timedelta(minutes=16), ATTACKER) is not None
+    with db.transaction(engine, readonly=True) as s:
+        refused = [r.detail for r in db.audit_records(session=s, action="sign_in_failed")]
+    assert refused.count("wrong password") == 4
+    assert refused.count(f"locked for {ATTACKER}") == 2
+
+
+def test_a_guess_spread_over_many_clients_leaves_the_account_to_its_known_clients(
+    engine: Engine,
+) -> None:
+    """A botnet guessing 2 passwords from each of 10 addresses locks no single client, so
+    the account as a whole stops taking guesses from new clients; the administrator at the
+    desk they signed in from before still gets in."""
+    setup_users(engine)
+    now = datetime.now(UTC)
+    assert try_sign_in(engine, "admin", GOOD, now - timedelta(days=3), ADMIN_DESK) is not None
+    for number in range(accounts.MAX_FAILURES_ANY_CLIENT):
+        client = f"198.51.100.{number // 2}"
+        assert try_sign_in(engine, "admin", f"guess number {number}",
+                           now + timedelta(seconds=number), client) is None
+    new_client = "192.0.2.1"  # the right password from a new client: not even checked
+    assert try_sign_in(engine, "admin", GOOD, now + timedelta(minutes=1), new_client) is None
+    assert try_sign_in(engine, "admin", GOOD, now + timedelta(minutes=1), ADMIN_DESK) is not None
+    assert try_sign_in(engine, "admin", GOOD, now + timedelta(minutes=16), new_client) is not None
+    with db.transaction(engine, readonly=True) as s:
+        lockouts = [r.detail for r in db.audit_records(session=s, action="lockout")]
+        refused = [r.detail for r in db.audit_records(session=s, action="sign_in_failed")]
+    assert lockouts == [f"{accounts.MAX_FAILURES_ANY_CLIENT} failed sign-ins from several "
+                        "clients: known clients only"]
+    assert f"known clients only; {new_client} is not one" in refused
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def migrated(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database brought up by the migrations, as the account commands expect one."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'migrated.db'}"
+    else:
+        import pg
+
+        url = pg.create_database(pg.require_server())
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        if request.param == "postgresql":
+            import pg
+
+            pg.drop_database(url)
+
+
+def test_the_shell_resets_a_locked_admin_and_lifts_every_lock(migrated: Engine) -> None:
+    """The account commands need no sign-in: a locked administrator is reset from the shell,
+    and the reset lifts the lock of every client and the known-clients-only guard."""
+    engine = migrated
+    setup_users(engine)
+    now = datetime.now(UTC)
+    for number in range(accounts.MAX_FAILURES_ANY_CLIENT):
+        try_sign_in(engine, "admin", f"guess number {number}", now, f"198.51.100.{number // 5}")
+    assert try_sign_in(engine, "admin", GOOD, now, "198.51.100.0") is None
+    url = engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": url}
+    result = subprocess.run([sys.executable, "-m", "careplan", "users", "reset", "admin",
+                             "--password-stdin"], input="a brand new password 7\n", cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "New password set for admin" in result.stdout
+    for client in ("198.51.100.0", "192.0.2.1"):
+        assert try_sign_in(engine, "admin", "a brand new password 7",
+                           datetime.now(UTC), client) is not None
+
+
+@pytest.mark.parametrize("name", ["admin\x00", "ad\u200bmin", "\u202enimda", "ad\tmin",
+                                  "ADMIN\u0301"])
+def test_a_sign_in_name_with_hidden_characters_fails_like_any_wrong_name(
+    engine: Engine, name: str,
+) -> None:
+    """NUL in a sign-in name crashed the page on PostgreSQL; now each backend answers as for
+    an unknown name (no account's count moves, nothing typed is kept)."""
+    setup_users(engine)
+    assert try_sign_in(engine, name, GOOD, datetime.now(UTC), ADMIN_DESK) is None
+    with db.transaction(engine, readonly=True) as s:
+        records = db.audit_records(session=s, action="sign_in_failed")
+        assert db.failures_since(session=s, user_id=1, since=NOW - timedelta(days=1)) == 0
+    assert [(r.user, r.detail) for r in records] == [(accounts.UNKNOWN_USER, "unknown user")]
+
+
+@pytest.mark.parametrize(("shown", "said"), [
+    ("Dr. A.\u202e Rivera", "The full name contains an invisible or control character (U+202E)"),
+    ("Dr. A.\x00Rivera", "The full name contains an invisible or control character (U+0000)"),
+    ("x" * 201, "at most 200 characters"),
+])
+def test_a_full_name_printed_on_plans_is_refused_with_hidden_characters(
+    engine: Engine, shown: str, said: str,
+) -> None:
+    setup_users(engine)
+    with pytest.raises(AccountError, match=re.escape(said)), db.transaction(engine) as s:
+        accounts.add_user(session=s, username="lee", display_name=shown, role="clinician",
+                          password=GOOD, by="admin", now=NOW)
+    with db.transaction(engine) as s:  # composed when kept
+        accounts.add_user(session=s, username="lee", display_name="Dr. Zoe\u0308 Lee",
+                          role="clinician", password=GOOD, by="admin", now=NOW)
+        assert [u.display_name for u in db.list_users(session=s) if u.username == "lee"] == [
+            "Dr. Zoë Lee"]
+
+
+def test_an_offline_edit_of_one_signed_record_is_found_by_audit_verify_on_both_backends(
+    migrated: Engine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """30: the app cannot change a record (triggers; on PostgreSQL also its grants,
+    tests/test_pg_roles.py). Someone who can (the owner, a file copy) edits one record
+    offline: ``careplan audit verify`` names it and exits 1."""
+    key = "an audit key kept in a file only its owner reads"
+    monkeypatch.setenv("CAREPLAN_AUDIT_KEY", key)
+    engine = migrated
+    setup_users(engine)
+    with db.transaction(engine) as s:
+        for i in range(3):
+            db.append_audit(session=s, user="rivera", action="export", outcome="success",
+                            now=NOW + timedelta(seconds=i), patient_id=7)
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(text("UPDATE audit_log SET detail = 'nothing happened' WHERE seq = 3"))
+    with engine.begin() as conn:  # the owner, offline: guards off, one record changed
+        if engine.dialect.name == "sqlite":
+            conn.execute(text("DROP TRIGGER audit_log_no_update"))
+        else:
+            conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+        conn.execute(text("UPDATE audit_log SET patient_id = 8 WHERE seq = 3"))
+    url = engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": url,
+           "CAREPLAN_AUDIT_KEY": key}
+    verify = subprocess.run([sys.executable, "-m", "careplan", "audit", "verify"], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert verify.returncode == 1
+    assert "record 3 was altered" in verify.stderr
+    assert "The audit trail is broken" in verify.stderr

@@ -74,6 +74,23 @@ def test_wrong_passwords_lock_and_a_refresh_does_not_unlock(database: str) -> No
     engine.dispose()
 
 
+def test_wrong_passwords_typed_at_another_computer_do_not_lock_the_admin_out(
+        database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sign-in form counts failures per computer (its address): an attacker's five
+    wrong passwords for the only administrator stop the attacker, not the administrator."""
+    import ui.auth
+
+    monkeypatch.setattr(ui.auth, "client_key", lambda: "203.0.113.66")
+    attacker = fresh()
+    for _ in range(6):
+        attacker = sign_in(attacker, "ada", "not the password")
+    assert sign_in(fresh(), "ada", PASSWORD).title[0].value == "Sign in"  # still stopped there
+    monkeypatch.setattr(ui.auth, "client_key", lambda: "10.0.0.5")
+    admin = sign_in(fresh(), "ada", PASSWORD)
+    no_trouble(admin)
+    assert admin.title[0].value != "Sign in"
+
+
 def test_idle_session_asks_again_and_keeps_the_draft(
     database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -230,3 +247,46 @@ def test_a_busy_database_at_sign_in_or_in_the_sidebar_is_a_message_and_keeps_the
     no_trouble(test)
     assert any("database is busy" in e.value for e in test.error)
     assert test.session_state["patient"] == 1  # kept for the next run
+
+
+def test_an_answer_typed_after_the_idle_limit_asks_for_sign_in_and_keeps_the_saved_draft(
+    database: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """24 through the page: the next action after the idle limit is a change in a field (its
+    callback runs before the page checks the session): nothing is saved, the attempt is
+    audited, the sign-in form shows, and signing in again brings back the saved answers."""
+    create_patient()
+    intake = app("intake", patient=1, visit=1)
+    intake.number_input(key="f:history.pain_now").set_value(5).run()
+    monkeypatch.setenv("CAREPLAN_IDLE_MINUTES", "0")
+    intake.number_input(key="f:history.pain_now").set_value(9).run()
+    assert intake.title[0].value == "Sign in"
+    assert "f:history.pain_now" not in intake.session_state
+    engine = storage.make_engine(database)
+    with storage.transaction(engine, readonly=True) as session:
+        assert storage.get_draft(session=session, visit_id=1).data["history"]["pain_now"] == 5
+        trail = [(r.action, r.outcome) for r in storage.audit_records(session=session)]
+    engine.dispose()
+    assert trail[-2:] == [("idle_logoff", "success"), ("change_intake", "denied")]
+    monkeypatch.setenv("CAREPLAN_IDLE_MINUTES", "15")
+    again = sign_in(intake, "rivera", PASSWORD)
+    assert again.title[0].value == "Intake"
+    assert again.number_input(key="f:history.pain_now").value == 5
+
+
+def test_a_button_pressed_in_a_tab_signed_out_elsewhere_does_nothing(database: str) -> None:
+    """25: a button is not a callback: the page run checks the session first, so 'Start a
+    visit' in the other tab shows the sign-in form and starts nothing."""
+    create_patient()
+    other = app("patients", patient=1)
+    assert other.button(key="start-visit")
+    app("patients").sidebar.button(key="sign-out").click().run()
+    other.button(key="start-visit").click().run()
+    assert other.title[0].value == "Sign in"
+    engine = storage.make_engine(database)
+    with storage.transaction(engine, readonly=True) as session:
+        starts = storage.audit_records(session=session, action="create_intake")
+        history = storage.patient_history(session=session, patient_id=1)
+    engine.dispose()
+    assert starts == []
+    assert len(history) == 1  # the first visit only

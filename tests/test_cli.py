@@ -78,8 +78,22 @@ def test_today_flag_dates_the_plan_and_is_the_day_dates_are_judged_by(tmp_path: 
          "patient.date_of_birth: must not be after the visit date"),
         (apply(example_data(), {"patient.date_of_birth": "2099-01-01"}),
          "patient.date_of_birth: must not be in the future"),
+        (apply(example_data(), {"patient.date_of_birth": "1826-05-01"}),
+         "patient.date_of_birth: must not be before 1900-01-01"),
+        (apply(example_data(), {"history.pain_now": 10**20}),
+         "history.pain_now: must be between 0 and 10"),
+        (json.dumps(apply(example_data(), {"risk_factors.sleep_hours": 123.25})).replace(
+            "123.25", "1e309"),
+         "risk_factors.sleep_hours: must be a finite number (not NaN or infinity)"),
+        (json.dumps(example_data()).replace('"pain_now": 6', '"pain_now": ' + "9" * 5000),
+         "invalid JSON: Exceeds the limit"),
+        (apply(example_data(), {"history.notes": "line\u202e reversed"}),
+         "history.notes: contains an invisible or control character (U+202E)"),
+        (apply(example_data(), {"history.medications": [{"name": "ibu\u0000profen"}]}),
+         "history.medications[0].name: contains an invisible or control character (U+0000)"),
     ],
-    ids=["invalid-json", "unknown-enum", "pain-11", "age-below-0", "dob-future"],
+    ids=["invalid-json", "unknown-enum", "pain-11", "age-below-0", "dob-future", "age-200",
+         "pain-10**20", "sleep-1e309", "5000-digits", "bidi-note", "nul-medicine"],
 )
 def test_bad_input_exits_2_naming_the_field_and_writes_nothing(
     tmp_path: Path, content: Any, expected: str
@@ -157,3 +171,16 @@ def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_a_pdf_with_right_to_left_text_is_written_and_flagged(tmp_path: Path) -> None:
+    """Hebrew prints left to right (Arabic as placeholders): the command writes the PDF and
+    says so on stderr, for a check; a Latin-only plan says nothing of it."""
+    hebrew = write(tmp_path, apply(example_data(), {"patient.name": "\u05e9\u05e8\u05d4 Cohen"}))
+    out = tmp_path / "plan.pdf"
+    result = run("plan", hebrew, "--pdf", out, "--today", "2026-11-25")
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes().startswith(b"%PDF-")
+    assert f"careplan: {out}: This plan has text in a right-to-left script" in result.stderr
+    plain = run("plan", EXAMPLE_PATH, "--pdf", tmp_path / "latin.pdf", "--today", "2026-11-25")
+    assert "right-to-left" not in plain.stderr

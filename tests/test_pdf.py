@@ -15,6 +15,7 @@ from careplan.clinical.engine import build_plan
 from careplan.clinical.plan import CarePlan
 from careplan.clinical.review import AddedRecommendation, Decision, Review
 from careplan.documents.pdf import PLACEHOLDER, clinician_pdf, drawable, markup, patient_pdf
+from careplan.documents.report import right_to_left_text
 from careplan.intake.model import RED_FLAGS
 from factories import TODAY, make_intake
 from pdf_helpers import body_font_size, flat, font_names, reader, text_of
@@ -153,6 +154,25 @@ def test_scripts_render(name: str) -> None:
     plan = plan_for({"patient.name": name})
     assert name in flat(text_of(patient_pdf(plan)))
     assert name in flat(text_of(clinician_pdf(plan)))
+
+
+@pytest.mark.parametrize(("name", "glyphs"), [
+    ("\u05e9\u05e8\u05d4 \u05db\u05d4\u05df", True),  # Hebrew: in the shipped font
+    ("\u0641\u0627\u0637\u0645\u0629 \u0639\u0644\u064a", False),  # Arabic: not in it
+], ids=["Hebrew", "Arabic"])
+def test_right_to_left_names_print_and_are_flagged_for_a_check(name: str, glyphs: bool) -> None:
+    """reportlab lays Hebrew out left to right, and the shipped font has no Arabic (it
+    prints the visible placeholder): the PDF builds, and the plan is flagged so that the
+    Export page and the command ask the clinician to check the printout."""
+    plan = plan_for({"patient.name": name})
+    for data in (patient_pdf(plan), clinician_pdf(plan)):
+        assert data.startswith(b"%PDF-")
+        assert (PLACEHOLDER * 5 in text_of(data)) is not glyphs
+    assert right_to_left_text(plan)
+    assert not right_to_left_text(plan_for({"patient.name": "Zoë Nguyễn"}))
+    signed = Review(decisions=(), signed_by="\u05d3\u05f3\u05e8 \u05dc\u05d5\u05d9",
+                    signed_on=TODAY)  # a reviewer's name counts too
+    assert right_to_left_text(plan_for(), review=signed)
 
 
 def test_missing_glyphs_become_a_visible_placeholder() -> None:

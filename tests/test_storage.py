@@ -15,7 +15,7 @@ from careplan import storage as db
 from careplan.clinical.drafts import preview
 from careplan.clinical.engine import build_plan
 from careplan.clinical.review import Decision, Review
-from careplan.errors import ConflictError, SignedPlanError, StorageError
+from careplan.errors import ConflictError, NotFoundError, SignedPlanError, StorageError
 from careplan.intake.validation import validate_intake
 from factories import TODAY, apply, example_data, make_intake
 
@@ -86,7 +86,8 @@ def test_duplicate_mrn_is_refused_and_idempotent_create_makes_one(engine: Engine
         again = db.create_patient(session=s, name="Ann", date_of_birth=BORN, mrn="M1", by="a",
                                   request_id="req-1")
     assert again == first
-    with pytest.raises(StorageError, match="MRN M1 already exists"), db.transaction(engine) as s:
+    with pytest.raises(StorageError, match="The MRN M1 is already the MRN of another patient"), \
+            db.transaction(engine) as s:
         db.create_patient(session=s, name="Bob", date_of_birth=BORN, mrn="M1", by="a")
     with db.transaction(engine, readonly=True) as s:
         assert db.count_patients(session=s) == 1
@@ -223,7 +224,9 @@ def test_hard_text_round_trips_identically_in_drafts(engine: Engine, value: str)
 
 
 def test_nul_in_a_name_is_refused_the_same_way(engine: Engine) -> None:
-    with pytest.raises(StorageError, match="NUL"), db.transaction(engine) as s:
+    with pytest.raises(StorageError, match=r"^name contains an invisible or control character "
+                                           r"\(U\+0000\); remove it$"), \
+            db.transaction(engine) as s:
         db.create_patient(session=s, name="Ann\x00", date_of_birth=BORN, by="a")
     emoji = "Ana 😀 Zoë"
     patient = new_patient(engine, emoji, None)
@@ -290,7 +293,7 @@ def test_nul_in_a_search_or_a_user_name_finds_nothing_on_both_backends(engine: E
 def test_names_with_hidden_characters_are_refused_with_the_code_point(
     engine: Engine, name: str,
 ) -> None:
-    with pytest.raises(StorageError, match=r"invisible character \(U\+[0-9A-F]{4}\)"), \
+    with pytest.raises(StorageError, match=r"invisible or control character \(U\+[0-9A-F]{4}\)"), \
             db.transaction(engine) as s:
         db.create_patient(session=s, name=name, date_of_birth=BORN, by="dr.a")
 
@@ -328,3 +331,23 @@ def test_an_answer_seen_unchanged_is_saved_over_a_newer_draft(engine: Engine) ->
     with pytest.raises(ConflictError), db.transaction(engine) as s:  # same question, stale
         db.save_draft_field(session=s, visit_id=visit, path="history.pain_now", value=1,
                             expected_version=2, by="dr.a", seen=seen)
+
+
+@pytest.mark.parametrize("crafted", [0, -1, 2**31, 2**63, 10**20])
+def test_an_id_no_row_can_have_is_not_found_the_same_way_on_both_backends(
+    engine: Engine, crafted: int,
+) -> None:
+    """?patient=100000000000000000000 crashed the page on SQLite (integer overflow) and was
+    a database error on PostgreSQL (integer out of range); now it is simply not there."""
+    visit = new_visit(engine, new_patient(engine))
+    with db.transaction(engine) as s:
+        for lookup in (lambda: db.get_patient(session=s, patient_id=crafted),
+                       lambda: db.patient_of_visit(session=s, visit_id=crafted),
+                       lambda: db.get_draft(session=s, visit_id=crafted, lock=True),
+                       lambda: db.get_plan(session=s, plan_id=crafted),
+                       lambda: db.patient_history(session=s, patient_id=crafted)):
+            with pytest.raises(NotFoundError, match=f"{crafted} does not exist"):
+                lookup()
+        assert db.has_access(session=s, username="dr.a", patient_id=crafted) is False
+        assert db.audit_records(session=s, patient_id=crafted) == []  # the Admin page filter
+        assert db.get_draft(session=s, visit_id=visit).visit_id == visit

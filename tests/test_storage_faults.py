@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -199,3 +201,76 @@ def test_postgres_pool_recovers_after_the_server_side_drops(
                       by="a")
     with db.transaction(engine, readonly=True) as s:
         assert db.get_draft(session=s, visit_id=visit).data == example_data()
+
+
+@pytest.fixture
+def quick_busy(database: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The pages' database with a 300 ms busy timeout (5 s in production), so a test that
+    holds SQLite's write lock meets the timeout quickly."""
+    made = db.make_engine
+    monkeypatch.setattr(db, "make_engine", functools.partial(made, busy_timeout_ms=300))
+    return database
+
+
+@contextmanager
+def write_lock_held(url: str) -> Iterator[None]:
+    """Another process's writer holding SQLite's write lock past the busy timeout."""
+    holder = sqlite3.connect(url.split("///", 1)[1], isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_a_busy_database_at_create_says_retry_and_keeps_the_form(quick_busy: str) -> None:
+    """26 on the Patients page: 'busy, try again' and the form as typed; the retry creates
+    the patient once."""
+    from apps import app, no_trouble
+
+    test = app("patients")
+    test.text_input(key="new-name").input("Ann Busy")
+    test.date_input(key="new-born").set_value(BORN)
+    test.text_input(key="new-mrn").input("B-1")
+    with write_lock_held(quick_busy):
+        test.button(key="FormSubmitter:new-patient-Create patient and start a visit").click()
+        test.run()
+    no_trouble(test)
+    assert test.title[0].value == "Patients"
+    assert any("The database is busy with another save. Nothing was lost; try again." in e.value
+               for e in test.error)
+    assert (test.text_input(key="new-name").value, test.date_input(key="new-born").value,
+            test.text_input(key="new-mrn").value) == ("Ann Busy", BORN, "B-1")
+    test.button(key="FormSubmitter:new-patient-Create patient and start a visit").click().run()
+    assert test.title[0].value == "Intake"
+    engine = db.make_engine(quick_busy)
+    with db.transaction(engine, readonly=True) as s:
+        assert [p.name for p in db.find_patients(session=s, query="ann busy")] == ["Ann Busy"]
+    engine.dispose()
+
+
+def test_a_busy_database_at_an_answer_says_retry_and_keeps_the_answer_on_screen(
+    quick_busy: str,
+) -> None:
+    """26 on the Intake page: the answer stays in its field with 'not saved yet'; the next
+    change after the lock is gone is saved."""
+    from apps import app, create_patient, no_trouble
+
+    create_patient()
+    test = app("intake", patient=1, visit=1)
+    test.number_input(key="f:history.pain_now").set_value(4).run()
+    with write_lock_held(quick_busy):
+        test.number_input(key="f:history.pain_now").set_value(7).run()
+    no_trouble(test)
+    assert test.number_input(key="f:history.pain_now").value == 7
+    assert any(e.value.startswith("Not saved yet: The database is busy") for e in test.error)
+    engine = db.make_engine(quick_busy)
+    with db.transaction(engine, readonly=True) as s:
+        assert db.get_draft(session=s, visit_id=1).data["history"]["pain_now"] == 4
+    test.number_input(key="f:history.pain_now").set_value(8).run()
+    no_trouble(test)
+    assert not any("Not saved yet" in e.value for e in test.error)
+    with db.transaction(engine, readonly=True) as s:
+        assert db.get_draft(session=s, visit_id=1).data["history"]["pain_now"] == 8
+    engine.dispose()

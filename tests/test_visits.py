@@ -143,16 +143,20 @@ def test_after_the_session_ended_nothing_is_written_and_the_attempt_is_audited(
                       ("rivera", "create_patient", None, "denied")]
 
 
+AFTER_THE_VISIT = {"patient.date_of_birth": "2026-11-22"}  # a slip a person can type
+
+
 def test_a_plan_version_needs_a_valid_intake_and_is_audited_when_built(clinic: Clinic) -> None:
-    fill(clinic, apply(example_data(), {"history.pain_now": 11}))
-    with pytest.raises(IntakeError, match=r"history\.pain_now"):
+    fill(clinic, apply(example_data(), AFTER_THE_VISIT))
+    with pytest.raises(IntakeError, match=r"patient\.date_of_birth"):
         visits.build_plan_version(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY,
                                   request_id="plan-1", now=clinic.now)
     assert visits.plans(clinic.db, clinic.rivera, visit_id=clinic.visit) == []
     assert [e for e in trail(clinic) if e[1] == "save_plan"] == []
     view = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY)
-    visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit, path="history.pain_now",
-                  value=7, expected_version=view.draft.version, today=TODAY, now=clinic.now)
+    visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit, path="patient.date_of_birth",
+                  value="1968-03-14", expected_version=view.draft.version, today=TODAY,
+                  now=clinic.now)
     plan_id = visits.build_plan_version(clinic.db, clinic.rivera, visit_id=clinic.visit,
                                         today=TODAY, request_id="plan-2", now=clinic.now)
     again = visits.build_plan_version(clinic.db, clinic.rivera, visit_id=clinic.visit,
@@ -160,7 +164,7 @@ def test_a_plan_version_needs_a_valid_intake_and_is_audited_when_built(clinic: C
     stored = visits.plans(clinic.db, clinic.rivera, visit_id=clinic.visit)
     assert again == plan_id
     assert [p.id for p in stored] == [plan_id]
-    assert stored[0].intake.history.pain_now == 7
+    assert stored[0].intake.patient.date_of_birth == date(1968, 3, 14)
 
 
 def test_review_sign_revise_and_export_are_audited_against_the_plans_patient(
@@ -243,9 +247,10 @@ def test_a_draft_changed_elsewhere_is_previewed_again(
 
 
 def test_an_unfinished_draft_is_still_scored(clinic: Clinic) -> None:
-    view = fill(clinic, apply(example_data(), {"history.pain_now": 11}))
+    view = fill(clinic, apply(example_data(), {"risk_factors.alcohol_units_per_week": 30,
+                                               "risk_factors.alcohol_drinks_per_week": 2}))
     assert not view.preview.complete
-    assert set(view.preview.problems) == {"history.pain_now"}
+    assert set(view.preview.problems) == {"risk_factors.alcohol_drinks_per_week"}
     assert view.preview.plan is not None
     assert view.preview.scores() is None
     assert view.preview.plan.scores["wpi"] is not None
@@ -273,3 +278,124 @@ def test_a_plan_with_a_red_flag_not_asked_is_not_signed(clinic: Clinic) -> None:
         visits.sign(clinic.db, clinic.rivera, plan_id=plan_id, expected_version=stored.version,
                     request_id="sign", now=clinic.now)
     assert visits.plans(clinic.db, clinic.rivera, visit_id=clinic.visit)[0].status == "draft"
+
+
+@pytest.mark.parametrize(("path", "value", "message"), [
+    ("history.pain_now", -1, "must be between 0 and 10"),
+    ("history.pain_now", 200, "must be between 0 and 10"),
+    ("history.pain_now", 10**20, "must be between 0 and 10"),
+    ("history.pain_now", 10**5000, "must be between 0 and 10"),  # json.dumps would fail
+    ("risk_factors.sleep_hours", 1e309, "must be a number"),  # 1e309 reads as infinity
+    ("history.duration_weeks", 10**20, "must be between 0 and 5200"),
+    ("history", {"peg": {"pain": 11}}, "must be between 0 and 10"),
+    ("history.notes", 10**20, "is too large"),  # not a number question: still no 10**20
+], ids=["age-like -1", "200", "10**20", "10**5000", "1e309", "weeks", "nested", "unbounded"])
+def test_a_number_out_of_range_is_refused_with_its_range_and_not_stored(
+    clinic: Clinic, path: str, value: Any, message: str,
+) -> None:
+    """The form cannot send these (its widgets have the bounds): a crafted client's -1, 200
+    or 10**20 was stored in the draft; now it is refused, worded as the model words it."""
+    before = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY).draft
+    with pytest.raises(IntakeError, match=f"{message}; this answer was not saved") as refused:
+        visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit, path=path,
+                      value=value, expected_version=before.version, today=TODAY, now=clinic.now)
+    assert refused.value.problems[0].path.startswith(path)
+    after = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY).draft
+    assert (after.version, after.data) == (before.version, before.data)
+
+
+HIDDEN = {"NUL": ("Ann\x00", "0000"), "zero-width space": ("Zo\u200bë", "200B"),
+          "bidi override": ("Ann\u202eeoD", "202E"), "escape": ("x\x1b[31m", "001B"),
+          "BOM": ("\ufeffnote", "FEFF"), "word joiner": ("a\u2060b", "2060")}
+
+
+@pytest.mark.parametrize(("text", "code"), HIDDEN.values(), ids=HIDDEN.keys())
+def test_hidden_or_control_characters_are_refused_in_every_text_answer_the_same_way(
+    clinic: Clinic, text: str, code: str,
+) -> None:
+    """NUL, zero-width, bidi and control characters in a note, the reason, the name, a
+    medicine or an allergy: one message naming the character, on both backends, and nothing
+    stored (before, the draft kept them and only the plan build complained)."""
+    before = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY).draft
+    for path, value in (("history.notes", text), ("visit.reason", text), ("patient.name", text),
+                        ("history.medications", [{"name": text, "dose": "10 mg"}]),
+                        ("history.allergies", ["penicillin", text])):
+        with pytest.raises(IntakeError) as refused:
+            visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit, path=path,
+                          value=value, expected_version=before.version, today=TODAY,
+                          now=clinic.now)
+        [problem] = refused.value.problems
+        assert problem.path.startswith(path)
+        assert problem.message == (f"contains an invisible or control character (U+{code}); "
+                                   "remove it; this answer was not saved")
+    after = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY).draft
+    assert (after.version, after.data) == (before.version, before.data)
+
+
+def test_text_answers_are_stored_composed_and_counted_composed(clinic: Clinic) -> None:
+    """'Zoe\u0308' is stored as 'Zoë': a search, a length or a comparison sees one text."""
+    view = fill(clinic, example_data())
+    note = "Zoe\u0308 " + "e\u0301" * (validation_note_max() - 4)  # fits only once composed
+    view = visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit, path="history.notes",
+                         value=note, expected_version=view.draft.version, today=TODAY,
+                         now=clinic.now)
+    stored = view.draft.data["history"]["notes"]
+    assert stored.startswith("Zoë ")
+    assert len(stored) == validation_note_max()
+    assert "history.notes" not in view.preview.problems
+
+
+def validation_note_max() -> int:
+    from careplan.intake.model import NOTE_MAX_CHARS
+
+    return NOTE_MAX_CHARS
+
+
+def test_after_the_idle_limit_the_next_answer_needs_a_new_sign_in_and_the_draft_is_kept(
+    clinic: Clinic,
+) -> None:
+    """24: idle past the limit, the next action is refused and audited; signing in again
+    finds every answer saved before, and the new session saves again."""
+    view = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY)
+    view = visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit,
+                         path="history.pain_now", value=5, expected_version=view.draft.version,
+                         today=TODAY, now=clinic.now)
+    later = clinic.now + accounts.idle_limit() + timedelta(seconds=1)
+    with pytest.raises(SessionEndedError):
+        visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit, path="history.pain_now",
+                      value=9, expected_version=view.draft.version, today=TODAY, now=later)
+    with clinic.db.transaction(readonly=True) as s:
+        assert [(r.action, r.outcome, r.detail) for r in db.audit_records(session=s)][-2:] == [
+            ("idle_logoff", "success", ""), ("change_intake", "denied", "session idle")]
+    again = signed_in(clinic.db, "rivera", later)
+    kept = visits.open_draft(clinic.db, again, visit_id=clinic.visit, today=TODAY)
+    assert kept.draft.data["history"]["pain_now"] == 5
+    assert kept.draft.version == view.draft.version
+    saved = visits.answer(clinic.db, again, visit_id=clinic.visit, path="history.pain_now",
+                          value=9, expected_version=kept.draft.version, today=TODAY, now=later)
+    assert saved.draft.data["history"]["pain_now"] == 9
+
+
+def test_signing_out_in_one_tab_refuses_the_other_tabs_next_write(clinic: Clinic) -> None:
+    """25: two tabs are two sessions of one user; signing out in one ends both, so the
+    other's next write is refused and audited, and its draft stays as saved."""
+    other_tab = signed_in(clinic.db, "rivera", clinic.now)
+    view = visits.open_draft(clinic.db, other_tab, visit_id=clinic.visit, today=TODAY)
+    view = visits.answer(clinic.db, other_tab, visit_id=clinic.visit, path="history.pain_now",
+                         value=4, expected_version=view.draft.version, today=TODAY,
+                         now=clinic.now)
+    with clinic.db.transaction() as s:
+        accounts.sign_out(session=s, user=clinic.rivera, now=clinic.now)
+        assert accounts.check_session(session=s, token=other_tab.token,
+                                      now=clinic.now)[0] == "ended"
+    with pytest.raises(SessionEndedError):
+        visits.answer(clinic.db, other_tab, visit_id=clinic.visit, path="history.pain_now",
+                      value=8, expected_version=view.draft.version, today=TODAY,
+                      now=clinic.now)
+    with pytest.raises(SessionEndedError):
+        visits.start(clinic.db, other_tab, patient_id=clinic.patient, visit_date=TODAY,
+                     request_id=None, now=clinic.now)
+    kept = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY)
+    assert (kept.draft.version, kept.draft.data["history"]["pain_now"]) == (view.draft.version, 4)
+    assert [e for e in trail(clinic) if e[3] == "denied"] == [
+        ("rivera", "change_intake", None, "denied"), ("rivera", "create_intake", None, "denied")]

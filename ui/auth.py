@@ -117,7 +117,8 @@ def _sign_in(username: str, password: str) -> None:
         st.error(f"Too many sign-in attempts from this computer. Try again in {minutes} "
                  "minute(s), or ask an administrator.")
         return
-    signed = accounts.sign_in_to(database(), username=username, password=password, now=when)
+    signed = accounts.sign_in_to(database(), username=username, password=password, now=when,
+                                 client=client)
     if signed is None:
         SIGN_IN_THROTTLE.failed(client, when)
         st.error(accounts.GENERIC_FAILURE)

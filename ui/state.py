@@ -7,8 +7,10 @@ restart comes back to the same patient and visit.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, date, datetime
+from typing import Final
 
 import streamlit as st
 
@@ -36,10 +38,14 @@ def today() -> date:
     return date.today()
 
 
+_ID: Final = re.compile(r"[1-9][0-9]{0,9}")  # an id as the app writes it ("²" is a digit too)
+
+
 def selection() -> tuple[int | None, int | None]:
-    """The current patient and visit, restored from the URL after a refresh."""
+    """The current patient and visit, restored from the URL after a refresh; a value that is
+    not an id the app could have written is ignored (the use cases check the rest)."""
     for key in ("patient", "visit"):
-        if key not in st.session_state and st.query_params.get(key, "").isdigit():
+        if key not in st.session_state and _ID.fullmatch(st.query_params.get(key, "")):
             st.session_state[key] = int(st.query_params[key])
         if key in st.session_state:
             st.query_params[key] = str(st.session_state[key])

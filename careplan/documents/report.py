@@ -22,6 +22,7 @@ from careplan.clinical.rules.topics import Speaks, Voice, resolve
 from careplan.documents.clinic import Clinic
 from careplan.documents.locales import Locale, get_locale
 from careplan.intake.vocabulary import AREA_LABELS
+from careplan.text import right_to_left
 
 Audience = Literal["patient", "clinician"]
 Tone = Literal["body", "lead", "small", "muted", "strong"]
@@ -588,6 +589,21 @@ def area_labels(areas: tuple[str, ...]) -> str:
     """'neck, left shoulder and upper back' for a caption or alt text."""
     names = [AREA_LABELS[a].lower() for a in areas]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+RIGHT_TO_LEFT_NOTE: Final = (
+    "This plan has text in a right-to-left script (Hebrew or Arabic, for example). The PDF "
+    "prints it left to right with its letters unjoined, so it may not read correctly: check "
+    "the printed name, medicines and notes before handing the plan over, or add them in "
+    "Latin letters.")
+
+
+def right_to_left_text(plan: CarePlan, *, review: Review | None = None) -> bool:
+    """Whether what the documents print holds right-to-left text, which the PDF cannot lay
+    out (reportlab has no bidi or shaping here): the dashboard and the command flag it.
+    Only typed text can hold it (the rules and the handout's own words are English)."""
+    typed = plan.model_dump_json() + ("" if review is None else review.model_dump_json())
+    return right_to_left(typed)
 
 
 def file_stem(*, mrn: str | None, visit_id: int, visit_date: date, version: int) -> str:

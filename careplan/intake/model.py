@@ -11,7 +11,6 @@ A field that is absent (``None``) was *not asked*; it never means "no".
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -38,6 +37,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
 from careplan.intake.vocabulary import AREAS as AREAS
 from careplan.intake.vocabulary import RED_FLAG_LABELS as RED_FLAG_LABELS
 from careplan.intake.vocabulary import Area as Area
+from careplan.text import hidden_character, nfc, refusal
 
 EARLIEST_DATE: Final = date(1900, 1, 1)
 NOTE_MAX_CHARS: Final = 10_000
@@ -159,31 +159,22 @@ def upgrade_legacy_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         out["red_flags"], _ = fold_legacy_numbness(flags)
     return out
 
-# C0/C1 controls, zero-width space, bidi embeddings/overrides/isolates, BOM,
-# interlinear annotation marks. ZWJ/ZWNJ stay: scripts and emoji need them.
-_FORBIDDEN = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb"
-    "\ud800-\udfff]"
-)
 _LINE_BREAKS = re.compile("[\t\n\r\u2028\u2029\x85]")
 
 
 def _clean_text(value: Any, *, multiline: bool) -> Any:
-    """NFC-normalise and refuse invisible control characters before length checks."""
+    """NFC-normalise and refuse invisible control characters before length checks
+    (``careplan.text``: the same characters, and the same words, everywhere)."""
     if not isinstance(value, str):
         return value
-    text = unicodedata.normalize("NFC", value)
+    text = nfc(value)
     if multiline:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     elif _LINE_BREAKS.search(text):
         raise PydanticCustomError("line_break", "must be a single line")
-    bad = _FORBIDDEN.search(text)
-    if bad:
-        raise PydanticCustomError(
-            "control_character",
-            "contains an invisible or control character (U+{code}); remove it",
-            {"code": f"{ord(bad.group()):04X}"},
-        )
+    bad = hidden_character(text, lines=True)
+    if bad is not None:
+        raise PydanticCustomError("control_character", refusal(bad))
     return text
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from careplan.storage.models import PatientAccess, User
+from careplan.storage.records import _possible
 
 How = Literal["created", "visit", "break_the_glass"]
 _BREAK_THE_GLASS: Final = "break_the_glass"
@@ -32,6 +33,8 @@ def _opens(username: str) -> ColumnElement[bool]:
 
 
 def has_access(*, session: Session, username: str, patient_id: int) -> bool:
+    if not _possible(patient_id):  # a crafted id no patient has: no one's, no query
+        return False
     statement = select(PatientAccess.id).where(
         PatientAccess.patient_id == patient_id, _opens(username)).limit(1)
     return session.execute(statement).first() is not None

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from careplan.errors import AuditKeyError
 from careplan.storage.models import AuditRow
+from careplan.storage.records import _possible
 
 
 def append_audit(
@@ -57,6 +58,8 @@ def audit_records(
     """Audit records oldest first, optionally filtered (filters are bound parameters)."""
     from careplan.audit import AuditRecord
 
+    if patient_id is not None and not _possible(patient_id):  # a filter typed on the Admin
+        return []  # page beyond any id: no records (PostgreSQL would refuse the number)
     statement = select(AuditRow).order_by(AuditRow.seq)
     if user:
         statement = statement.where(AuditRow.username == user)

@@ -128,7 +128,7 @@ def upgrade(url: str | None = None) -> None:
 
 # The newest Alembic revision in migrations/versions (tests/test_migrations.py checks it), so
 # the app can tell an up-to-date database without loading Alembic and every migration.
-SCHEMA_REVISION: Final = "0006"
+SCHEMA_REVISION: Final = "0007"
 
 
 def schema_revision(engine: Engine) -> str | None:

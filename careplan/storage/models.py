@@ -198,6 +198,31 @@ class UserSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class SignInFailure(Base):
+    """One failed sign-in to an account from one client (its address as the server saw it),
+    kept while it counts (``careplan.accounts``: the lockout is per account and client)."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class KnownClient(Base):
+    """A client an account last signed in from, and when: while an account is under a
+    guessing attack from many clients, only the clients it knows may still try."""
+
+    __tablename__ = "known_clients"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_success: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class PatientAccess(Base):
     """Who has seen a patient, and how: created the record, worked on a visit, or opened it
     with a reason (break the glass). One row per way; the first time is kept."""

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from typing import Final
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +22,7 @@ from careplan.storage.records import _check_version, _claim, _fetch, _lock, _rem
 
 
 def name_key(name: str) -> str:
-    """Sort key: NFC, case-folded, single spaces ('Zoe\u0301' and 'ZOË' match)."""
+    """Sort key: NFC, case-folded, single spaces ('Zoe\\u0308' and 'ZOË' match)."""
     return " ".join(unicodedata.normalize("NFC", name).casefold().split())
 
 
@@ -52,9 +53,7 @@ def create_patient(
     earlier = _claim(session, request_id=request_id, kind="create_patient")
     if earlier is not None:
         return earlier
-    clean = unicodedata.normalize("NFC", _text(name, field="name")).strip()
-    if not clean:
-        raise StorageError("name is required")
+    clean = _name(name)
     now = utcnow()
     mrn = _text(mrn, field="MRN").strip() or None if mrn else None
     patient = Patient(name=clean, name_key=name_key(clean), search_key=search_key(clean),
@@ -65,9 +64,44 @@ def create_patient(
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise StorageError(f"a patient with MRN {mrn} already exists") from None
+        raise StorageError(f"The MRN {mrn} is already the MRN of another patient, so this "
+                           "patient was not created. Check the number.") from None
     _remember(session, request_id=request_id, kind="create_patient", result_id=patient.id)
     return patient.id
+
+
+_NAME_MAX: Final = 200  # characters once composed (NFC), as the intake model counts them
+
+
+def _name(name: str) -> str:
+    """The name as stored: composed (NFC), trimmed, checked, at most ``_NAME_MAX`` long."""
+    clean = unicodedata.normalize("NFC", _text(name, field="name")).strip()
+    if not clean:
+        raise StorageError("name is required")
+    if len(clean) > _NAME_MAX:
+        raise StorageError(f"name has {len(clean)} characters; at most {_NAME_MAX} fit")
+    return clean
+
+
+def same_person(*, session: Session, name: str, date_of_birth: date) -> list[PatientRow]:
+    """Patients who may be the same person: the same date of birth and the same name once
+    composed, case- and accent-folded ('Zoe\\u0301 NGUYEN' is taken for 'Zoë Nguyễn')."""
+    key = search_key(name)
+    if not key.strip():
+        return []
+    last = select(func.max(Visit.visit_date)).where(Visit.patient_id == Patient.id)
+    statement = (select(Patient, last.scalar_subquery())
+                 .where(Patient.search_key == key, Patient.date_of_birth == date_of_birth)
+                 .order_by(Patient.id))
+    return [_patient_row(p, v) for p, v in session.execute(statement)]
+
+
+def patient_with_mrn(*, session: Session, mrn: str) -> PatientRow | None:
+    """The patient whose MRN is ``mrn`` in any case (MRNs differing only in case would be
+    mistaken for each other)."""
+    found = session.execute(select(Patient).where(func.upper(Patient.mrn) == mrn.strip().upper())
+                            .order_by(Patient.id)).scalars().first()
+    return None if found is None else get_patient(session=session, patient_id=found.id)
 
 
 def find_patients(*, session: Session, query: str, limit: int = 20) -> list[PatientRow]:
@@ -119,13 +153,13 @@ def update_patient(
                "mrn": patient.mrn}
     _check_version(patient, expected_version, f"Patient {patient.name}", current)
     if name is not None:
-        patient.name = unicodedata.normalize("NFC", _text(name, field="name")).strip()
+        patient.name = _name(name)
         patient.name_key = name_key(patient.name)
         patient.search_key = search_key(patient.name)
     if date_of_birth is not None:
         patient.date_of_birth = date_of_birth
     if mrn is not None:
-        patient.mrn = mrn or None
+        patient.mrn = _text(mrn, field="MRN").strip() or None
     patient.updated_at, patient.updated_by = utcnow(), by
     session.flush()
     return patient.version

@@ -6,13 +6,12 @@ Why:
 - Retries must not duplicate: creating, saving a plan and signing take a ``request_id``;
   the same id twice returns the first result (``RequestKey``).
 - Text is refused with a NUL on both backends alike, and a name with control or invisible
-  direction characters.
+  direction characters (``careplan.text``).
 """
 
 from __future__ import annotations
 
 import json
-import unicodedata
 from typing import Any, Final
 
 from sqlalchemy import select
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from careplan.errors import ConflictError, NotFoundError, StorageError
 from careplan.storage.models import Patient, PlanVersion, RequestKey, Visit, utcnow
+from careplan.text import hidden_character, refusal
 
 
 def _json(value: Any) -> str:
@@ -29,21 +29,12 @@ def _json(value: Any) -> str:
 def _text(value: str, *, field: str) -> str:
     """Refuse NUL on both backends alike (PostgreSQL would raise, SQLite would store it), and
     control or invisible direction characters, which make one name look like another
-    ("Ann\u202eeoD" shows as "AnnDoe"). Joiners stay allowed: Persian and Indic names use
-    them."""
-    if "\x00" in value:
-        raise StorageError(f"{field} contains a NUL character, which cannot be stored")
-    hidden = next((c for c in value if c in _HIDDEN or unicodedata.category(c) == "Cc"), None)
+    ("Ann\u202eeoD" shows as "AnnDoe"); with the words the intake model uses
+    (``careplan.text``). Joiners stay allowed: Persian and Indic names use them."""
+    hidden = hidden_character(value)
     if hidden is not None:
-        raise StorageError(f"{field} contains an invisible character (U+{ord(hidden):04X}); "
-                           "type it again without pasting")
+        raise StorageError(f"{field} {refusal(hidden)}")
     return value
-
-
-# Direction overrides, embeddings and isolates, zero-width space, word joiner, BOM, and the
-# soft hyphen; not ZWNJ/ZWJ (U+200C/D), which spell names in several scripts.
-_HIDDEN: Final = frozenset("\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060"
-                          "\u2066\u2067\u2068\u2069\ufeff\u00ad")
 
 
 def _claim(session: Session, *, request_id: str | None, kind: str) -> int | None:
@@ -70,16 +61,29 @@ def _check_version(record: Patient | Visit | PlanVersion, expected: int, what: s
                             changed_at=record.updated_at, version=record.version, current=current)
 
 
+_MAX_ID: Final = 2**31 - 1  # PostgreSQL's integer; SQLite's rowid goes further, ids never do
+
+
 def _fetch(session: Session, model: type[Any], key: int) -> Any:
-    """A row by id, or NotFoundError naming what is missing."""
-    row = session.get(model, key)
+    """A row by id, or NotFoundError naming what is missing.
+
+    An id no row can have (0, negative, or beyond ``_MAX_ID``, as a crafted URL may carry)
+    is not found on both backends alike, without a query: SQLite would overflow and
+    PostgreSQL refuse it."""
+    row = session.get(model, key) if _possible(key) else None
     if row is None:
         raise NotFoundError(f"{model.__tablename__[:-1].replace('_', ' ')} {key} does not exist")
     return row
 
 
+def _possible(key: object) -> bool:
+    return isinstance(key, int) and not isinstance(key, bool) and 0 < key <= _MAX_ID
+
+
 def _lock(session: Session, model: type[Any], key: int) -> Any:
     """Load a row for update (FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE already locks)."""
+    if not _possible(key):
+        raise NotFoundError(f"{model.__tablename__[:-1].replace('_', ' ')} {key} does not exist")
     statement = select(model).where(model.id == key).with_for_update()
     row = session.execute(statement).scalar_one_or_none()
     if row is None:

@@ -1,4 +1,5 @@
-"""Accounts and signed-in sessions, as stored (``careplan.accounts`` decides the policy).
+"""Accounts, signed-in sessions, failed sign-ins per client and the clients each account
+knows, as stored (``careplan.accounts`` decides the policy).
 
 Why: only an argon2id hash of a password and a hash of a session token are stored, and
 what is shown to administrators (``AccountView``) carries neither.
@@ -10,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from careplan.errors import StorageError
-from careplan.storage.models import User, UserSession
+from careplan.storage.models import KnownClient, SignInFailure, User, UserSession
 from careplan.storage.records import _fetch, _lock
 
 
@@ -140,3 +141,49 @@ def end_sessions(*, session: Session, user_id: int, now: datetime,
     for row in session.execute(statement).scalars():
         row.ended_at = now
     session.flush()
+
+
+def record_failure(*, session: Session, user_id: int, client: str, now: datetime,
+                   forget_before: datetime) -> None:
+    """Keep one failed sign-in to the account from ``client``; the account's failures from
+    before ``forget_before`` no longer count and are removed (the table stays small)."""
+    session.execute(delete(SignInFailure).where(SignInFailure.user_id == user_id,
+                                                SignInFailure.at < forget_before))
+    session.add(SignInFailure(user_id=user_id, client=client, at=now))
+    session.flush()
+
+
+def failures_since(*, session: Session, user_id: int, since: datetime,
+                   client: str | None = None) -> int:
+    """How many failed sign-ins to the account since ``since`` (from ``client`` only, if
+    given)."""
+    statement = select(func.count()).select_from(SignInFailure).where(
+        SignInFailure.user_id == user_id, SignInFailure.at >= since)
+    if client is not None:
+        statement = statement.where(SignInFailure.client == client)
+    return int(session.execute(statement).scalar_one())
+
+
+def clear_failures(*, session: Session, user_id: int, client: str | None = None) -> None:
+    """Forget the account's failed sign-ins (from ``client`` only, if given)."""
+    statement = delete(SignInFailure).where(SignInFailure.user_id == user_id)
+    if client is not None:
+        statement = statement.where(SignInFailure.client == client)
+    session.execute(statement)
+    session.flush()
+
+
+def remember_client(*, session: Session, user_id: int, client: str, now: datetime) -> None:
+    """The account signed in from ``client`` at ``now``."""
+    known = session.get(KnownClient, (user_id, client))
+    if known is None:
+        session.add(KnownClient(user_id=user_id, client=client, last_success=now))
+    else:
+        known.last_success = now
+    session.flush()
+
+
+def knows_client(*, session: Session, user_id: int, client: str, since: datetime) -> bool:
+    """Whether the account signed in from ``client`` since ``since``."""
+    known = session.get(KnownClient, (user_id, client))
+    return known is not None and known.last_success >= since
