@@ -82,6 +82,15 @@ def show(test: AppTest, path: str) -> AppTest:
     return test
 
 
+def each_section(test: AppTest) -> Iterator[AppTest]:
+    """The Intake page with each of its sections open in turn (only the open one is drawn)."""
+    from careplan.intake.form import SECTIONS
+
+    for section in SECTIONS:
+        test.session_state["section"] = section
+        yield test.run()
+
+
 def fill(test: AppTest, data: dict[str, Any]) -> AppTest:
     """Answer every example field through its widget, as a clinician would (current form)."""
     data = upgrade_legacy_fields(data)

@@ -14,7 +14,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 import pytest
 from pydantic import BaseModel
 
-from apps import app, create_patient, no_trouble, show
+from apps import app, create_patient, each_section, no_trouble, show
 from careplan.errors import IntakeError
 from careplan.fhir import ALL_QUESTIONS, questionnaire
 from careplan.intake import form
@@ -190,15 +190,13 @@ def test_the_intake_page_shows_the_registrys_labels(database: str) -> None:
     test = app("intake", patient=1, visit=1)
     no_trouble(test)
     shown: dict[str, str] = {}
-    for section in form.SECTIONS:  # only the open section is drawn
-        test.session_state["section"] = section
-        test.run()
+    for page in each_section(test):
         for kind in ("text_input", "text_area", "number_input", "date_input", "selectbox",
                      "multiselect"):
-            for widget in getattr(test, kind):
+            for widget in getattr(page, kind):
                 if widget.key and widget.key.startswith("f:"):
                     shown[widget.key.removeprefix("f:")] = widget.label
-        for widget in test.get("button_group"):  # segmented controls (yes/no)
+        for widget in page.get("button_group"):  # segmented controls (yes/no)
             key = getattr(widget, "key", None) or ""
             if key.startswith("f:"):
                 shown[key.removeprefix("f:")] = str(getattr(widget, "label", ""))

@@ -14,7 +14,7 @@ from typing import Any, Union, get_args, get_origin
 import pytest
 from pydantic import BaseModel
 
-from apps import app, create_patient, no_trouble
+from apps import app, create_patient, each_section, no_trouble
 from careplan.errors import IntakeError
 from careplan.intake.model import Intake
 from careplan.intake.validation import validate_intake
@@ -44,11 +44,12 @@ def model_number_paths(model: type[BaseModel] = Intake, prefix: str = "") -> dic
 
 def page_number_bounds(test: Any) -> dict[str, tuple[float, float]]:
     bounds: dict[str, tuple[float, float]] = {}
-    for widget in test.number_input:
-        if widget.key and widget.key.startswith("f:"):
-            assert widget.min is not None, widget.key
-            assert widget.max is not None, widget.key
-            bounds[widget.key.removeprefix("f:")] = (widget.min, widget.max)
+    for shown in each_section(test):
+        for widget in shown.number_input:
+            if widget.key and widget.key.startswith("f:"):
+                assert widget.min is not None, widget.key
+                assert widget.max is not None, widget.key
+                bounds[widget.key.removeprefix("f:")] = (widget.min, widget.max)
     return bounds
 
 

@@ -3,7 +3,6 @@ server calls them; the browser's side is in tests/test_browser_flow.py (g, h, i)
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
 
@@ -12,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
+from bench.load import in_own_loop  # Playwright's sync API may run a loop in this thread
 from careplan.session_cookie import (
     COOKIE,
     MAX_TICKETS,
@@ -43,6 +43,14 @@ def request(path: str, body: bytes = b"", *, origin: str | None = f"http://{HOST
     return Request(scope, receive)
 
 
+def adopt(sent: Request) -> Response:
+    return in_own_loop(lambda: adopt_session(sent))
+
+
+def forget(sent: Request) -> Response:
+    return in_own_loop(lambda: forget_session(sent))
+
+
 def set_cookie(response: Response) -> SimpleCookie:
     cookie: SimpleCookie = SimpleCookie()
     for name, value in response.raw_headers:
@@ -53,7 +61,7 @@ def set_cookie(response: Response) -> SimpleCookie:
 
 def test_a_ticket_is_traded_once_for_an_http_only_strict_cookie_holding_the_token() -> None:
     ticket = TICKETS.issue(TOKEN, now=datetime.now(UTC))
-    response = asyncio.run(adopt_session(request(SESSION_ROUTE, ticket.encode())))
+    response = adopt(request(SESSION_ROUTE, ticket.encode()))
     assert response.status_code == 204
     assert response.headers["cache-control"] == "no-store"
     morsel = set_cookie(response)[COOKIE]
@@ -61,37 +69,37 @@ def test_a_ticket_is_traded_once_for_an_http_only_strict_cookie_holding_the_toke
     assert (morsel["httponly"], morsel["samesite"], morsel["path"]) == (True, "strict", "/")
     assert not morsel["secure"]  # plain http: a Secure cookie would not come back
     assert not morsel["expires"]  # and not morsel["max-age"]: gone with the browser
-    again = asyncio.run(adopt_session(request(SESSION_ROUTE, ticket.encode())))
+    again = adopt(request(SESSION_ROUTE, ticket.encode()))
     assert again.status_code == 403
     assert COOKIE not in set_cookie(again)
 
 
 def test_behind_a_tls_proxy_the_cookie_is_secure() -> None:
     ticket = TICKETS.issue(TOKEN, now=datetime.now(UTC))
-    response = asyncio.run(adopt_session(request(SESSION_ROUTE, ticket.encode(),
-                                                 proto="https")))
+    response = adopt(request(SESSION_ROUTE, ticket.encode(),
+                                                 proto="https"))
     assert set_cookie(response)[COOKIE]["secure"] is True
 
 
 def test_another_site_or_no_origin_cannot_trade_a_ticket_or_drop_the_cookie() -> None:
     for origin in ("https://evil.example", None, "null"):
         ticket = TICKETS.issue(TOKEN, now=datetime.now(UTC))
-        refused = asyncio.run(adopt_session(request(SESSION_ROUTE, ticket.encode(),
-                                                    origin=origin)))
+        refused = adopt(request(SESSION_ROUTE, ticket.encode(),
+                                                    origin=origin))
         assert refused.status_code == 403, origin
-        assert asyncio.run(forget_session(request("/x", origin=origin))).status_code == 403
+        assert forget(request("/x", origin=origin)).status_code == 403
         # the refused ticket is still good for the dashboard's own page
-        assert asyncio.run(adopt_session(request(SESSION_ROUTE, ticket.encode()))).status_code \
+        assert adopt(request(SESSION_ROUTE, ticket.encode())).status_code \
             == 204
 
 
 def test_unknown_or_oversized_tickets_are_refused() -> None:
     for body in (b"", b"not a ticket", b"x" * 10_000, "é".encode()):
-        assert asyncio.run(adopt_session(request(SESSION_ROUTE, body))).status_code == 403
+        assert adopt(request(SESSION_ROUTE, body)).status_code == 403
 
 
 def test_signing_out_drops_the_cookie() -> None:
-    response = asyncio.run(forget_session(request("/_careplan/sign-out")))
+    response = forget(request("/_careplan/sign-out"))
     assert response.status_code == 204
     morsel = set_cookie(response)[COOKIE]
     assert morsel.value == ""
@@ -131,8 +139,8 @@ def test_downloads_go_only_to_a_live_session_never_stored_and_other_paths_are_le
             return {"type": "http.request"}
 
         headers = [(b"cookie", f"{COOKIE}={cookie}".encode())] if cookie else []
-        asyncio.run(GuardedDownloads(app)({"type": "http", "path": path, "headers": headers},
-                                          receive, send))
+        scope: Scope = {"type": "http", "path": path, "headers": headers}
+        in_own_loop(lambda: GuardedDownloads(app)(scope, receive, send))
         return int(sent[0]["status"]), dict(sent[0]["headers"])
 
     status, headers = served("/media/3f2a.pdf", "live-token-" + "x" * 32)
