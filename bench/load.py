@@ -74,11 +74,12 @@ MAX_SECONDS = 900.0
 PASSWORD = "load harness passphrase 2026"  # noqa: S105 (throwaway accounts of a load run)
 RUN_TIMEOUT = 60.0
 # The answers each clinician changes: a path of the intake form and its widget's bounds.
+# Number boxes (the browser sends a double) and text areas of the first Intake section.
 FIELDS: tuple[tuple[str, int | None], ...] = (
-    ("history.pain_now", 10),
-    ("history.pain_worst_week", 10),
+    ("history.duration_weeks", 520),
     ("history.morning_stiffness_minutes", 240),
     ("history.notes", None),  # a text area
+    ("visit.reason", None),
 )
 
 
@@ -277,8 +278,8 @@ def _next_value(rng: random.Random, path: str, high: int | None, last: WidgetVal
     """A value different from the last one (the same answer twice saves nothing)."""
     if high is None:
         return f"Load note {count}: {rng.choice(['better', 'worse', 'same'])} since Monday."
-    value: int = rng.randrange(high + 1)
-    return value if value != last else (value + 1) % (high + 1)
+    value = float(rng.randrange(high + 1))  # as the browser sends a number box's value
+    return value if value != last else float((value + 1) % (high + 1))
 
 
 def _trouble(tally: Tally, run: Run) -> bool:

@@ -71,16 +71,46 @@ def start(
     db: Database, actor: SignedIn, *, patient_id: int, visit_date: date,
     request_id: str | None, now: datetime,
 ) -> int:
-    """A new visit for the patient, pre-filled from the last one; audited create_intake."""
+    """A new visit for the patient, pre-filled from the last one with what stays true
+    between visits (``form.CARRIED``), each answer marked until it is confirmed or
+    changed; audited create_intake."""
+    from careplan.intake.form import CARRIED
 
     def work(session: Session) -> tuple[int, Record]:
         visit = storage.start_visit(session=session, patient_id=patient_id,
                                     visit_date=visit_date, clinician=actor.display_name,
-                                    by=actor.display_name, request_id=request_id)
+                                    by=actor.display_name, request_id=request_id,
+                                    carry=CARRIED)
         return visit, Record("create_intake", patient_id, f"visit {visit}")
 
     return write(db, actor, "create_intake", work, now=now,
                  patient=lambda _session: patient_id, seen=True)
+
+
+def confirm_carried(
+    db: Database, actor: SignedIn, *, visit_id: int, section: str, expected_version: int,
+    today: date, now: datetime,
+) -> DraftView:
+    """"Same as last visit": the answers of ``section`` carried over from the last visit
+    were checked with the patient and count as today's (their marks go; nothing else
+    changes). Audited change_intake, naming the section."""
+    from careplan.clinical.drafts import preview
+    from careplan.intake.form import section_of
+
+    def work(session: Session) -> tuple[storage.Draft, Record]:
+        current = storage.get_draft(session=session, visit_id=visit_id)
+        paths = [p for p in current.carried_over if section_of(p) == section]
+        draft = storage.confirm_carried(session=session, visit_id=visit_id, paths=paths,
+                                        expected_version=expected_version,
+                                        by=actor.display_name)
+        return draft, Record("change_intake", draft.patient_id,
+                             f"visit {visit_id}: {len(paths)} carried-over answers confirmed "
+                             f"({section})")
+
+    draft = write(db, actor, "change_intake", work, now=now,
+                  patient=lambda session: storage.patient_of_visit(session=session,
+                                                                  visit_id=visit_id))
+    return DraftView(draft, preview(draft.data, today=today), today)
 
 
 NOT_SEEN: Final = storage.NOT_SEEN
@@ -168,6 +198,8 @@ def _refused(path: str, value: Any) -> Problem | None:
         return None
     if isinstance(value, float) and not math.isfinite(value):
         return Problem(path, f"must be a number; {NOT_SAVED}")
+    if isinstance(value, float) and not value.is_integer() and _kind(path) == "int":
+        return Problem(path, f"must be a whole number; {NOT_SAVED}")  # 6.5 is not 6
     bounds = _bounds(path)
     if bounds is not None and not bounds[0] <= value <= bounds[1]:
         low, high = (str(int(b)) if float(b).is_integer() else str(b) for b in bounds)
@@ -182,6 +214,15 @@ def _bounds(path: str) -> tuple[float, float] | None:
 
     try:
         return form.entry(re.sub(r"\[\d+\]", "", path)).bounds
+    except KeyError:
+        return None
+
+
+def _kind(path: str) -> str | None:
+    from careplan.intake import form
+
+    try:
+        return form.entry(re.sub(r"\[\d+\]", "", path)).kind
     except KeyError:
         return None
 

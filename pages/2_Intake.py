@@ -61,6 +61,7 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
 
 
     def visit_and_history() -> None:
+        ui.carried_notice("Visit and history", carried)
         left, right = st.columns(2)
         with left:
             for path in ("patient.name", "patient.date_of_birth", "patient.sex", "patient.mrn",
@@ -74,9 +75,8 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
                          "history.recent_unaccustomed_exertion"):
                 f(path)
         heading("history.peg")
-        for column, question in zip(st.columns(3), form.in_group("history.peg"), strict=True):
-            with column:
-                ui.field(question, problems=problems, carried=carried)
+        for question in form.in_group("history.peg"):  # a 0-10 row each: one tap
+            ui.field(question, problems=problems, carried=carried)
         for path in ("history.character", "history.triggers", "history.conditions"):
             f(path)
         f("history.notes", height=100)
@@ -108,6 +108,7 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
             ui.field(question, problems=problems, carried=carried)
 
     def risk_factors() -> None:
+        ui.carried_notice("Risk factors and screens", carried)
         left, right = st.columns(2)
         with left:
             for path in ("sedentary", "repetitive_tasks", "poor_posture", "physical_labour",
@@ -121,18 +122,30 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
                              expanded=ui.answer_in_draft("risk_factors.alcohol_units_per_week")):
                 f("risk_factors.alcohol_units_per_week")
         heading("risk_factors.phq4")
-        for column, question in zip(st.columns(4), form.in_group("risk_factors.phq4"), strict=True):
-            with column:
-                ui.field(question, problems=problems, carried=carried)
+        for question in form.in_group("risk_factors.phq4"):  # the validated answer words
+            ui.field(question, problems=problems, carried=carried)
 
     def red_flags() -> None:
         st.markdown("Ask every item. An emergency answer shows an alert at the top at once.")
+        questions = form.in_group("red_flags")
+        answers = draft.data.get("red_flags") or {}
+        open_ones = [q.path.split(".")[-1] for q in questions
+                     if answers.get(q.path.split(".")[-1]) is None]
+        yes = sum(1 for q in questions if answers.get(q.path.split(".")[-1]) is True)
+        st.caption(f"{len(questions) - len(open_ones)} of {len(questions)} asked · {yes} yes")
+        if open_ones:
+            # One click for the usual answer: every question not yet answered is No. A Yes
+            # already given stays; each question can still be answered on its own below.
+            st.button(f"None of these ({len(open_ones)} not yet answered: No)",
+                      key="red-flags-none", on_click=ui.save_answer,
+                      args=("red_flags", {**answers, **dict.fromkeys(open_ones, False)}))
         flags = st.columns(2)
-        for index, question in enumerate(form.in_group("red_flags")):
+        for index, question in enumerate(questions):
             with flags[index % 2]:
                 ui.field(question, problems=problems, carried=carried)
 
     def medicines() -> None:
+        ui.carried_notice("Medicines", carried)
         meds = list(draft.data.get("history", {}).get("medications") or [])
         st.markdown("**Medicines** (generic or brand name; every name is checked)")
         recognised = {m.entered: m for m in (result.plan.medications if result.plan else ())}

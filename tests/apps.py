@@ -93,6 +93,8 @@ def each_section(test: AppTest) -> Iterator[AppTest]:
 
 def fill(test: AppTest, data: dict[str, Any]) -> AppTest:
     """Answer every example field through its widget, as a clinician would (current form)."""
+    from careplan.intake.form import entry
+
     data = upgrade_legacy_fields(data)
     medications = data["history"].pop("medications")
     for path, value in flat(data):
@@ -102,6 +104,8 @@ def fill(test: AppTest, data: dict[str, Any]) -> AppTest:
         show(test, path)
         if isinstance(value, bool):
             test.segmented_control(key=key).set_value("Yes" if value else "No").run()
+        elif entry(path).scale:  # a one-tap scale (0-10, or the 0-3 items' words)
+            test.segmented_control(key=key).set_value(value).run()
         elif path in ("patient.date_of_birth", "visit.date"):
             test.date_input(key=key).set_value(date.fromisoformat(value)).run()
         elif isinstance(value, list) and path in ("history.allergies",

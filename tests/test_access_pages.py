@@ -96,7 +96,7 @@ def test_breaking_the_glass_needs_a_reason_then_opens_the_record(database: str) 
     assert test.title[0].value == "Intake"
     assert "Only For Rivera" in shown(test)
     assert audit(database, "break_the_glass") == [("okafor", 1, REASON)]
-    test.number_input(key="f:history.pain_now").set_value(6).run()
+    test.segmented_control(key="f:history.pain_now").set_value(6).run()
     no_trouble(test)
     assert not test.error
 

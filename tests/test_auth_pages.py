@@ -96,7 +96,7 @@ def test_idle_session_asks_again_and_keeps_the_draft(
 ) -> None:
     create_patient()
     test = app("intake", patient=1, visit=1)
-    test.number_input(key="f:history.pain_now").set_value(5).run()
+    test.segmented_control(key="f:history.pain_now").set_value(5).run()
     monkeypatch.setenv("CAREPLAN_IDLE_MINUTES", "0")
     test.run()
     assert test.title[0].value == "Sign in"
@@ -104,7 +104,7 @@ def test_idle_session_asks_again_and_keeps_the_draft(
     monkeypatch.setenv("CAREPLAN_IDLE_MINUTES", "15")
     test = sign_in(test, "rivera", PASSWORD)
     assert test.title[0].value == "Intake"
-    assert test.number_input(key="f:history.pain_now").value == 5
+    assert test.segmented_control(key="f:history.pain_now").value == 5
 
 
 def test_signing_out_in_one_tab_ends_the_other(database: str) -> None:
@@ -151,10 +151,10 @@ def test_an_answer_typed_after_sign_out_elsewhere_is_not_saved(database: str) ->
     it, audits the attempt, and the tab forgets the user and every answer on screen."""
     create_patient()
     intake = app("intake", patient=1, visit=1)
-    intake.number_input(key="f:history.pain_now").set_value(4).run()
+    intake.segmented_control(key="f:history.pain_now").set_value(4).run()
     other = app("patients")
     other.sidebar.button(key="sign-out").click().run()
-    intake.number_input(key="f:history.pain_now").set_value(9).run()
+    intake.segmented_control(key="f:history.pain_now").set_value(9).run()
     assert intake.title[0].value == "Sign in"
     assert "session has ended, so this was not saved" in " ".join(w.value for w in intake.warning)
     assert "f:history.pain_now" not in intake.session_state
@@ -257,9 +257,9 @@ def test_an_answer_typed_after_the_idle_limit_asks_for_sign_in_and_keeps_the_sav
     audited, the sign-in form shows, and signing in again brings back the saved answers."""
     create_patient()
     intake = app("intake", patient=1, visit=1)
-    intake.number_input(key="f:history.pain_now").set_value(5).run()
+    intake.segmented_control(key="f:history.pain_now").set_value(5).run()
     monkeypatch.setenv("CAREPLAN_IDLE_MINUTES", "0")
-    intake.number_input(key="f:history.pain_now").set_value(9).run()
+    intake.segmented_control(key="f:history.pain_now").set_value(9).run()
     assert intake.title[0].value == "Sign in"
     assert "f:history.pain_now" not in intake.session_state
     engine = storage.make_engine(database)
@@ -271,7 +271,7 @@ def test_an_answer_typed_after_the_idle_limit_asks_for_sign_in_and_keeps_the_sav
     monkeypatch.setenv("CAREPLAN_IDLE_MINUTES", "15")
     again = sign_in(intake, "rivera", PASSWORD)
     assert again.title[0].value == "Intake"
-    assert again.number_input(key="f:history.pain_now").value == 5
+    assert again.segmented_control(key="f:history.pain_now").value == 5
 
 
 def test_a_button_pressed_in_a_tab_signed_out_elsewhere_does_nothing(database: str) -> None:

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from apps import app, create_patient, each_section, no_trouble
 from careplan.errors import IntakeError
+from careplan.intake import form
 from careplan.intake.model import Intake
 from careplan.intake.validation import validate_intake
 from factories import TODAY, apply
@@ -50,6 +51,12 @@ def page_number_bounds(test: Any) -> dict[str, tuple[float, float]]:
                 assert widget.min is not None, widget.key
                 assert widget.max is not None, widget.key
                 bounds[widget.key.removeprefix("f:")] = (widget.min, widget.max)
+        for widget in shown.segmented_control:  # one-tap scales: one button a value
+            path = str(widget.key).removeprefix("f:")
+            if widget.key and widget.key.startswith("f:") and form.entry(path).scale:
+                values = form.entry(path).scale_values
+                assert len(widget.options) == len(values), path
+                bounds[path] = (values[0], values[-1])
     return bounds
 
 

@@ -34,12 +34,12 @@ def test_the_check_finds_an_answer_the_database_does_not_hold(tmp_path: Path) ->
     url = f"sqlite:///{tmp_path / 'check.db'}"
     (seat,) = prepare(url, 1, today=date(2026, 11, 25))
     path = FIELDS[0][0]
-    held = Tally(seat, acknowledged={path: 6})  # the example intake's answer
+    held = Tally(seat, acknowledged={path: 12})  # the example intake's answer
     assert lost_answers(url, [held]) == []
     missing = Tally(seat, acknowledged={path: 3})
     assert len(lost_answers(url, [missing])) == 1
     # a later value sent but not seen saved may be what the database holds
-    pending = Tally(seat, acknowledged={path: 3}, unconfirmed={path: [6]})
+    pending = Tally(seat, acknowledged={path: 3}, unconfirmed={path: [12]})
     assert lost_answers(url, [pending]) == []
 
 

@@ -60,7 +60,7 @@ def test_intake_saves_each_answer_and_shows_scores_and_alerts(database: str) -> 
     create_patient()
     test = app("intake", patient=1, visit=1)
     no_trouble(test)
-    test.number_input(key="f:history.pain_now").set_value(6).run()
+    test.segmented_control(key="f:history.pain_now").set_value(6).run()
     show(test, "red_flags.dark_urine").segmented_control(key="f:red_flags.dark_urine").set_value(
         "Yes").run()
     assert any("Possible rhabdomyolysis" in e.value for e in test.error)
@@ -72,17 +72,17 @@ def test_intake_saves_each_answer_and_shows_scores_and_alerts(database: str) -> 
     assert draft["history"]["pain_now"] == 6
     assert draft["red_flags"]["dark_urine"] is True
     fresh = app("intake", patient=1, visit=1)  # a refresh is a new session
-    assert fresh.number_input(key="f:history.pain_now").value == 6
+    assert fresh.segmented_control(key="f:history.pain_now").value == 6
 
 
 def test_intake_bad_value_shows_at_the_field_and_keeps_the_rest(database: str) -> None:
     create_patient()
     test = app("intake", patient=1, visit=1)
-    test.number_input(key="f:history.pain_now").set_value(4).run()
+    test.segmented_control(key="f:history.pain_now").set_value(4).run()
     test.date_input(key="f:patient.date_of_birth").set_value(date(2099, 1, 1)).run()
     no_trouble(test)
     assert any("must not be in the future" in e.value for e in test.error)
-    assert test.number_input(key="f:history.pain_now").value == 4
+    assert test.segmented_control(key="f:history.pain_now").value == 4
 
 
 def test_full_path_to_a_signed_plan_and_exports(database: str) -> None:
@@ -155,14 +155,14 @@ def test_two_tabs_on_one_answer_get_a_conflict_not_a_silent_overwrite(database: 
     create_patient()
     first = app("intake", patient=1, visit=1)
     second = app("intake", patient=1, visit=1)
-    first.number_input(key="f:history.pain_now").set_value(3).run()
-    second.number_input(key="f:history.pain_now").set_value(8).run()
+    first.segmented_control(key="f:history.pain_now").set_value(3).run()
+    second.segmented_control(key="f:history.pain_now").set_value(8).run()
     no_trouble(second)
     warning = " ".join(w.value for w in second.warning)
     assert "Your answer for **Pain now" in warning
     assert "was not saved" in warning
     assert "you changed it in another tab or window" in warning
-    assert second.number_input(key="f:history.pain_now").value == 8  # what was typed stays
+    assert second.segmented_control(key="f:history.pain_now").value == 8  # what was typed stays
     second.button(key="conflict-mine").click().run()
     engine = storage.make_engine(database)
     with storage.transaction(engine, readonly=True) as session:
@@ -188,8 +188,8 @@ def test_another_clinician_on_the_same_answer_is_named(database: str) -> None:
                            reason="covering the clinic this morning", now=datetime.now(UTC))
     engine.dispose()
     ada = app("intake", user="ada", patient=1, visit=1)
-    ada.number_input(key="f:history.pain_now").set_value(2).run()
-    rivera.number_input(key="f:history.pain_now").set_value(6).run()
+    ada.segmented_control(key="f:history.pain_now").set_value(2).run()
+    rivera.segmented_control(key="f:history.pain_now").set_value(6).run()
     assert "Ada Admin changed it" in " ".join(w.value for w in rivera.warning)
 
 
@@ -201,14 +201,14 @@ def test_answers_to_other_questions_elsewhere_are_no_conflict_and_show_at_once(
     create_patient()
     first = app("intake", patient=1, visit=1)
     second = app("intake", patient=1, visit=1)
-    first.number_input(key="f:history.pain_now").set_value(5).run()
+    first.segmented_control(key="f:history.pain_now").set_value(5).run()
     second.text_area(key="f:history.notes").input("Typed in the second tab").run()
     no_trouble(second)
     assert not second.warning
-    assert second.number_input(key="f:history.pain_now").value == 5  # the first tab's answer
+    assert second.segmented_control(key="f:history.pain_now").value == 5  # the first tab's answer
     first.run()  # the first tab's next run shows the second tab's note
     assert first.text_area(key="f:history.notes").value == "Typed in the second tab"
-    first.number_input(key="f:history.pain_worst_week").set_value(7).run()
+    first.segmented_control(key="f:history.pain_worst_week").set_value(7).run()
     assert not first.warning
     engine = storage.make_engine(database)
     with storage.transaction(engine, readonly=True) as session:
@@ -278,8 +278,11 @@ def _first_draw(widget: Any) -> Any:
         return options[proto.default] if proto.HasField("default") else None
     if kind == "MultiSelect":
         return [options[i] for i in proto.default]
-    if kind == "ButtonGroup":
-        return proto.options[proto.default[0]].content if proto.default else None
+    if kind == "ButtonGroup":  # a one-tap scale's values, or Yes / No
+        scale = form.entry(str(widget.key)[2:]).scale_values
+        if not proto.default:
+            return None
+        return scale[proto.default[0]] if scale else proto.options[proto.default[0]].content
     if kind == "DateInput":
         return date.fromisoformat(proto.default[0]) if proto.default else None
     if kind == "NumberInput":
@@ -310,21 +313,21 @@ def test_a_widget_drawn_first_in_a_run_that_did_not_set_it_shows_the_saved_answe
 
 def test_whole_numbers_saved_for_decimal_questions_and_doubles_for_whole_ones_draw_the_page(
         database: str) -> None:
-    """A draft holds 7 (JSON) for sleep hours, a decimal question, and browsers send 6.0 for
-    pain now: neither may break the page (each box's default is given in its own type;
-    Streamlit refuses an int default beside float bounds)."""
+    """A draft holds 7 (JSON) for sleep hours, a decimal question, and browsers send 20.0 for
+    morning stiffness: neither may break the page (each box's default is given in its own
+    type; Streamlit refuses an int default beside float bounds)."""
     create_patient()
     test = app("intake", patient=1, visit=1)
-    test.number_input(key="f:history.pain_now").set_value(6.0).run()
+    test.number_input(key="f:history.morning_stiffness_minutes").set_value(20.0).run()
     db = open_database(database)
     who = signed_in(db, "rivera", datetime.now(UTC))
     visits.answer(db, who, visit_id=1, path="risk_factors.sleep_hours", value=7,
                   expected_version=test.session_state["draft_version"], today=date.today(),
                   now=datetime.now(UTC))
-    fresh = app("intake", patient=1, visit=1)  # a new session reads 7 and 6 from the draft
+    fresh = app("intake", patient=1, visit=1)  # a new session reads 7 and 20 from the draft
     no_trouble(fresh)
     show(fresh, "risk_factors.sleep_hours").run()
     no_trouble(fresh)
     assert fresh.number_input(key="f:risk_factors.sleep_hours").value == 7
-    show(fresh, "history.pain_now")
-    assert fresh.number_input(key="f:history.pain_now").value == 6
+    show(fresh, "history.morning_stiffness_minutes")
+    assert fresh.number_input(key="f:history.morning_stiffness_minutes").value == 20

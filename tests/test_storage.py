@@ -16,6 +16,7 @@ from careplan.clinical.drafts import preview
 from careplan.clinical.engine import build_plan
 from careplan.clinical.review import Decision, Review
 from careplan.errors import ConflictError, NotFoundError, SignedPlanError, StorageError
+from careplan.intake.form import CARRIED
 from careplan.intake.validation import validate_intake
 from factories import TODAY, apply, example_data, make_intake
 
@@ -32,7 +33,7 @@ def new_visit(engine: Engine, patient: int, when: date = VISIT, data: Any = None
     """A visit with ``data`` saved as its draft, with the scores the use case would store."""
     with db.transaction(engine) as s:
         visit = db.start_visit(session=s, patient_id=patient, visit_date=when,
-                               clinician="Dr. A. Rivera", by="dr.a")
+                               clinician="Dr. A. Rivera", by="dr.a", carry=CARRIED)
         if data is not None:
             db.save_draft(session=s, visit_id=visit, data=data, expected_version=1, by="dr.a",
                           scores=preview(data, today=TODAY).scores())
@@ -144,9 +145,43 @@ def test_returning_patient_starts_prefilled_and_says_from_where(engine: Engine) 
     assert "pain_now" not in draft.data.get("history", {})
     assert draft.data["visit"]["date"] == "2026-11-20"
     assert draft.carried_over["history.medications"] == f"visit of 2026-10-01 (#{first})"
-    assert set(draft.carried_over) == {
-        "history.conditions", "history.medications", "history.allergies",
-        "history.prior_treatments", "patient.sex", "patient.preferred_language"}
+    # what stays true between visits, as the form registry says; never today's scores, the
+    # screens, red flags or pregnancy
+    assert set(draft.carried_over) == {p for p in CARRIED if _get(example_data(), p) is not None}
+    assert {"history.onset", "risk_factors.sleep_quality", "history.character"} <= set(
+        draft.carried_over)
+    for today_only in ("red_flags", "symptom_severity", "affected_areas"):
+        assert today_only not in draft.data, today_only
+    assert "pregnant" not in draft.data.get("risk_factors", {})
+    assert "phq4" not in draft.data.get("risk_factors", {})
+
+
+def test_an_answer_given_today_or_confirmed_is_no_longer_marked_carried(engine: Engine) -> None:
+    patient = new_patient(engine)
+    earlier = apply(example_data(), {"visit.date": "2026-10-01"})
+    new_visit(engine, patient, date(2026, 10, 1), earlier)
+    second = new_visit(engine, patient, VISIT)
+    with db.transaction(engine) as s:
+        changed = db.save_draft_field(session=s, visit_id=second, path="history.onset",
+                                      value="sudden", expected_version=1, by="dr.a")
+    assert "history.onset" not in changed.carried_over
+    assert "history.pattern" in changed.carried_over
+    with db.transaction(engine) as s:
+        confirmed = db.confirm_carried(session=s, visit_id=second,
+                                       paths=["history.pattern", "history.character"],
+                                       expected_version=changed.version, by="dr.a")
+    assert confirmed.version == changed.version + 1
+    assert not {"history.pattern", "history.character"} & set(confirmed.carried_over)
+    assert confirmed.data["history"]["pattern"] == "constant"  # the answer itself stays
+    with pytest.raises(ConflictError), db.transaction(engine) as s:  # from an older page
+        db.confirm_carried(session=s, visit_id=second, paths=["history.triggers"],
+                           expected_version=changed.version, by="dr.b")
+
+
+def _get(data: Any, path: str) -> Any:
+    for part in path.split("."):
+        data = data.get(part) if isinstance(data, dict) else None
+    return data
 
 
 def test_plan_versions_sign_once_and_stay_immutable(engine: Engine) -> None:

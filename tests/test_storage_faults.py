@@ -259,16 +259,16 @@ def test_a_busy_database_at_an_answer_says_retry_and_keeps_the_answer_on_screen(
 
     create_patient()
     test = app("intake", patient=1, visit=1)
-    test.number_input(key="f:history.pain_now").set_value(4).run()
+    test.segmented_control(key="f:history.pain_now").set_value(4).run()
     with write_lock_held(quick_busy):
-        test.number_input(key="f:history.pain_now").set_value(7).run()
+        test.segmented_control(key="f:history.pain_now").set_value(7).run()
     no_trouble(test)
-    assert test.number_input(key="f:history.pain_now").value == 7
+    assert test.segmented_control(key="f:history.pain_now").value == 7
     assert any(e.value.startswith("Not saved yet: The database is busy") for e in test.error)
     engine = db.make_engine(quick_busy)
     with db.transaction(engine, readonly=True) as s:
         assert db.get_draft(session=s, visit_id=1).data["history"]["pain_now"] == 4
-    test.number_input(key="f:history.pain_now").set_value(8).run()
+    test.segmented_control(key="f:history.pain_now").set_value(8).run()
     no_trouble(test)
     assert not any("Not saved yet" in e.value for e in test.error)
     with db.transaction(engine, readonly=True) as s:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from ui.auth import actor, guarded, require_user, session_ended
 from ui.fields import (
     answer_in_draft,
+    carried_notice,
     conflict_notice,
     field,
     label,
@@ -32,6 +33,7 @@ __all__ = [
     "RUN_MARKER",
     "actor",
     "answer_in_draft",
+    "carried_notice",
     "choose",
     "conflict_notice",
     "database",

@@ -126,8 +126,8 @@ def _to_draft(kind: Kind, value: Any) -> Any:
         return None if value is None else value.isoformat()
     if kind == "yesno":
         return {"Yes": True, "No": False}.get(value)
-    if kind == "int" and isinstance(value, float):
-        return int(value)
+    if kind == "int" and isinstance(value, float) and value.is_integer():
+        return int(value)  # 6.0 is 6; 6.5 goes on as typed and is refused, never cut to 6
     return value
 
 
@@ -157,17 +157,59 @@ def save_answer(path: str, value: Any) -> None:
     except (StorageError, AccessDeniedError) as error:
         st.session_state["save_error"] = str(error)
         return
-    except IntakeError as error:
-        from careplan.intake.form import label_of
-
-        st.session_state["save_error"] = "; ".join(
-            f"{label_of(p.path)}: {p.message}" for p in error.problems)
+    except IntakeError as error:  # refused, nothing written: said at the field itself
+        st.session_state["not_saved"] = {p.path: p.message for p in error.problems}
+        st.session_state.pop("save_error", None)
         return
     if isinstance(known, visits.DraftView):  # answers saved elsewhere meanwhile show now
         _show_saved(known.draft.data, view.draft.data, keep=path)
     st.session_state["draft_version"] = view.draft.version  # only once committed
     st.session_state["draft_view"] = view
     st.session_state.pop("conflict", None)
+    st.session_state.pop("save_error", None)
+    st.session_state.pop("not_saved", None)
+
+
+def carried_notice(section: str, carried: dict[str, str]) -> None:
+    """Above a section: which of its answers were carried over from the last visit, and
+    one click to confirm them all with the patient ("Same as last visit")."""
+    from careplan.intake.form import section_of
+
+    here = sorted(p for p in carried if section_of(p) == section)
+    if not here:
+        return
+    sources = ", ".join(sorted({carried[p] for p in here}))
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    left.info(f"{len(here)} answer{'s' if len(here) > 1 else ''} in this section "
+              f"{'are' if len(here) > 1 else 'is'} from the {md(sources)}, marked below. "
+              "Check them with the patient, change what changed.",
+              icon=":material/history:")
+    right.button("Same as last visit — confirm", key=f"confirm-{section}",
+                 on_click=_confirm, args=(section,))
+
+
+def _confirm(section: str) -> None:
+    visit, who = st.session_state.get("visit"), actor()
+    known = st.session_state.get("draft_view")
+    if visit is None or who is None or not isinstance(known, visits.DraftView):
+        return
+    try:
+        view = visits.confirm_carried(database(), who, visit_id=visit, section=section,
+                                      expected_version=st.session_state.get("draft_version", 1),
+                                      today=today(), now=now())
+    except SessionEndedError:
+        session_ended()
+        return
+    except ConflictError:
+        st.session_state["save_error"] = ("The intake was changed in another tab or window "
+                                          "meanwhile: it is shown now; confirm again.")
+        st.session_state.pop("loaded_visit", None)  # reload every field from the saved draft
+        return
+    except (StorageError, AccessDeniedError) as error:
+        st.session_state["save_error"] = str(error)
+        return
+    st.session_state["draft_version"] = view.draft.version
+    st.session_state["draft_view"] = view
     st.session_state.pop("save_error", None)
 
 
@@ -204,6 +246,8 @@ def field(entry: Entry, *, problems: dict[str, str], carried: dict[str, str],
     key = f"f:{path}"
     if needs_value(key):
         st.session_state[key] = _to_widget(kind, _saved(path))
+    if entry.scale and st.session_state[key] not in (None, *entry.scale_values):
+        st.session_state[key] = None  # not one of the scale's answers (its message says so)
     # The widget's default is its current value. Why: a run that does not set a widget
     # through session state sends the browser only the default, and a browser that has not
     # drawn the widget yet (a reload whose first run was cut short by the next) shows that
@@ -213,17 +257,26 @@ def field(entry: Entry, *, problems: dict[str, str], carried: dict[str, str],
     shown_value = st.session_state[key]
     common: dict[str, Any] = {"key": key, "on_change": _changed, "args": (path, key, kind),
                               "help": entry.help or None}
-    if entry.bounds is not None:
+    if entry.bounds is not None and not entry.scale:  # a scale offers its bounds' values
         low, high = entry.bounds
-        number = int if kind == "int" else float
-        common |= {"min_value": number(low), "max_value": number(high)}
+        common |= {"min_value": float(low), "max_value": float(high)}
     if kind == "text":
         st.text_input(shown, value=shown_value, **common, **kwargs)
     elif kind == "textarea" or kind == "lines":
         st.text_area(shown, value=shown_value, **common, **kwargs)
+    elif entry.scale:  # one tap, in the instrument's own words
+        low = entry.scale_values[0]
+        chosen = _number_default(shown_value)
+        st.segmented_control(shown, entry.scale_values,
+                             format_func=lambda value: entry.scale[value - low],
+                             default=int(chosen) if chosen in entry.scale_values else None,
+                             **common, **kwargs)
     elif kind in ("int", "float"):
-        st.number_input(shown, value=_number_default(kind, shown_value),
-                        step=1 if kind == "int" else 0.5, **common, **kwargs)
+        # Decimal boxes even for whole numbers: Streamlit's whole-number box cuts 6.5 to 6
+        # on the server, unseen; here 6.5 arrives and is refused at the field instead.
+        # "%g" shows 20 as 20 and 5.5 as 5.5.
+        st.number_input(shown, value=_number_default(shown_value),
+                        step=1.0 if kind == "int" else 0.5, format="%g", **common, **kwargs)
     elif kind == "date":
         st.date_input(shown, value=shown_value, min_value=date(1900, 1, 1),
                       max_value=date(2100, 1, 1), format="YYYY-MM-DD", **common, **kwargs)
@@ -239,18 +292,51 @@ def field(entry: Entry, *, problems: dict[str, str], carried: dict[str, str],
         st.segmented_control(shown, ["Yes", "No"], default=shown_value, **common, **kwargs)
     if path in carried:
         st.caption(f"Carried over from the {carried[path]}")
+    refused = _not_saved(path)
+    if refused is not None:  # what is in the box was not saved: say so, and what is saved
+        saved = _saved(path)
+        why = refused.removesuffix(f"; {visits.NOT_SAVED}")
+        st.error(f"**Not saved:** {md(entry.label)} {md(why)}. The saved answer is "
+                 f"{'blank (not asked)' if saved is None else md(_shown(entry, saved))}.",
+                 icon=":material/error:")
+        return
     problem = next(((p, m) for p, m in problems.items()
                     if p == path or p.startswith(f"{path}[")), None)
     if problem:
         st.error(f"{label_of(problem[0])}: {problem[1]}", icon=":material/error:")
 
 
-def _number_default(kind: Kind, value: Any) -> int | float | None:
-    """A number box's default in the box's own type (Streamlit refuses an int beside float
-    bounds, and a client may send 6.0 for 6); nothing for what is not a finite number."""
+def _not_saved(path: str) -> str | None:
+    """Why the last answer typed at ``path`` was refused (and nothing written), if it was."""
+    refused = st.session_state.get("not_saved")
+    if not isinstance(refused, dict):
+        return None
+    message = next((m for p, m in refused.items() if p == path or p.startswith(f"{path}[")),
+                   None)
+    return None if message is None else str(message)
+
+
+def _shown(entry: Entry, value: Any) -> str:
+    """A saved answer as the clinician reads it (a scale's words, an option's label)."""
+    if entry.scale and isinstance(value, int) and value in entry.scale_values:
+        words = entry.scale[value - entry.scale_values[0]]
+        return words if words == str(value) else f"{value} ({words})"
+    if entry.kind == "yesno":
+        return {True: "Yes", False: "No"}.get(value, str(value))
+    if entry.kind in ("choice", "multi"):
+        items = value if isinstance(value, list) else [value]
+        return ", ".join(entry.option_label(str(v)) for v in items)
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def _number_default(value: Any) -> float | None:
+    """A number box's default as a decimal, the box's own type (Streamlit refuses a whole
+    number beside decimal bounds); nothing for what is not a finite number."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return None
-    return int(value) if kind == "int" else float(value)
+    return float(value)
 
 
 def conflict_notice() -> None:

@@ -24,6 +24,7 @@ from careplan.intake.model import Between, Intake
 from careplan.intake.vocabulary import AREA_LABELS, RED_FLAG_LABELS
 
 __all__ = [
+    "CARRIED",
     "ENTRIES",
     "GROUPS",
     "SECTIONS",
@@ -36,6 +37,7 @@ __all__ = [
     "in_group",
     "label_of",
     "order_of",
+    "section_of",
 ]
 
 # How a question is answered. "lines" is a list of free-text items, one per line;
@@ -69,6 +71,15 @@ class Entry:
     question: str = ""
     asked_when: tuple[str, bool] | None = None  # (yes/no question, answer) that asks this one
     in_list: str | None = None  # the repeating group this question belongs to
+    scale: tuple[str, ...] = ()  # a one-tap answer: the words of each value, low to high
+    carried: bool = False  # stable between visits: a returning visit starts from the last one
+
+    @property
+    def scale_values(self) -> tuple[int, ...]:
+        """The values a one-tap scale offers (its bounds, every whole number)."""
+        if not self.scale or self.bounds is None:
+            return ()
+        return tuple(range(int(self.bounds[0]), int(self.bounds[1]) + 1))
 
     @property
     def text(self) -> str:
@@ -196,6 +207,47 @@ _GROUP_WORDS: Final[dict[str, Group]] = {g.path: g for g in (
     Group("red_flags", "Red flags"),
 )}
 
+# One-tap answers with the instrument's own wording, each value low to high. A 0-10 rating
+# shows its numbers (the anchors are in the group's note or the label); the 0-3 items show
+# their validated words: PHQ-4 (Kroenke 2009) and the ACR 2016 symptom severity items.
+_ZERO_TO_TEN: Final = tuple(str(n) for n in range(11))
+_PHQ4_WORDS: Final = ("Not at all", "Several days", "More than half the days",
+                      "Nearly every day")
+_SSS_WORDS: Final = ("No problem", "Slight or mild, now and then", "Moderate, often",
+                     "Severe, all the time")
+_SCALES: Final[dict[str, tuple[str, ...]]] = {
+    "history.pain_now": _ZERO_TO_TEN,
+    "history.pain_worst_week": _ZERO_TO_TEN,
+    "history.peg.pain": _ZERO_TO_TEN,
+    "history.peg.enjoyment": _ZERO_TO_TEN,
+    "history.peg.activity": _ZERO_TO_TEN,
+    "risk_factors.stress_level": _ZERO_TO_TEN,
+    "symptom_severity.fatigue": _SSS_WORDS,
+    "symptom_severity.waking_unrefreshed": _SSS_WORDS,
+    "symptom_severity.cognitive_symptoms": _SSS_WORDS,
+    "risk_factors.phq4.anxious": _PHQ4_WORDS,
+    "risk_factors.phq4.worry": _PHQ4_WORDS,
+    "risk_factors.phq4.little_interest": _PHQ4_WORDS,
+    "risk_factors.phq4.down": _PHQ4_WORDS,
+}
+
+# What a returning visit starts from (the last visit's answer, to confirm with the patient):
+# what stays true between visits. Never carried: today's pain and scores, the body map, the
+# screens (PHQ-4, symptom severity), red flags, pregnancy (it changes, and a stale "no" is
+# unsafe), stress and the visit's own reason and notes.
+_CARRIED: Final[frozenset[str]] = frozenset({
+    "patient.sex", "patient.preferred_language",
+    "history.onset", "history.pattern", "history.character", "history.triggers",
+    "history.conditions", "history.medications", "history.grapefruit", "history.allergies",
+    "history.prior_treatments",
+    "risk_factors.sedentary", "risk_factors.desk_hours_per_day",
+    "risk_factors.repetitive_tasks", "risk_factors.poor_posture",
+    "risk_factors.physical_labour", "risk_factors.sleep_hours", "risk_factors.sleep_quality",
+    "risk_factors.water_glasses_per_day", "risk_factors.protein_each_meal",
+    "risk_factors.smoker", "risk_factors.alcohol_units_per_week",
+    "risk_factors.alcohol_drinks_per_week",
+})
+
 # The Intake page's tab of each question: the longest matching path prefix wins.
 _SECTION_OF: Final[dict[str, Section]] = {
     "patient": "Visit and history",
@@ -252,6 +304,11 @@ def _limits(metadata: list[Any]) -> tuple[tuple[float, float] | None, int | None
     return bounds, (min(lengths) if lengths else None)
 
 
+def section_of(path: str) -> Section:
+    """The Intake section that asks ``path`` (a question, a group or a list)."""
+    return _section(path)
+
+
 def _section(path: str) -> Section:
     parts = path.split(".")
     for size in range(len(parts), 0, -1):
@@ -302,12 +359,16 @@ def _leaf(path: str, annotation: Any, info: FieldInfo, *, required: bool,
         kind = words.kind
     labels = AREA_LABELS if path == "affected_areas" else {
         code: _OPTION_WORDS[code] for code in options if code in _OPTION_WORDS}
+    scale = _SCALES.get(path, ())
+    if scale and (kind != "int" or bounds is None or len(scale) != bounds[1] - bounds[0] + 1):
+        raise RuntimeError(f"{path}: a scale needs one word for each whole number of its bounds")
     return Entry(
         path=path, label=words.label, kind=kind, section=_section(path),
         required=required and info.is_required() and not optional, bounds=bounds,
         options=tuple(str(o) for o in options), option_labels=labels, max_length=max_length,
         max_items=max_items, help=words.help, question=words.question,
-        asked_when=words.asked_when, in_list=in_list,
+        asked_when=words.asked_when, in_list=in_list, scale=scale,
+        carried=(path if in_list is None else in_list) in _CARRIED,
     )
 
 
@@ -338,6 +399,8 @@ def _build() -> tuple[tuple[Entry, ...], tuple[Group, ...]]:
     _walk(Intake, "", required=True, in_list=None, entries=entries, groups=groups)
     unused = (set(_WORDS) - {e.path for e in entries}) | (
         set(_GROUP_WORDS) - {g.path for g in groups})
+    unused |= (set(_SCALES) | _CARRIED) - {e.path for e in entries} - {
+        e.in_list for e in entries if e.in_list}
     if unused:
         raise RuntimeError(f"form.py has words for fields the model lacks: {sorted(unused)}")
     return tuple(entries), tuple(groups)
@@ -347,6 +410,9 @@ ENTRIES, GROUPS = _build()
 _BY_PATH: Final[dict[str, Entry]] = {e.path: e for e in ENTRIES}
 _GROUP_BY_PATH: Final[dict[str, Group]] = {g.path: g for g in GROUPS}
 _ORDER: Final[dict[str, int]] = {e.path: i for i, e in enumerate(ENTRIES)}
+
+
+CARRIED: Final[tuple[str, ...]] = tuple(sorted(_CARRIED))  # the paths a new visit carries
 
 
 def entry(path: str) -> Entry:

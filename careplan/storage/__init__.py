@@ -102,11 +102,11 @@ from careplan.storage.users import (
     update_user,
 )
 from careplan.storage.visits import (
-    CARRIED_FIELDS,
     NOT_SEEN,
     Draft,
     Scores,
     ScoresOf,
+    confirm_carried,
     get_draft,
     patient_of_visit,
     save_draft,
@@ -118,7 +118,6 @@ __all__ = [
     "APPEND_ONLY_SQL",
     "APPEND_ONLY_TABLES",
     "BUSY_TIMEOUT_MS",
-    "CARRIED_FIELDS",
     "DEFAULT_URL",
     "HISTORY_COLUMNS",
     "NOT_SEEN",
@@ -151,6 +150,7 @@ __all__ = [
     "audit_records",
     "claimed",
     "clear_failures",
+    "confirm_carried",
     "count_patients",
     "count_users",
     "create_patient",

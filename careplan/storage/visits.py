@@ -11,7 +11,7 @@ Why:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,15 +22,6 @@ from sqlalchemy.orm import Session
 
 from careplan.storage.models import SCORE_COLUMNS, Patient, Visit, utcnow
 from careplan.storage.records import _check_version, _claim, _fetch, _json, _lock, _remember
-
-CARRIED_FIELDS: Final = (
-    "history.conditions",
-    "history.medications",
-    "history.allergies",
-    "history.prior_treatments",
-    "patient.sex",
-    "patient.preferred_language",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +39,13 @@ class Draft:
 
 def start_visit(
     *, session: Session, patient_id: int, visit_date: date, clinician: str | None, by: str,
-    request_id: str | None = None,
+    request_id: str | None = None, carry: Sequence[str] = (),
 ) -> int:
     """A new visit whose draft is pre-filled from the patient's last visit.
 
-    Carried over: conditions, medications, allergies, prior treatments, sex and
-    language; ``carried_over`` records each path and the visit it came from.
+    ``carry``: the paths taken from the last visit (the form registry says which are
+    stable); ``carried_over`` records each path and the visit it came from, until the
+    answer is changed or confirmed.
     """
     earlier = _claim(session, request_id=request_id, kind="start_visit")
     if earlier is not None:
@@ -74,7 +66,7 @@ def start_visit(
     ).scalar_one_or_none()
     if previous is not None:
         old = json.loads(previous.draft)
-        for path in CARRIED_FIELDS:
+        for path in carry:
             value = _get_path(old, path)
             if value is not None:
                 _set_path(data, path, value)
@@ -157,9 +149,36 @@ def save_draft_field(
         _del_path(current, path)
     else:
         _set_path(current, path, value)
-    if _already_saved(visit, _json(current), by):
+    carried = json.loads(visit.carried_over)
+    kept = {p: v for p, v in carried.items() if not _overlaps(p, path)}
+    if _already_saved(visit, _json(current), by) and kept == carried:
         return _draft(visit)
+    visit.carried_over = _json(kept)  # an answer given today is no longer carried over
     _apply_draft(visit, current, by, None if scores_of is None else scores_of(current))
+    session.flush()
+    return _draft(visit)
+
+
+def _overlaps(one: str, other: str) -> bool:
+    """Two dotted paths name the same answer, or one holds the other."""
+    return one == other or one.startswith(f"{other}.") or other.startswith(f"{one}.")
+
+
+def confirm_carried(
+    *, session: Session, visit_id: int, paths: Sequence[str], expected_version: int, by: str,
+) -> Draft:
+    """The clinician checked these carried-over answers with the patient: they are today's
+    now (the answers stay; only their "carried over" marks go). A new draft version."""
+    visit: Visit = _lock(session, Visit, visit_id)
+    carried = json.loads(visit.carried_over)
+    kept = {p: v for p, v in carried.items() if p not in paths}
+    if kept == carried:
+        return _draft(visit)
+    _check_version(visit, expected_version, f"The intake of visit {visit_id}",
+                   _upgraded(json.loads(visit.draft)))
+    visit.carried_over = _json(kept)  # the version moves on with the update (version_id_col)
+    visit.updated_by = by
+    visit.updated_at = utcnow()
     session.flush()
     return _draft(visit)
 
