@@ -106,8 +106,8 @@ def fill(test: AppTest, data: dict[str, Any]) -> AppTest:
             test.segmented_control(key=key).set_value("Yes" if value else "No").run()
         elif entry(path).scale:  # a one-tap scale (0-10, or the 0-3 items' words)
             test.segmented_control(key=key).set_value(value).run()
-        elif path in ("patient.date_of_birth", "visit.date"):
-            test.date_input(key=key).set_value(date.fromisoformat(value)).run()
+        elif path in ("patient.date_of_birth", "visit.date"):  # typed, as year-month-day
+            test.text_input(key=key).input(value).run()
         elif isinstance(value, list) and path in ("history.allergies",
                                                   "history.prior_treatments"):
             test.text_area(key=key).input("\n".join(value)).run()

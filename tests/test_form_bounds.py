@@ -51,11 +51,11 @@ def page_number_bounds(test: Any) -> dict[str, tuple[float, float]]:
                 assert widget.min is not None, widget.key
                 assert widget.max is not None, widget.key
                 bounds[widget.key.removeprefix("f:")] = (widget.min, widget.max)
-        for widget in shown.segmented_control:  # one-tap scales: one button a value
-            path = str(widget.key).removeprefix("f:")
-            if widget.key and widget.key.startswith("f:") and form.entry(path).scale:
+        for scale in shown.segmented_control:  # one-tap scales: one button a value
+            path = str(scale.key).removeprefix("f:")
+            if scale.key and scale.key.startswith("f:") and form.entry(path).scale:
                 values = form.entry(path).scale_values
-                assert len(widget.options) == len(values), path
+                assert len(scale.options) == len(values), path
                 bounds[path] = (values[0], values[-1])
     return bounds
 

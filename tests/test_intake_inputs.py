@@ -135,3 +135,24 @@ def test_a_returning_visit_has_nothing_carried_when_the_last_one_was_empty(
     assert saved(database, second).carried_over == {}
     test = app("intake", patient=1, visit=second)
     assert not [i for i in test.info if "from the visit of" in i.value]
+
+
+def test_dates_are_typed_saved_when_complete_and_picked_on_the_calendar_behind_its_icon(
+        database: str) -> None:
+    create_patient()
+    test = app("intake", patient=1, visit=1)
+    version = saved(database).version
+    test.text_input(key="f:visit.date").input("2026-11").run()  # not complete: not saved
+    assert saved(database).version == version
+    assert any("**Not saved:** Visit date is not a complete date" in e.value
+               for e in test.error)
+    test.text_input(key="f:visit.date").input("20261119").run()
+    assert saved(database).data["visit"]["date"] == "2026-11-19"
+    assert test.text_input(key="f:visit.date").value == "20261119"
+    test.date_input(key="cal:visit.date").set_value(date(2026, 11, 18)).run()
+    no_trouble(test)
+    assert saved(database).data["visit"]["date"] == "2026-11-18"
+    assert test.text_input(key="f:visit.date").value == "2026-11-18"
+    test.text_input(key="f:visit.date").input("2026-02-30").run()
+    assert any("is not a real date" in e.value for e in test.error)
+    assert saved(database).data["visit"]["date"] == "2026-11-18"

@@ -9,8 +9,9 @@ loads the intake model) is imported inside the functions: it loads with the Inta
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import streamlit as st
 
@@ -103,17 +104,39 @@ def answer_in_draft(path: str) -> bool:
 
 def _to_widget(kind: Kind, value: Any) -> Any:
     if value is None:
-        return [] if kind in ("multi",) else ("" if kind in ("text", "lines") else None)
-    if kind == "date":
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            return None
+        return [] if kind in ("multi",) else ("" if kind in ("text", "lines", "date") else None)
+    if kind == "date":  # typed as text: the saved ISO date as it is stored
+        return str(value)
     if kind == "yesno":
         return {True: "Yes", False: "No"}.get(value)
     if kind == "lines":
         return "\n".join(str(v) for v in value) if isinstance(value, list) else str(value)
     return value
+
+
+_DATE_SHAPES: Final = (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
+                       re.compile(r"(\d{4})(\d{2})(\d{2})"),
+                       re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"))
+
+
+class NotADate(ValueError):
+    """Typed text that is not a complete date: not saved, said at the field."""
+
+
+def typed_date(value: Any) -> str | None:
+    """A typed date as stored (``2026-11-20``), from 2026-11-20, 20261120 or 2026/11/20;
+    blank is "not asked". Anything else raises ``NotADate`` (nothing is saved)."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    for shape in _DATE_SHAPES:
+        found = shape.fullmatch(text)
+        if found:
+            try:
+                return date(*(int(part) for part in found.groups())).isoformat()
+            except ValueError:
+                raise NotADate("is not a real date (year-month-day)") from None
+    raise NotADate("is not a complete date: type year-month-day, e.g. 2026-11-20")
 
 
 def _to_draft(kind: Kind, value: Any) -> Any:
@@ -123,7 +146,7 @@ def _to_draft(kind: Kind, value: Any) -> Any:
         items = [line.strip() for line in str(value or "").splitlines() if line.strip()]
         return items
     if kind == "date":
-        return None if value is None else value.isoformat()
+        return typed_date(value)
     if kind == "yesno":
         return {"Yes": True, "No": False}.get(value)
     if kind == "int" and isinstance(value, float) and value.is_integer():
@@ -224,7 +247,20 @@ def _conflict_message(error: ConflictError, who: SignedIn) -> str:
 
 
 def _changed(path: str, key: str, kind: Kind) -> None:
-    save_answer(path, _to_draft(kind, st.session_state[key]))
+    try:
+        value = _to_draft(kind, st.session_state[key])
+    except NotADate as error:
+        st.session_state["not_saved"] = {path: str(error)}
+        return
+    save_answer(path, value)
+
+
+def _picked(path: str, key: str) -> None:
+    """A date chosen on the calendar goes into the typed field and is saved."""
+    picked = st.session_state.get(f"cal:{path}")
+    if isinstance(picked, date):
+        st.session_state[key] = picked.isoformat()
+        save_answer(path, picked.isoformat())
 
 
 def label(entry: Entry) -> str:
@@ -278,8 +314,22 @@ def field(entry: Entry, *, problems: dict[str, str], carried: dict[str, str],
         st.number_input(shown, value=_number_default(shown_value),
                         step=1.0 if kind == "int" else 0.5, format="%g", **common, **kwargs)
     elif kind == "date":
-        st.date_input(shown, value=shown_value, min_value=date(1900, 1, 1),
-                      max_value=date(2100, 1, 1), format="YYYY-MM-DD", **common, **kwargs)
+        # Typed, saved on Enter or Tab once complete; the calendar only behind its icon, so
+        # it never opens over the next fields and swallows what is typed there.
+        typed, calendar = st.columns([6, 1], vertical_alignment="bottom")
+        typed.text_input(shown, value=shown_value, placeholder="YYYY-MM-DD", max_chars=10,
+                         **common, **kwargs)
+        with calendar.popover("", icon=":material/calendar_month:",
+                              help=f"Pick the {entry.label.lower()} on a calendar"):
+            try:
+                start = date.fromisoformat(str(shown_value)) if shown_value else None
+            except ValueError:
+                start = None
+            if st.session_state.get(f"cal:{path}") != start:  # opens on the typed date
+                st.session_state[f"cal:{path}"] = start
+            st.date_input(entry.label, value=start, min_value=date(1900, 1, 1),
+                          max_value=date(2100, 1, 1), format="YYYY-MM-DD", key=f"cal:{path}",
+                          on_change=_picked, args=(path, key))
     elif kind == "choice":
         index = entry.options.index(shown_value) if shown_value in entry.options else None
         st.selectbox(shown, entry.options, index=index, format_func=entry.option_label,
