@@ -385,17 +385,19 @@ def sign(
 ) -> int:
     """Sign a plan version (once per request id); signed plans never change.
 
-    Refused (``NotReadyToSignError``, nothing signed) while a red-flag question of the intake
-    the plan was built from is unanswered, an emergency or urgent alert is not acknowledged,
-    or a recommendation is not reviewed (``review.blockers``): the page disables its button
-    and says why, and a crafted request is refused here too.
+    Refused (``NotReadyToSignError``, nothing signed) while the intake as saved proposes
+    another plan than this version (it changed since: rebuild), a red-flag question of the
+    intake the plan was built from is unanswered, an emergency or urgent alert is not
+    acknowledged, or a recommendation is not reviewed (``review.blockers``): the page
+    disables its button and says why, and a crafted request is refused here too.
     """
     from careplan.clinical.review import blockers
 
     def work(session: Session) -> tuple[int, Record]:
         if storage.claimed(session=session, request_id=request_id, kind="sign_plan") is None:
             stored = storage.get_plan(session=session, plan_id=plan_id, lock=True)
-            missing = blockers(stored.plan, stored.review, stored.intake)
+            missing = blockers(stored.plan, stored.review, stored.intake,
+                               intake_changed=_intake_changed(session, stored))
             if missing:
                 raise NotReadyToSignError(missing.summary(), missing.problems())
         signed = storage.sign_plan(session=session, plan_id=plan_id,
@@ -406,6 +408,22 @@ def sign(
 
     return write(db, actor, "sign_plan", work, now=now, seen=True,
                  patient=lambda session: storage.patient_of_plan(session=session, plan_id=plan_id))
+
+
+def _intake_changed(session: Session, stored: storage.StoredPlan) -> bool:
+    """The visit's draft as saved now proposes another plan than ``stored`` (made the same
+    day), or is no valid intake: a red flag ticked since would be missing from it."""
+    from careplan.clinical.engine import build_plan
+    from careplan.clinical.review import same_proposal
+    from careplan.intake.validation import validate_intake
+
+    draft = storage.get_draft(session=session, visit_id=stored.visit_id)
+    made = stored.plan.generated_on
+    try:
+        again = build_plan(intake=validate_intake(draft.data, today=made), today=made)
+    except IntakeError:
+        return True
+    return not same_proposal(stored.plan, again)
 
 
 def revise(

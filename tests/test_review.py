@@ -54,7 +54,8 @@ def test_every_blocker_is_said_in_words_without_field_names() -> None:
     missing = blockers(plan, Review(), intake)
     one = plan.recommendations[0]
     assert missing.summary() == (
-        f"1 red-flag question not asked, 1 urgent alert not acknowledged, "
+        f"1 red-flag question not asked, 1 urgent alert not acknowledged "
+        f"(“Features that need cancer excluded”), "
         f"{len(plan.recommendations)} items not reviewed")
     problems = {p.path: p.message for p in missing.problems()}
     assert problems["red_flags.fever_or_chills"] == "red-flag question not asked: Fever or chills"

@@ -467,6 +467,27 @@ def test_a_rebuild_carries_forward_unchanged_decisions_and_acknowledgements_only
     assert changed.review.acknowledged == ()  # the alert has other facts behind it now
 
 
+def test_a_version_older_than_the_saved_intake_is_not_signed(clinic: Clinic) -> None:
+    """A red flag ticked after the plan was built: that version lacks the alert, so it is
+    not signed (before, it could be); a change the plan does not show is no obstacle."""
+    plan_id = built(clinic)
+    version = accept_all(clinic, plan_id)
+    view = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY)
+    visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit, path="red_flags.dark_urine",
+                  value=True, expected_version=view.draft.version, today=TODAY, now=clinic.now)
+    with pytest.raises(NotReadyToSignError) as refused:
+        visits.sign(clinic.db, clinic.rivera, plan_id=plan_id, expected_version=version,
+                    request_id="sign", now=clinic.now)
+    assert refused.value.summary == (
+        "the intake changed after this version was made (rebuild it)")
+    view = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY)
+    visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit, path="red_flags.dark_urine",
+                  value=False, expected_version=view.draft.version, today=TODAY, now=clinic.now)
+    visits.sign(clinic.db, clinic.rivera, plan_id=plan_id, expected_version=version,
+                request_id="sign-again", now=clinic.now)
+    assert stored_plan(clinic, plan_id).status == "signed"
+
+
 def test_a_decision_on_a_reworded_item_is_not_carried_by_a_rebuild(clinic: Clinic) -> None:
     """Pain for 3 weeks instead of 12: the review visit comes sooner, so FU-REVIEW says
     other words; its edit is not carried silently (the page shows it as it was)."""

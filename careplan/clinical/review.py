@@ -8,10 +8,12 @@ Rules of the handout: a reviewed plan shows the recommendations that were
 accepted, edited or added; undecided or rejected ones are left out. Alerts are
 safety escalations: they stay unless a clinician rejects one with a reason.
 
-Rules of signing (``blockers``): nothing is signed by default. Every red-flag question
-is answered, every emergency or urgent alert acknowledged (who, when, and which wording:
-an acknowledgement names the alert's fingerprint, so it holds for that alert unchanged
-only), and every recommendation decided: an item nobody decided is "not reviewed".
+Rules of signing (``blockers``): nothing is signed by default. The version is the one the
+intake as saved proposes (not an older one: a red flag ticked since would be missing),
+every red-flag question is answered, every emergency or urgent alert acknowledged (who,
+when, and which wording: an acknowledgement names the alert's fingerprint, so it holds for
+that alert unchanged only), and every recommendation decided: an item nobody decided is
+"not reviewed".
 
 Rules of a rebuild (``carried_forward``): a new version built from a changed intake keeps
 the decisions on recommendations whose words are unchanged (a change in the facts behind
@@ -173,6 +175,13 @@ def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
+def _named(items: tuple[Item, ...], most: int = 3) -> str:
+    """' (“Heat as self-care”)': a few items by their titles, none when there are many."""
+    if len(items) > most:
+        return ""
+    return " (" + ", ".join(f"\u201c{i.title}\u201d" for i in items) + ")"
+
+
 @dataclass(frozen=True, slots=True)
 class Blockers:
     """Why a plan version cannot be signed yet; empty (false) when it can."""
@@ -180,28 +189,33 @@ class Blockers:
     red_flags: tuple[str, ...] = ()  # red-flag questions not asked (field names)
     alerts: tuple[Alert, ...] = ()  # emergency or urgent alerts not acknowledged
     undecided: tuple[Recommendation, ...] = ()  # recommendations not reviewed
+    intake_changed: bool = False  # the saved intake proposes another plan now
 
     def __bool__(self) -> bool:
-        return bool(self.red_flags or self.alerts or self.undecided)
+        return bool(self.red_flags or self.alerts or self.undecided or self.intake_changed)
 
     def summary(self) -> str:
-        """In words, shortest first: '1 red-flag question not asked, 2 items not reviewed'."""
+        """In words: '1 red-flag question not asked, 2 items not reviewed'."""
         parts: list[str] = []
+        if self.intake_changed:
+            parts.append("the intake changed after this version was made (rebuild it)")
         if self.red_flags:
             parts.append(_plural(len(self.red_flags), "red-flag question not asked",
                                  "red-flag questions not asked"))
         if self.alerts:
             kinds = " or ".join(dict.fromkeys(a.severity for a in self.alerts))
             parts.append(_plural(len(self.alerts), f"{kinds} alert not acknowledged",
-                                 f"{kinds} alerts not acknowledged"))
+                                 f"{kinds} alerts not acknowledged") + _named(self.alerts))
         if self.undecided:
             parts.append(_plural(len(self.undecided), "item not reviewed",
-                                 "items not reviewed"))
+                                 "items not reviewed") + _named(self.undecided))
         return ", ".join(parts)
 
     def problems(self) -> list[Problem]:
         """One problem per blocker, each message in words (the path says where)."""
         return [
+            *([Problem("intake", "the intake changed after this version was made; rebuild "
+                       "the plan")] if self.intake_changed else []),
             *(Problem(f"red_flags.{name}", f"red-flag question not asked: {RED_FLAG_LABELS[name]}")
               for name in self.red_flags),
             *(Problem(f"alerts.{a.id}", f"{a.severity} alert not acknowledged: {a.title}")
@@ -211,10 +225,19 @@ class Blockers:
         ]
 
 
-def blockers(plan: CarePlan, review: Review | None, intake: Intake) -> Blockers:
-    """What stands between this plan version (built from ``intake``) and a signature."""
+def blockers(
+    plan: CarePlan, review: Review | None, intake: Intake, *, intake_changed: bool = False,
+) -> Blockers:
+    """What stands between this plan version (built from ``intake``) and a signature;
+    ``intake_changed``: the intake as saved now proposes another plan (``same_proposal``)."""
     return Blockers(red_flags_not_asked(intake), unacknowledged(plan, review),
-                    undecided(plan, review))
+                    undecided(plan, review), intake_changed)
+
+
+def same_proposal(plan: CarePlan, other: CarePlan | None) -> bool:
+    """``other`` proposes what ``plan`` does, in every part but the day it was made."""
+    return other is not None and (plan.model_dump(exclude={"generated_on"})
+                                  == other.model_dump(exclude={"generated_on"}))
 
 
 def _words(item: Item) -> tuple[str, ...]:
