@@ -315,7 +315,10 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
                     st.caption(f":material/history: Reworded since version {previous.number}, "
                                f"where it was {STATUS[before.action]}{said}; it said: "
                                f"“{ui.md(was.patient_text)}” Decide it again.")
-            st.markdown(f":gray[For the patient:] {ui.md(words[rec.id])}")
+            if decision is not None and decision.action == "reject":
+                st.markdown(f":gray[Not on the handout (rejected): {ui.md(words[rec.id])}]")
+            else:
+                st.markdown(f":gray[For the patient:] {ui.md(words[rec.id])}")
             if decision is not None and decision.action == "edit":
                 st.caption(f"Proposed: {ui.md(proposed[rec.id])}")
             st.caption(f"{ui.md(rec.clinician_note)}  \nBecause: {ui.md('; '.join(rec.because))}"

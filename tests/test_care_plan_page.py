@@ -101,6 +101,8 @@ def test_accept_all_remaining_is_one_click_says_how_many_and_skips_unfinished_de
     test.text_input(key=f"why:1:{HEAT}").input("Numb skin over the shoulders").run()
     test.segmented_control(key="dec:1:PT-REFERRAL").set_value("Reject").run()  # no reason yet
     no_trouble(test)
+    assert any(m.value.startswith(":gray[Not on the handout (rejected): A warm pack")
+               for m in test.markdown)
     button = test.button(key="accept-remaining")
     assert button.label == "Accept all remaining (18)"
     button.click().run()
@@ -251,3 +253,20 @@ def test_a_recommendation_of_your_own_is_added_without_touching_the_decisions(
     assert [m.alert_id for m in review.acknowledged] == ["RF-MALIGNANCY"]
     assert any(m.value.startswith("- **Walk every morning** :violet-badge[Added]")
                for m in test.markdown)
+
+
+def test_a_decision_made_in_another_tab_is_shown_not_undone(database: str) -> None:
+    """Each run saves only the item the clinician changed in it: a decision saved in another
+    tab since is not sent back as this tab's older view, and the controls show it."""
+    mine = planned(database)
+    other = app("care_plan", patient=1, visit=1)
+    other.segmented_control(key=f"dec:1:{HEAT}").set_value("Reject").run()
+    other.text_input(key=f"why:1:{HEAT}").input("Numb skin over the shoulders").run()
+    mine.segmented_control(key="dec:1:REST-PACING").set_value("Accept").run()
+    no_trouble(mine)
+    review = review_of(database)
+    assert review.decision_for(HEAT) is not None
+    assert review.decision_for(HEAT).action == "reject"  # type: ignore[union-attr]
+    assert review.decision_for("REST-PACING") is not None
+    assert mine.segmented_control(key=f"dec:1:{HEAT}").value == "Reject"
+    assert mine.text_input(key=f"why:1:{HEAT}").value == "Numb skin over the shoulders"
