@@ -191,8 +191,8 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
             if needs_acknowledgement(alert):
                 mark = stored.acknowledgement_of(alert)
                 if mark is not None:
-                    st.caption(f":material/check_circle: Acknowledged by {ui.md(mark.by)} at "
-                               f"{when(mark.at)}.")
+                    st.caption(f":green[:material/check_circle:] Acknowledged by "
+                               f"{ui.md(mark.by)} at {when(mark.at)}.")
                 elif signed:
                     st.caption("Not acknowledged.")
                 elif st.button(f"Acknowledge this {alert.severity} alert",

@@ -162,8 +162,8 @@ def test_an_urgent_alert_is_acknowledged_on_the_page_before_signing(database: st
             "cancer excluded”\\).") in sign_row(test)
     test.button(key="ack:1:RF-MALIGNANCY").click().run()
     no_trouble(test)
-    assert any(c.value.startswith(":material/check_circle: Acknowledged by Dr\\. A\\. Rivera "
-                                  "at ") for c in test.caption)
+    assert any(c.value.startswith(":green[:material/check_circle:] Acknowledged by Dr\\. A\\. "
+                                  "Rivera at ") for c in test.caption)
     assert not test.button(key="sign").disabled
     assert audit(database, "acknowledge_alert") == ["plan 1: RF-MALIGNANCY"]
     mark = review_of(database).acknowledged
