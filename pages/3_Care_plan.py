@@ -404,8 +404,10 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
             if why:
                 st.markdown(f":red[:material/block:] **Not ready to sign:** {ui.md(why)}.")
             else:
-                st.markdown(":green[:material/check_circle:] Every item is reviewed and every "
-                            "urgent alert acknowledged.")
+                urgent = any(needs_acknowledgement(a) for a in plan.alerts)
+                st.markdown(":green[:material/check_circle:] **Ready to sign:** every item is "
+                            "reviewed" + (" and every urgent alert acknowledged." if urgent
+                                          else "."))
         if pressed:
             try:
                 ui.guarded(visits.sign, ui.database(), me, plan_id=plan_id,
