@@ -29,7 +29,8 @@ Action = Literal[
     "sign_in", "sign_in_failed", "lockout", "sign_out", "idle_logoff", "create_admin",
     "user_added", "user_disabled", "password_reset",
     "view_patient", "create_patient", "create_intake", "change_intake",
-    "save_plan", "review_plan", "sign_plan", "revise_plan", "export", "view_audit",
+    "save_plan", "review_plan", "acknowledge_alert", "accept_remaining", "sign_plan",
+    "revise_plan", "export", "view_audit",
     "access_denied", "break_the_glass", "team_changed",
 ]
 Outcome = Literal["success", "failure", "denied"]

@@ -17,6 +17,9 @@ left out of this tree).
      ├── InputError         a value typed into a form is refused (a hidden character, too
      │                      long, out of range, an MRN in use); the message names the field
      ├── IntakeError        the intake is invalid; carries one Problem per field
+     ├── NotReadyToSignError  a plan version cannot be signed yet: a red-flag question
+     │                        not asked, an urgent alert not acknowledged, an item not
+     │                        reviewed (one Problem each, in words)
      ├── ReasonError        a break-the-glass reason is missing, too short or too long
      ├── RuleBaseError      the rule files break the rule schema (found at load time)
      ├── SettingError       a deployment setting has a value we cannot use (CAREPLAN_LOCALE)
@@ -102,6 +105,16 @@ class IntakeError(CareplanError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = tuple(problems)
         super().__init__("; ".join(str(p) for p in self.problems))
+
+
+class NotReadyToSignError(CareplanError):
+    """A plan version was not signed: ``problems`` says what is missing, one each (a red-flag
+    question not asked, an emergency or urgent alert not acknowledged, an item not
+    reviewed); the message is ``summary`` in words, without field names. Nothing changed."""
+
+    def __init__(self, summary: str, problems: list[Problem]) -> None:
+        self.summary, self.problems = summary, tuple(problems)
+        super().__init__(f"The plan was not signed: {summary}.")
 
 
 class RuleBaseError(CareplanError):

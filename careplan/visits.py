@@ -1,5 +1,5 @@
-"""A visit's use cases: start it, answer a question, preview, build a plan version, review,
-sign, revise and export.
+"""A visit's use cases: start it, answer a question, preview, build a plan version, review
+(decide an item, accept the remaining ones, acknowledge an alert), sign, revise and export.
 
 Why a layer of its own: each use case is one transaction that includes its audit record
 and checks the session first (``actions.write``); the pages call these and nothing below
@@ -14,21 +14,30 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from careplan import access, storage
 from careplan.actions import Record, write
-from careplan.errors import IntakeError, Problem
+from careplan.errors import (
+    InputError,
+    IntakeError,
+    NotReadyToSignError,
+    Problem,
+    SignedPlanError,
+)
 from careplan.text import hidden_character, nfc, refusal
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from careplan.accounts import SignedIn
+    from careplan.audit import Action
     from careplan.clinical.drafts import Preview
-    from careplan.clinical.review import Review
+    from careplan.clinical.plan import CarePlan
+    from careplan.clinical.review import Decision, Item, Review
     from careplan.database import Database
 
 
@@ -245,9 +254,15 @@ def build_plan_version(
 ) -> int:
     """Validate the saved draft and store the plan the rules propose as a new version.
 
+    A version built again (the intake changed) carries the review of the one before forward
+    (``review.carried_forward``): decisions on items whose words are unchanged, the
+    acknowledgements of unchanged alerts and the clinician's own items; a reworded item is
+    not reviewed again. The audit record says how many decisions were carried.
+
     Raises ``IntakeError`` when the draft is not a valid intake (nothing stored).
     """
     from careplan.clinical.engine import build_plan
+    from careplan.clinical.review import carried_forward
     from careplan.intake.validation import validate_intake
 
     def work(session: Session) -> tuple[int, Record]:
@@ -257,9 +272,16 @@ def build_plan_version(
             return earlier, Record("save_plan", draft.patient_id, f"plan {earlier} (repeated)")
         intake = validate_intake(draft.data, today=today)
         plan = build_plan(intake=intake, today=today)
+        before = storage.last_plan_of_visit(session=session, visit_id=visit_id)
+        carried = None if before is None else carried_forward(before.plan, before.review, plan)
         plan_id = storage.save_plan(session=session, visit_id=visit_id, intake=intake, plan=plan,
-                                    by=actor.display_name, request_id=request_id)
-        return plan_id, Record("save_plan", draft.patient_id, f"plan {plan_id}")
+                                    by=actor.display_name, request_id=request_id,
+                                    review=carried)
+        detail = f"plan {plan_id}"
+        if before is not None and carried is not None:
+            detail += (f", {len(carried.decisions)} decisions and {len(carried.acknowledged)} "
+                       f"acknowledgements carried from plan {before.id}")
+        return plan_id, Record("save_plan", draft.patient_id, detail)
 
     return write(db, actor, "save_plan", work, now=now, seen=True,
                  patient=lambda session: storage.patient_of_visit(session=session,
@@ -270,16 +292,132 @@ def review(
     db: Database, actor: SignedIn, *, plan_id: int, decisions: Review, expected_version: int,
     now: datetime,
 ) -> int:
-    """Record the clinician's decisions on an unsigned plan version; the new version."""
+    """Record the clinician's decisions on an unsigned plan version; the new version.
+
+    The acknowledgements of alerts stay as stored: only ``acknowledge`` gives one."""
+
+    def change(stored: storage.StoredPlan) -> tuple[Review, str]:
+        kept = () if stored.review is None else stored.review.acknowledged
+        return decisions.model_copy(update={"acknowledged": kept}), ""
+
+    return _change_review(db, actor, "review_plan", change, plan_id=plan_id,
+                          expected_version=expected_version, now=now)
+
+
+def decide(
+    db: Database, actor: SignedIn, *, plan_id: int, item_id: str, decision: Decision | None,
+    expected_version: int, now: datetime,
+) -> int:
+    """Accept, reject or edit one item of an unsigned plan version (``None``: not reviewed
+    again); the new version. Refused (``InputError``, nothing saved) for an item the plan
+    does not have, and for an edit whose text is the proposed text (an edit that changes
+    nothing is not an edit: accept the item instead)."""
+    from careplan.clinical.review import Review
+
+    def change(stored: storage.StoredPlan) -> tuple[Review, str]:
+        every: tuple[Item, ...] = (*stored.plan.alerts, *stored.plan.recommendations)
+        item = next((i for i in every if i.id == item_id), None)
+        if item is None:
+            raise InputError(f"This plan has no item {item_id}; nothing was saved.")
+        if decision is not None and decision.action == "edit":
+            proposed = {item.patient_text, patient_words(stored.plan, None)[item_id]}
+            if decision.patient_text in proposed:
+                raise InputError(f"The edited text of \u201c{item.title}\u201d is the proposed "
+                                 "text; change it, or accept the item. Nothing was saved.")
+        status = "not reviewed" if decision is None else decision.action
+        return (stored.review or Review()).deciding(item_id, decision), f": {item_id} {status}"
+
+    return _change_review(db, actor, "review_plan", change, plan_id=plan_id,
+                          expected_version=expected_version, now=now)
+
+
+def accept_remaining(
+    db: Database, actor: SignedIn, *, plan_id: int, item_ids: tuple[str, ...],
+    expected_version: int, now: datetime,
+) -> int:
+    """Accept at once the items the page showed as not reviewed ("Accept all remaining");
+    the new version, audited ``accept_remaining`` with how many. Refused (``InputError``)
+    if any of them is not an item waiting for review."""
+    from careplan.clinical.review import Review, accepting
+
+    def change(stored: storage.StoredPlan) -> tuple[Review, str]:
+        try:
+            accepted = accepting(stored.plan, stored.review or Review(), item_ids)
+        except ValueError as error:
+            raise InputError(f"{error}; nothing was accepted.") from None
+        return accepted, f": {len(set(item_ids))} accepted at once"
+
+    return _change_review(db, actor, "accept_remaining", change, plan_id=plan_id,
+                          expected_version=expected_version, now=now)
+
+
+def acknowledge(
+    db: Database, actor: SignedIn, *, plan_id: int, alert_id: str, expected_version: int,
+    now: datetime,
+) -> int:
+    """Record that ``actor`` acknowledged an alert of an unsigned plan version, and when; the
+    new version, audited ``acknowledge_alert``. An emergency or urgent alert must be
+    acknowledged before the plan is signed."""
+    from careplan.clinical.review import Review
+
+    def change(stored: storage.StoredPlan) -> tuple[Review, str]:
+        alert = next((a for a in stored.plan.alerts if a.id == alert_id), None)
+        if alert is None:
+            raise InputError(f"This plan has no alert {alert_id}; nothing was saved.")
+        done = (stored.review or Review()).acknowledging(alert, by=actor.display_name, at=now)
+        return done, f": {alert_id}"
+
+    return _change_review(db, actor, "acknowledge_alert", change, plan_id=plan_id,
+                          expected_version=expected_version, now=now)
+
+
+def _change_review(
+    db: Database, actor: SignedIn, action: Action,
+    change: Callable[[storage.StoredPlan], tuple[Review, str]], *, plan_id: int,
+    expected_version: int, now: datetime,
+) -> int:
+    """Change the review of an unsigned plan version as it is stored, in one transaction with
+    its audit record (``action``; the detail: ids only). ``ConflictError`` when the version
+    is not ``expected_version`` (another tab or clinician saved first)."""
 
     def work(session: Session) -> tuple[int, Record]:
-        version = storage.save_review(session=session, plan_id=plan_id, review=decisions,
+        stored = storage.get_plan(session=session, plan_id=plan_id, lock=True)
+        if stored.status == "signed":
+            raise SignedPlanError("this plan is signed; revise it to make a new version")
+        changed, detail = change(stored)
+        version = storage.save_review(session=session, plan_id=plan_id, review=changed,
                                       expected_version=expected_version, by=actor.display_name)
         patient = storage.patient_of_plan(session=session, plan_id=plan_id)
-        return version, Record("review_plan", patient, f"plan {plan_id}")
+        return version, Record(action, patient, f"plan {plan_id}{detail}")
 
-    return write(db, actor, "review_plan", work, now=now, seen=True,
+    return write(db, actor, action, work, now=now, seen=True,
                  patient=lambda session: storage.patient_of_plan(session=session, plan_id=plan_id))
+
+
+def patient_words(plan: CarePlan, review: Review | None, *, locale: str | None = None
+                  ) -> dict[str, str]:
+    """Each alert's and recommendation's text as the patient reads it on the handout: in the
+    clinic's locale (``locale``, else the configured one), an edit as the clinician wrote
+    it."""
+    from careplan import settings
+    from careplan.clinical.engine import default_rule_base
+    from careplan.documents.locales import get_locale
+
+    loc = get_locale(locale or settings.current().locale)
+    rules = default_rule_base()
+    words: dict[str, str] = {}
+    every: tuple[Item, ...] = (*plan.alerts, *plan.recommendations)
+    for item in every:
+        decision = None if review is None else review.decision_for(item.id)
+        printed = item.patient_text
+        if decision is not None and decision.action == "edit" and decision.patient_text:
+            printed = decision.patient_text
+        try:
+            template = rules.get(item.id).patient_text
+        except KeyError:
+            template = printed
+        words[item.id] = loc.rule_text(item.id, template, printed)
+    return words
 
 
 def sign(
@@ -288,20 +426,21 @@ def sign(
 ) -> int:
     """Sign a plan version (once per request id); signed plans never change.
 
-    Refused (``IntakeError``, nothing signed) while a red-flag question of the intake the
-    plan was built from is unanswered: the page hides the button, and a crafted request is
-    refused here too.
+    Refused (``NotReadyToSignError``, nothing signed) while the intake as saved proposes
+    another plan than this version (it changed since: rebuild), a red-flag question of the
+    intake the plan was built from is unanswered, an emergency or urgent alert is not
+    acknowledged, or a recommendation is not reviewed (``review.blockers``): the page
+    disables its button and says why, and a crafted request is refused here too.
     """
-    from careplan.clinical.scoring import red_flags_not_asked
-    from careplan.intake.model import RED_FLAG_LABELS
+    from careplan.clinical.review import blockers
 
     def work(session: Session) -> tuple[int, Record]:
-        open_questions = red_flags_not_asked(storage.get_plan(session=session,
-                                                              plan_id=plan_id).intake)
-        if open_questions and storage.claimed(session=session, request_id=request_id,
-                                              kind="sign_plan") is None:
-            raise IntakeError([Problem(f"red_flags.{name}", f"not asked: {RED_FLAG_LABELS[name]}")
-                               for name in open_questions])
+        if storage.claimed(session=session, request_id=request_id, kind="sign_plan") is None:
+            stored = storage.get_plan(session=session, plan_id=plan_id, lock=True)
+            missing = blockers(stored.plan, stored.review, stored.intake,
+                               intake_changed=_intake_changed(session, stored))
+            if missing:
+                raise NotReadyToSignError(missing.summary(), missing.problems())
         signed = storage.sign_plan(session=session, plan_id=plan_id,
                                    expected_version=expected_version, by=actor.display_name,
                                    request_id=request_id)
@@ -310,6 +449,22 @@ def sign(
 
     return write(db, actor, "sign_plan", work, now=now, seen=True,
                  patient=lambda session: storage.patient_of_plan(session=session, plan_id=plan_id))
+
+
+def _intake_changed(session: Session, stored: storage.StoredPlan) -> bool:
+    """The visit's draft as saved now proposes another plan than ``stored`` (made the same
+    day), or is no valid intake: a red flag ticked since would be missing from it."""
+    from careplan.clinical.engine import build_plan
+    from careplan.clinical.review import same_proposal
+    from careplan.intake.validation import validate_intake
+
+    draft = storage.get_draft(session=session, visit_id=stored.visit_id)
+    made = stored.plan.generated_on
+    try:
+        again = build_plan(intake=validate_intake(draft.data, today=made), today=made)
+    except IntakeError:
+        return True
+    return not same_proposal(stored.plan, again)
 
 
 def revise(

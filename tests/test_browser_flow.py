@@ -230,17 +230,22 @@ def test_a_from_empty_list_to_a_signed_plan_and_handout(
     arrive(page, "Care plan")
     with browser.rerun(page):
         page.get_by_role("button", name="Build the care plan").click()
-    page.get_by_text("Heat as self-care").click()
-    settle(page)
-    with browser.rerun(page):
-        widget(page, "dec:1:REST-HEAT").get_by_text("Reject").click()
+    sign = page.get_by_role("button", name="Sign the plan")
+    assert sign.is_disabled()  # nothing is accepted by default
+    assert page.get_by_text("Not ready to sign: 20 items not reviewed.").count() == 1
+    browser.screenshot(page, "care-plan-not-reviewed")
+    with browser.rerun(page):  # every item is open: its decision is right there
+        widget(page, "dec:1:REST-HEAT").get_by_role("radio", name="Reject").click()
     reason = widget(page, "why:1:REST-HEAT").locator("input")
     reason.fill("Numb skin over the shoulders")
     with browser.rerun(page):
         reason.press("Enter")
+    assert "Rejected" in widget(page, "item-REST-HEAT").inner_text()
+    with browser.rerun(page):
+        page.get_by_role("button", name="Accept all remaining (19)").click()
     browser.screenshot(page, "care-plan-review")
     with browser.rerun(page):
-        page.get_by_role("button", name="Sign the plan").click()
+        sign.click()
     page.get_by_text("signed by Dr. A. Rivera").wait_for()
     with browser.rerun(page):
         page.get_by_role("button", name="Go to export").click()

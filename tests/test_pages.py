@@ -95,11 +95,14 @@ def test_full_path_to_a_signed_plan_and_exports(database: str) -> None:
     test.switch_page("pages/3_Care_plan.py")  # AppTest stays on a page switched to by the script
     test.button(key="build-plan").click().run()
     no_trouble(test)
-    reject = test.radio(key="dec:1:REST-HEAT")
+    reject = test.segmented_control(key="dec:1:REST-HEAT")
     reject.set_value("Reject").run()
-    assert "Give a reason for this decision." in [e.value for e in test.error]
+    assert "Give a reason to reject this item; it is not saved until then." in [
+        w.value for w in test.warning]
     test.text_input(key="why:1:REST-HEAT").input("Numb skin over the shoulder").run()
     no_trouble(test)
+    assert test.button(key="sign").disabled  # 19 items nobody decided yet
+    test.button(key="accept-remaining").click().run()
     test.button(key="sign").click().run()
     no_trouble(test)
     assert any("signed by Dr\\. A\\. Rivera" in s.value for s in test.success)
@@ -250,7 +253,7 @@ def test_a_plan_cannot_be_signed_with_red_flags_not_asked(database: str) -> None
     test.button(key="build-plan").click().run()
     no_trouble(test)
     assert any("1 of 15 red-flag questions were not asked" in e.value for e in test.error)
-    assert not [b for b in test.button if b.key == "sign"]
+    assert test.button(key="sign").disabled
 
 
 def test_no_known_allergies_is_one_click_and_said_so(database: str) -> None:

@@ -17,7 +17,13 @@ from careplan import storage as db
 from careplan.clinical import drafts, engine
 from careplan.clinical.review import Decision, Review
 from careplan.database import Database
-from careplan.errors import IntakeError, SessionEndedError, StorageError
+from careplan.errors import (
+    InputError,
+    IntakeError,
+    NotReadyToSignError,
+    SessionEndedError,
+    StorageError,
+)
 from careplan.intake import validation
 from factories import PASSWORD, TODAY, add_staff, apply, example_data, signed_in
 
@@ -177,8 +183,8 @@ def test_review_sign_revise_and_export_are_audited_against_the_plans_patient(
     plan_id = visits.build_plan_version(clinic.db, clinic.rivera, visit_id=clinic.visit,
                                         today=TODAY, request_id=None, now=clinic.now)
     plan = visits.plans(clinic.db, clinic.rivera, visit_id=clinic.visit)[0]
-    review = Review(decisions=(Decision(item_id=plan.plan.recommendations[0].id,
-                                        action="accept"),))
+    review = Review(decisions=tuple(Decision(item_id=r.id, action="accept")
+                                    for r in plan.plan.recommendations))
     version = visits.review(clinic.db, clinic.rivera, plan_id=plan_id, decisions=review,
                             expected_version=plan.version, now=clinic.now)
     visits.sign(clinic.db, clinic.rivera, plan_id=plan_id, expected_version=version,
@@ -269,15 +275,258 @@ def test_a_number_that_is_not_finite_is_refused_not_stored(clinic: Clinic, value
 
 
 def test_a_plan_with_a_red_flag_not_asked_is_not_signed(clinic: Clinic) -> None:
-    """The page hides the Sign button; a crafted request is refused by the use case too."""
+    """The page disables the Sign button; a crafted request is refused by the use case too,
+    in words (before: 'red_flags.fever_or_chills: not asked')."""
     fill(clinic, apply(example_data(), unset=["red_flags.fever_or_chills"]))
     plan_id = visits.build_plan_version(clinic.db, clinic.rivera, visit_id=clinic.visit,
                                         today=TODAY, request_id=None, now=clinic.now)
-    stored = visits.plans(clinic.db, clinic.rivera, visit_id=clinic.visit)[0]
-    with pytest.raises(IntakeError, match=r"red_flags\.fever_or_chills: not asked"):
+    version = accept_all(clinic, plan_id)
+    with pytest.raises(NotReadyToSignError) as refused:
+        visits.sign(clinic.db, clinic.rivera, plan_id=plan_id, expected_version=version,
+                    request_id="sign", now=clinic.now)
+    assert str(refused.value) == "The plan was not signed: 1 red-flag question not asked."
+    assert [(p.path, p.message) for p in refused.value.problems] == [
+        ("red_flags.fever_or_chills", "red-flag question not asked: Fever or chills")]
+    assert visits.plans(clinic.db, clinic.rivera, visit_id=clinic.visit)[0].status == "draft"
+
+
+def built(clinic: Clinic, changes: dict[str, Any] | None = None) -> int:
+    """The example intake (with ``changes``) saved and built into a plan version."""
+    fill(clinic, apply(example_data(), changes or {}))
+    return visits.build_plan_version(clinic.db, clinic.rivera, visit_id=clinic.visit,
+                                     today=TODAY, request_id=None, now=clinic.now)
+
+
+def stored_plan(clinic: Clinic, plan_id: int) -> db.StoredPlan:
+    return next(p for p in visits.plans(clinic.db, clinic.rivera, visit_id=clinic.visit)
+                if p.id == plan_id)
+
+
+def accept_all(clinic: Clinic, plan_id: int) -> int:
+    """'Accept all remaining' on every item still waiting; the new version."""
+    stored = stored_plan(clinic, plan_id)
+    waiting = tuple(r.id for r in stored.plan.recommendations
+                    if stored.review is None or stored.review.decision_for(r.id) is None)
+    return visits.accept_remaining(clinic.db, clinic.rivera, plan_id=plan_id, item_ids=waiting,
+                                   expected_version=stored.version, now=clinic.now)
+
+
+def test_a_plan_with_items_nobody_reviewed_is_not_signed(clinic: Clinic) -> None:
+    """Before, every item defaulted to Accept: a plan nobody reviewed could be signed. A
+    crafted request that skips the page is refused too."""
+    plan_id = built(clinic)
+    stored = stored_plan(clinic, plan_id)
+    with pytest.raises(NotReadyToSignError, match=r"^The plan was not signed: 20 items not "
+                       r"reviewed\.$"):
         visits.sign(clinic.db, clinic.rivera, plan_id=plan_id, expected_version=stored.version,
                     request_id="sign", now=clinic.now)
-    assert visits.plans(clinic.db, clinic.rivera, visit_id=clinic.visit)[0].status == "draft"
+    assert stored_plan(clinic, plan_id).status == "draft"
+    version = accept_all(clinic, plan_id)
+    visits.sign(clinic.db, clinic.rivera, plan_id=plan_id, expected_version=version,
+                request_id="sign", now=clinic.now)
+    assert stored_plan(clinic, plan_id).status == "signed"
+
+
+def test_accept_all_remaining_accepts_what_the_page_showed_and_is_audited_with_the_count(
+    clinic: Clinic,
+) -> None:
+    plan_id = built(clinic)
+    stored = stored_plan(clinic, plan_id)
+    version = visits.decide(clinic.db, clinic.rivera, plan_id=plan_id, item_id="REST-HEAT",
+                            decision=Decision(item_id="REST-HEAT", action="reject",
+                                              reason="Numb skin"),
+                            expected_version=stored.version, now=clinic.now)
+    waiting = tuple(r.id for r in stored.plan.recommendations if r.id != "REST-HEAT")
+    version = visits.accept_remaining(clinic.db, clinic.rivera, plan_id=plan_id,
+                                      item_ids=waiting, expected_version=version, now=clinic.now)
+    review = stored_plan(clinic, plan_id).review
+    assert review is not None
+    assert review.decision_for("REST-HEAT") == Decision(item_id="REST-HEAT", action="reject",
+                                                        reason="Numb skin")
+    assert {d.item_id for d in review.decisions if d.action == "accept"} == set(waiting)
+    with clinic.db.transaction(readonly=True) as s:
+        done = [(r.action, r.detail) for r in db.audit_records(session=s)
+                if r.action in ("review_plan", "accept_remaining")]
+    assert done == [("review_plan", f"plan {plan_id}: REST-HEAT reject"),
+                    ("accept_remaining", f"plan {plan_id}: 19 accepted at once")]
+    with pytest.raises(InputError,
+                       match=r"^Not an item waiting for review: REST-HEAT; nothing was accepted"):
+        visits.accept_remaining(clinic.db, clinic.rivera, plan_id=plan_id,
+                                item_ids=("REST-HEAT",), expected_version=version,
+                                now=clinic.now)
+
+
+def test_an_edit_is_saved_with_the_edited_text_and_never_with_the_proposed_one(
+    clinic: Clinic,
+) -> None:
+    """Before, typing the reason first saved an 'edit' carrying the proposed text; an edit
+    that changes nothing is refused, and the edited text is what is stored and printed."""
+    plan_id = built(clinic)
+    stored = stored_plan(clinic, plan_id)
+    heat = next(r for r in stored.plan.recommendations if r.id == "REST-HEAT")
+    with pytest.raises(InputError, match="is the proposed text"):
+        visits.decide(clinic.db, clinic.rivera, plan_id=plan_id, item_id="REST-HEAT",
+                      decision=Decision(item_id="REST-HEAT", action="edit", reason="Shorter",
+                                        patient_text=heat.patient_text),
+                      expected_version=stored.version, now=clinic.now)
+    assert stored_plan(clinic, plan_id).review is None  # nothing saved
+    visits.decide(clinic.db, clinic.rivera, plan_id=plan_id, item_id="REST-HEAT",
+                  decision=Decision(item_id="REST-HEAT", action="edit", reason="Shorter",
+                                    patient_text="Use a warm pack for 15 minutes."),
+                  expected_version=stored.version, now=clinic.now)
+    again = stored_plan(clinic, plan_id)
+    assert again.review is not None
+    assert visits.patient_words(again.plan, again.review)["REST-HEAT"] == (
+        "Use a warm pack for 15 minutes.")
+
+
+def test_an_urgent_alert_is_acknowledged_before_signing_with_who_and_when_and_audited(
+    clinic: Clinic,
+) -> None:
+    plan_id = built(clinic, {"red_flags.night_pain": True})
+    version = accept_all(clinic, plan_id)
+    with pytest.raises(NotReadyToSignError, match="1 urgent alert not acknowledged"):
+        visits.sign(clinic.db, clinic.rivera, plan_id=plan_id, expected_version=version,
+                    request_id="sign", now=clinic.now)
+    version = visits.acknowledge(clinic.db, clinic.rivera, plan_id=plan_id,
+                                 alert_id="RF-MALIGNANCY", expected_version=version,
+                                 now=clinic.now)
+    stored = stored_plan(clinic, plan_id)
+    assert stored.review is not None
+    mark = stored.review.acknowledgement_of(stored.plan.alerts[0])
+    assert mark is not None
+    assert (mark.by, mark.at) == ("Dr. A. Rivera", clinic.now)
+    with clinic.db.transaction(readonly=True) as s:
+        assert [(r.user, r.patient_id, r.detail) for r in db.audit_records(session=s)
+                if r.action == "acknowledge_alert"] == [
+            ("rivera", clinic.patient, f"plan {plan_id}: RF-MALIGNANCY")]
+    visits.sign(clinic.db, clinic.rivera, plan_id=plan_id, expected_version=version,
+                request_id="sign", now=clinic.now)
+    assert stored_plan(clinic, plan_id).status == "signed"
+
+
+def test_a_review_cannot_bring_its_own_acknowledgements(clinic: Clinic) -> None:
+    """Only ``acknowledge`` acknowledges (who and when from the session): a whole review sent
+    with an acknowledgement in it keeps the stored ones (here: none)."""
+    from careplan.clinical.review import fingerprint
+
+    plan_id = built(clinic, {"red_flags.night_pain": True})
+    stored = stored_plan(clinic, plan_id)
+    crafted = Review().acknowledging(stored.plan.alerts[0], by="Someone Else",
+                                     at=clinic.now)
+    assert crafted.acknowledged[0].alert == fingerprint(stored.plan.alerts[0])
+    visits.review(clinic.db, clinic.rivera, plan_id=plan_id, decisions=crafted,
+                  expected_version=stored.version, now=clinic.now)
+    version = accept_all(clinic, plan_id)
+    after = stored_plan(clinic, plan_id)
+    assert after.review is not None
+    assert after.review.acknowledged == ()
+    with pytest.raises(NotReadyToSignError, match="urgent alert not acknowledged"):
+        visits.sign(clinic.db, clinic.rivera, plan_id=plan_id, expected_version=version,
+                    request_id="sign", now=clinic.now)
+
+
+def test_a_rebuild_carries_forward_unchanged_decisions_and_acknowledgements_only(
+    clinic: Clinic,
+) -> None:
+    """Before, 'Rebuild from the changed intake' wiped every decision and reason. Now the
+    rebuilt version keeps them for unchanged items (reasons included) and the alert's
+    acknowledgement while the alert is unchanged; a reworded item waits for a new decision."""
+    first = built(clinic, {"red_flags.night_pain": True})
+    version = visits.decide(clinic.db, clinic.rivera, plan_id=first, item_id="REST-HEAT",
+                            decision=Decision(item_id="REST-HEAT", action="reject",
+                                              reason="Numb skin over the shoulders"),
+                            expected_version=stored_plan(clinic, first).version,
+                            now=clinic.now)
+    version = visits.acknowledge(clinic.db, clinic.rivera, plan_id=first,
+                                 alert_id="RF-MALIGNANCY", expected_version=version,
+                                 now=clinic.now)
+    accept_all(clinic, first)
+    # other facts behind the same alert and the same words elsewhere (PT-EXERCISE says
+    # 'pain now 7/10'), and one item fewer (REST-PACING is for long-lasting pain)
+    second = built(clinic, {"red_flags.night_pain": True, "history.pain_now": 7,
+                            "history.duration_weeks": 3})
+    rebuilt = stored_plan(clinic, second)
+    assert rebuilt.review is not None
+    assert rebuilt.review.decision_for("REST-HEAT") == Decision(
+        item_id="REST-HEAT", action="reject", reason="Numb skin over the shoulders")
+    assert rebuilt.review.acknowledgement_of(rebuilt.plan.alerts[0]) is not None
+    assert rebuilt.review.decision_for("PT-EXERCISE") is not None
+    assert "REST-PACING" not in {d.item_id for d in rebuilt.review.decisions}  # removed
+    assert not visits_blockers(rebuilt)
+    with clinic.db.transaction(readonly=True) as s:
+        detail = [r.detail for r in db.audit_records(session=s) if r.action == "save_plan"][-1]
+    carried = len(rebuilt.review.decisions)
+    assert detail == (f"plan {second}, {carried} decisions and 1 acknowledgements carried "
+                      f"from plan {first}")
+    third = built(clinic, {"red_flags.night_pain": True, "history.pain_now": 7,
+                           "history.duration_weeks": 3,
+                           "red_flags.unexplained_weight_loss": True})
+    changed = stored_plan(clinic, third)
+    assert changed.review is not None
+    assert changed.review.acknowledged == ()  # the alert has other facts behind it now
+
+
+def test_a_version_older_than_the_saved_intake_is_not_signed(clinic: Clinic) -> None:
+    """A red flag ticked after the plan was built: that version lacks the alert, so it is
+    not signed (before, it could be); a change the plan does not show is no obstacle."""
+    plan_id = built(clinic)
+    version = accept_all(clinic, plan_id)
+    view = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY)
+    visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit, path="red_flags.dark_urine",
+                  value=True, expected_version=view.draft.version, today=TODAY, now=clinic.now)
+    with pytest.raises(NotReadyToSignError) as refused:
+        visits.sign(clinic.db, clinic.rivera, plan_id=plan_id, expected_version=version,
+                    request_id="sign", now=clinic.now)
+    assert refused.value.summary == (
+        "the intake changed after this version was made (rebuild it)")
+    view = visits.open_draft(clinic.db, clinic.rivera, visit_id=clinic.visit, today=TODAY)
+    visits.answer(clinic.db, clinic.rivera, visit_id=clinic.visit, path="red_flags.dark_urine",
+                  value=False, expected_version=view.draft.version, today=TODAY, now=clinic.now)
+    visits.sign(clinic.db, clinic.rivera, plan_id=plan_id, expected_version=version,
+                request_id="sign-again", now=clinic.now)
+    assert stored_plan(clinic, plan_id).status == "signed"
+
+
+def test_a_decision_on_a_reworded_item_is_not_carried_by_a_rebuild(clinic: Clinic) -> None:
+    """Pain for 3 weeks instead of 12: the review visit comes sooner, so FU-REVIEW says
+    other words; its edit is not carried silently (the page shows it as it was)."""
+    first = built(clinic)
+    visits.decide(clinic.db, clinic.rivera, plan_id=first, item_id="FU-REVIEW",
+                  decision=Decision(item_id="FU-REVIEW", action="edit", reason="Sooner",
+                                    patient_text="Come back soon."),
+                  expected_version=stored_plan(clinic, first).version, now=clinic.now)
+    accept_all(clinic, first)
+    rebuilt = stored_plan(clinic, built(clinic, {"history.duration_weeks": 3}))
+    assert rebuilt.review is not None
+    assert rebuilt.review.decision_for("FU-REVIEW") is None
+    assert rebuilt.review.decision_for("REST-HEAT") is not None
+    from careplan.clinical.review import blockers
+
+    assert [r.id for r in blockers(rebuilt.plan, rebuilt.review, rebuilt.intake).undecided] == [
+        "FU-REVIEW"]
+
+
+def test_a_revised_plan_keeps_its_acknowledgement(clinic: Clinic) -> None:
+    plan_id = built(clinic, {"red_flags.night_pain": True})
+    visits.acknowledge(clinic.db, clinic.rivera, plan_id=plan_id, alert_id="RF-MALIGNANCY",
+                       expected_version=stored_plan(clinic, plan_id).version, now=clinic.now)
+    stored = stored_plan(clinic, plan_id)
+    version = accept_all(clinic, plan_id)
+    visits.sign(clinic.db, clinic.rivera, plan_id=plan_id, expected_version=version,
+                request_id="sign", now=clinic.now)
+    copy = stored_plan(clinic, visits.revise(clinic.db, clinic.rivera, plan_id=plan_id,
+                                             request_id="revise", now=clinic.now))
+    assert copy.review is not None
+    assert stored.review is not None
+    assert copy.review.acknowledged == stored.review.acknowledged
+    assert not visits_blockers(copy)
+
+
+def visits_blockers(stored: db.StoredPlan) -> bool:
+    from careplan.clinical.review import blockers
+
+    return bool(blockers(stored.plan, stored.review, stored.intake))
 
 
 @pytest.mark.parametrize(("path", "value", "message"), [

@@ -43,9 +43,10 @@ class StoredPlan:
 
 def save_plan(
     *, session: Session, visit_id: int, intake: Intake, plan: CarePlan, by: str,
-    request_id: str | None = None,
+    request_id: str | None = None, review: Review | None = None,
 ) -> int:
-    """Store ``plan`` (built from ``intake``, the visit's draft) as the visit's next version."""
+    """Store ``plan`` (built from ``intake``, the visit's draft) as the visit's next version,
+    with ``review`` (what a rebuild carries forward from the version before) if given."""
     earlier = _claim(session, request_id=request_id, kind="save_plan")
     if earlier is not None:
         return earlier
@@ -54,7 +55,9 @@ def save_plan(
     now = utcnow()
     stored = PlanVersion(
         visit_id=visit_id, number=number, intake=intake.model_dump_json(exclude_none=True),
-        proposed=plan.model_dump_json(), review="{}", status="draft",
+        proposed=plan.model_dump_json(), status="draft",
+        review="{}" if review is None else review.model_dump_json(
+            exclude={"signed_by", "signed_on"}),
         rule_base=f"{plan.rule_base.version}+{plan.rule_base.digest}", created_at=now,
         updated_at=now, updated_by=by,
     )
@@ -123,8 +126,19 @@ def revise_plan(*, session: Session, plan_id: int, by: str, request_id: str | No
     return copy.id
 
 
-def get_plan(*, session: Session, plan_id: int) -> StoredPlan:
-    return _stored(_fetch(session, PlanVersion, plan_id))
+def get_plan(*, session: Session, plan_id: int, lock: bool = False) -> StoredPlan:
+    """One plan version; ``lock``: held for this transaction (a change is based on it)."""
+    return _stored(_lock(session, PlanVersion, plan_id) if lock
+                   else _fetch(session, PlanVersion, plan_id))
+
+
+def last_plan_of_visit(*, session: Session, visit_id: int) -> StoredPlan | None:
+    """The visit's newest plan version, if it has one."""
+    row = session.execute(
+        select(PlanVersion).where(PlanVersion.visit_id == visit_id)
+        .order_by(PlanVersion.number.desc()).limit(1)
+    ).scalar_one_or_none()
+    return None if row is None else _stored(row)
 
 
 def plans_of_visit(*, session: Session, visit_id: int) -> list[StoredPlan]:
