@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -497,6 +498,8 @@ def sign_plan(page: Page) -> None:
     arrive(page, "Care plan")
     with browser.rerun(page):
         counted(page.get_by_role("button", name="Build the care plan").click)
+    with browser.rerun(page):
+        counted(page.get_by_role("button", name=re.compile(r"^Accept all remaining")).click)
     with browser.rerun(page):
         counted(page.get_by_role("button", name="Sign the plan").click)
     page.get_by_text("signed by Dr. A. Rivera").wait_for()
