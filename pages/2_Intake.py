@@ -36,15 +36,16 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
                      icon=":material/emergency:")
             scores = result.plan.scores
             met = scores.get("fibromyalgia_criteria_met")
-            criteria = "met" if met is True else ("not met" if met is False else None)
-            cells = st.columns(6)
+            criteria = "met" if met is True else ("not met" if met is False else "not known yet")
+            cells = st.columns(5)
             for cell, (label, value) in zip(cells, [
                 ("Pain now", scores.get("pain_now")), ("PEG", scores.get("peg")),
                 ("WPI", scores.get("wpi")), ("SSS", scores.get("sss")),
                 ("PHQ-4", scores.get("phq4")),
-                ("Fibromyalgia criteria", criteria),
             ], strict=True):
                 cell.metric(label, "—" if value is None else value)
+            # in words, not a sixth figure: "not met" did not fit a sixth of a 768 px screen
+            st.caption(f"Fibromyalgia criteria (ACR 2016): {criteria}")
     st.caption("Fields marked * are required. Every change is saved at once. "
                "A blank answer means 'not asked'.")
 
@@ -70,10 +71,13 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
             f("visit.reason", height=80)
         with right:
             for path in ("history.onset", "history.duration_weeks", "history.pattern",
-                         "history.pain_now", "history.pain_worst_week",
                          "history.morning_stiffness_minutes",
                          "history.recent_unaccustomed_exertion"):
                 f(path)
+        # The 0-10 ratings take the full width: eleven buttons do not fit half of a 768 px
+        # screen (9 and 10 were cut off).
+        for path in ("history.pain_now", "history.pain_worst_week"):
+            f(path)
         heading("history.peg")
         for question in form.in_group("history.peg"):  # a 0-10 row each: one tap
             ui.field(question, problems=problems, carried=carried)
@@ -115,12 +119,13 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
                          "smoker", "protein_each_meal", "pregnant", "pregnancy_weeks"):
                 f(f"risk_factors.{path}")
         with right:
-            for path in ("desk_hours_per_day", "sleep_hours", "sleep_quality", "stress_level",
+            for path in ("desk_hours_per_day", "sleep_hours", "sleep_quality",
                          "water_glasses_per_day", "alcohol_drinks_per_week"):
                 f(f"risk_factors.{path}")
             with st.expander("Alcohol in UK units instead",
                              expanded=ui.answer_in_draft("risk_factors.alcohol_units_per_week")):
                 f("risk_factors.alcohol_units_per_week")
+        f("risk_factors.stress_level")  # a 0-10 rating: the full width
         heading("risk_factors.phq4")
         for question in form.in_group("risk_factors.phq4"):  # the validated answer words
             ui.field(question, problems=problems, carried=carried)

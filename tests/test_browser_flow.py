@@ -599,3 +599,13 @@ def test_j_the_example_intake_in_90_interactions_and_a_returning_visit_in_20(
     assert {p: dict(flat(again))[p] for p in today} == today
     assert set(again["red_flags"].values()) == {False}
     assert "phq4" not in again.get("risk_factors", {})  # today's screens: asked again, or not
+    # at 768 px every answer of every one-tap scale can be reached (11 buttons once did not
+    # fit half the screen: 9 and 10 were cut off)
+    page.set_viewport_size({"width": 768, "height": 1024})
+    for section in ("Visit and history", "Symptoms", "Risk factors and screens"):
+        open_tab(page, section)
+        for path in (e.path for e in form.ENTRIES if e.scale and e.section == section):
+            last = widget(page, f"f:{path}").get_by_role("radio").last
+            box = last.bounding_box()
+            assert box is not None, path
+            assert box["x"] + box["width"] <= 768, (path, box)
