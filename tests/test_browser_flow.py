@@ -31,12 +31,10 @@ from factories import PASSWORD, example_data
 
 pytest_plugins = ["browser"]
 
-SELECTS = {"patient.sex", "history.onset", "history.pattern", "risk_factors.sleep_quality"}
-DATES = {"visit.date", "patient.date_of_birth"}
-TEXT_AREAS = {"visit.reason", "history.notes", "history.allergies", "history.prior_treatments"}
-TAB_OF = {"affected_areas": "Body map", "symptom_severity": "Symptoms",
-          "risk_factors": "Risk factors and screens", "red_flags": "Red flags",
-          "history.allergies": "Medicines", "history.prior_treatments": "Medicines"}
+# How each question is typed, from the form registry.
+SELECTS = {e.path for e in form.ENTRIES if e.kind == "choice"}
+DATES = {e.path for e in form.ENTRIES if e.kind == "date"}
+TEXT_AREAS = {e.path for e in form.ENTRIES if e.kind in ("textarea", "lines")}
 
 
 def widget(page: Page, key: str) -> Locator:
@@ -122,6 +120,22 @@ def answer(page: Page, path: str, value: Any) -> None:
     assert browser.saved_version(page) != saved, f"{path} was not saved"
 
 
+# Given when the patient is created or the visit starts (the signed-in clinician).
+GIVEN: frozenset[str] = frozenset({"patient.name", "patient.date_of_birth",
+                                   "patient.preferred_language", "visit.clinician"})
+
+
+def enter(page: Page, data: dict[str, Any]) -> None:
+    """Every answer of ``data`` section by section, the red flags by "None of these" (the
+    example's are all No); lists given elsewhere (medicines) are left out by the caller."""
+    for path, value in flat(data):
+        if path in GIVEN or (isinstance(value, list) and not value) or path.startswith("red_"):
+            continue
+        open_tab(page, form.section_of(path))
+        answer(page, path, value)
+    none_of_these(page)
+
+
 def none_of_these(page: Page) -> None:
     """Red flags: every question not yet answered is No, in one click."""
     open_tab(page, "Red flags")
@@ -196,18 +210,7 @@ def test_a_from_empty_list_to_a_signed_plan_and_handout(
     create_patient(page, app_server.url, data["patient"]["name"])
     medications = data["history"].pop("medications")
     areas = data.pop("affected_areas")
-    skip = {"patient.name", "patient.date_of_birth", "patient.preferred_language",
-            "visit.clinician"}  # the visit starts with the signed-in clinician
-    tab = "Visit and history"
-    for path, value in flat(data):
-        if path in skip or (isinstance(value, list) and not value) or path.startswith("red_"):
-            continue
-        wanted = TAB_OF.get(path, TAB_OF.get(path.split(".")[0], "Visit and history"))
-        if wanted != tab:
-            open_tab(page, wanted)
-            tab = wanted
-        answer(page, path, value)
-    none_of_these(page)  # the example's red flags are all No
+    enter(page, data)
     open_tab(page, "Body map")
     click_region(page, "neck")  # one region by clicking the drawn body
     assert "Neck" in widget(page, "f:affected_areas").inner_text()
@@ -528,18 +531,7 @@ def test_j_the_example_intake_in_90_interactions_and_a_returning_visit_in_20(
     create_patient(page, app_server.url, data["patient"]["name"])  # counts from Patients on
     INTERACTIONS[0] = 4  # the Patients link, the name, the date of birth, Create
     medications = data["history"].pop("medications")
-    skip = {"patient.name", "patient.date_of_birth", "patient.preferred_language",
-            "visit.clinician"}  # the visit starts with the signed-in clinician
-    tab = "Visit and history"
-    for path, value in flat(data):
-        if path in skip or (isinstance(value, list) and not value) or path.startswith("red_"):
-            continue
-        wanted = TAB_OF.get(path, TAB_OF.get(path.split(".")[0], "Visit and history"))
-        if wanted != tab:
-            open_tab(page, wanted)
-            tab = wanted
-        answer(page, path, value)
-    none_of_these(page)
+    enter(page, data)
     open_tab(page, "Medicines")
     for med in medications:
         for key, part in (("med-name", "name"), ("med-dose", "dose"),
