@@ -156,14 +156,16 @@ def test_a_spanish_text_declares_the_topics_its_words_speak_of() -> None:
 def test_the_shipped_layout_and_purposes_have_both_languages() -> None:
     from careplan.clinical.rules.wording import load_layout
 
-    with pytest.raises(RuleBaseError, match="word.title: give the text in both languages"):
+    with pytest.raises(RuleBaseError, match=r"word\.title: give the text in both languages"):
         load_layout('[word]\ntitle = { en = "Your care plan" }\n[area]\nneck = { en = "neck", '
                     'es = "el cuello" }\n', '[purpose]\nstatin = { en = "a", es = "b" }\n')
-    with pytest.raises(RuleBaseError, match="purposes.toml: purpose.statin: both"):
+    with pytest.raises(RuleBaseError, match=r"purposes\.toml: purpose\.statin: both"):
         load_layout('[word]\ntitle = { en = "a", es = "b" }\n[area]\nneck = { en = "neck", '
                     'es = "el cuello" }\n', '[purpose]\nstatin = { en = "Lowers it", es = "" }\n')
     layout = load_rule_base().layout
-    assert layout.words and layout.areas and layout.purposes
+    assert layout.words
+    assert layout.areas
+    assert layout.purposes
 
 
 NSAID = 'speaks = { nsaid = "avoid" }\n'
