@@ -25,7 +25,8 @@ class Clinic:
     hours: str = "Monday to Friday, 8 am to 6 pm"
     locale: str = DEFAULT_LOCALE  # en-US or en-GB: emergency numbers, medicine names, units
     demo: bool = True
-    hours_es: str | None = "De lunes a viernes, de 8 a.m. a 6 p.m."  # Spanish handouts
+    # The hours a Spanish handout prints (no-break spaces keep "6 p.m." on one line).
+    hours_es: str | None = "De lunes a viernes, de 8\u00a0a.m. a 6\u00a0p.m."
 
     def hours_in(self, language: str) -> str:
         """The hours a handout in ``language`` prints: the Spanish ones where configured."""
