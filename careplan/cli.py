@@ -125,9 +125,11 @@ def _parser() -> argparse.ArgumentParser:
         help="date the plan is made (YYYY-MM-DD); defaults to today",
     )
     fhir_import = commands.add_parser(
-        "fhir-import", help="read a FHIR QuestionnaireResponse back into an intake draft"
+        "fhir-import", help="read a FHIR QuestionnaireResponse (alone, or in a Bundle with its "
+                            "Patient) back into an intake draft"
     )
-    fhir_import.add_argument("response", type=Path, help="QuestionnaireResponse JSON")
+    fhir_import.add_argument("response", type=Path,
+                             help="QuestionnaireResponse or Bundle JSON")
     fhir_import.add_argument("--json", type=Path, dest="json_out", help="write the draft here")
     grant = commands.add_parser(
         "grant-app-role", help="PostgreSQL: let the app's login role use the tables without "
