@@ -30,13 +30,7 @@ from careplan import settings
 from careplan.clinical.engine import build_plan
 from careplan.clinical.plan import CarePlan
 from careplan.documents.clinic import Clinic
-from careplan.documents.language import (
-    LANGUAGES,
-    Language,
-    check_language,
-    handout_language,
-    preferred_handout_language,
-)
+from careplan.documents.language import LANGUAGES, Language, check_language, handout_choice
 from careplan.errors import (
     AccountCommandError,
     AccountError,
@@ -406,14 +400,11 @@ def _language(args: argparse.Namespace, intake: Intake, *, printing: bool,
         if printing and args.audience != "clinician":
             check_language(chosen, locale=locale)
         return chosen
-    preferred = intake.patient.preferred_language
-    chosen = preferred_handout_language(preferred, locale=locale)
-    if printing and args.audience != "clinician" and handout_language(preferred) != chosen:
-        why = ("there is no handout in that language" if handout_language(preferred) is None
-               else f"the Spanish handout is for US clinics, and CAREPLAN_LOCALE is {locale}")
-        print(f"careplan: {prefix}the patient prefers {preferred!r}: {why}; the handout is "
-              "printed in English", file=sys.stderr)
-    return chosen
+    choice = handout_choice(intake.patient.preferred_language, locale=locale)
+    if printing and args.audience != "clinician" and choice.note:
+        print(f"careplan: {prefix}{choice.note}; the handout is printed in English",
+              file=sys.stderr)
+    return choice.preferred
 
 
 def _pdf(plan: CarePlan, args: argparse.Namespace, clinic: Clinic | None,

@@ -17,6 +17,7 @@ rule files); this module only chooses and formats.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
@@ -28,8 +29,10 @@ __all__ = [
     "LANGUAGES",
     "LANGUAGE_NAMES",
     "SPANISH_LOCALE",
+    "HandoutChoice",
     "Language",
     "check_language",
+    "handout_choice",
     "handout_language",
     "long_date",
     "number",
@@ -57,6 +60,34 @@ def preferred_handout_language(tag: str, *, locale: str = DEFAULT_LOCALE) -> Lan
     exists for the clinic's locale, else English."""
     language = handout_language(tag) or "en"
     return "en" if language == "es" and locale != SPANISH_LOCALE else language
+
+
+@dataclass(frozen=True, slots=True)
+class HandoutChoice:
+    """The languages a patient's handout is offered in, their own first, and why the first
+    is not their own (``note``), if it is not."""
+
+    offered: tuple[Language, ...]
+    note: str | None = None
+
+    @property
+    def preferred(self) -> Language:
+        return self.offered[0]
+
+
+def handout_choice(tag: str, *, locale: str) -> HandoutChoice:
+    """What the Export page offers (and the command prints by default) for a patient whose
+    preferred language is ``tag``, at a clinic in ``locale``."""
+    own = handout_language(tag)
+    preferred = preferred_handout_language(tag, locale=locale)
+    offered = (preferred,) if locale != SPANISH_LOCALE else (preferred, other_language(preferred))
+    note = None
+    if own is None:
+        note = f"the patient prefers {tag!r}: there is no handout in that language"
+    elif own != preferred:
+        note = (f"the patient prefers {tag!r}: the Spanish handout is for US clinics, and "
+                f"CAREPLAN_LOCALE is {locale}")
+    return HandoutChoice(offered, note)
 
 
 def other_language(language: Language) -> Language:

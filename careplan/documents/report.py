@@ -499,6 +499,17 @@ SPANISH_NOT_REVIEWED: Final = (
 )
 
 
+def untranslated_note(document: Document) -> str | None:
+    """For the clinician: the items of a Spanish handout printed as typed, not translated."""
+    if not document.untranslated:
+        return None
+    return (f"Printed as typed, not in the handout's Spanish: {', '.join(document.untranslated)}. "
+            "A text written or edited in review prints as the clinician typed it (and a plan "
+            "made before Spanish handouts keeps its English where a medicine's name or a "
+            "number is filled in): check these items are in Spanish before handing the plan "
+            "over.")
+
+
 def handout_language_note(plan: CarePlan, language: Language) -> str:
     """The summary's line on the handout's language: which one, and why (in English)."""
     preferred = plan.patient.preferred_language
