@@ -456,6 +456,15 @@ def _checklist(items: Iterable[str], st: _Styles, width: float) -> RLTable:
 _SIDES: Final = ("Left", "Right")  # bodymap.side_labels' words, as the Intake page shows them
 
 
+@cache
+def _head_span() -> tuple[float, float]:
+    """The head's left and right edge in the front view (body-map units): the shapes that
+    reach the top of the figure."""
+    xs = [x for polygon in bodymap.DECOR["front"] if min(y for _, y in polygon) < 10
+          for x, _ in polygon]
+    return min(xs), max(xs)
+
+
 def body_map_drawing(
     selected: Iterable[str], *, height: float, font_size: float,
     labels: tuple[str, str, str, str] = ("Front", "Back", "Left", "Right"),
@@ -469,12 +478,22 @@ def body_map_drawing(
     sides = dict(zip(_SIDES, (left, right), strict=True))
     scale = height / bodymap.HEIGHT
     label_size = font_size * 0.9
-    widest = max(pdfmetrics.stringWidth(drawable(w), f"{FONT}-Bold", label_size)
-                 for w in (left, right))
-    # The side labels sit 10 units in from each figure's edge (bodymap.side_labels): the two
-    # between the figures need room side by side, so the gap grows with the words
-    # ("Izquierda" is twice as wide as "Left").
-    gap = max(44.0, (widest + font_size) / scale - 20)
+    # Where each side label's centre goes, in body-map units: at its corner, moved out just
+    # far enough to clear the head when the word is long ("Izquierda" is twice "Left").
+    placed: dict[str, list[tuple[str, float, float, float]]] = {}  # view -> text, x, y, half
+    for view in bodymap.VIEWS:
+        placed[view] = []
+        for text, x, y in bodymap.side_labels(view):
+            word = drawable(sides[text])
+            half = pdfmetrics.stringWidth(word, f"{FONT}-Bold", label_size) / scale / 2
+            head_left, head_right = _head_span()
+            x = min(x, head_left - 3 - half) if x < bodymap.WIDTH / 2 else max(
+                x, head_right + 3 + half)
+            placed[view].append((word, x, y, half))
+    # The labels between the figures need room side by side: the gap grows with the words.
+    front_edge = max(x + half for _, x, _, half in placed["front"])
+    back_edge = min(x - half for _, x, _, half in placed["back"])
+    gap = max(44.0, front_edge - bodymap.WIDTH - back_edge + font_size / scale)
     caption_room = font_size * 1.8
     total_width = (2 * bodymap.WIDTH + gap) * scale
     drawing = _drawing(total_width, height + caption_room + font_size * 1.5)
@@ -492,10 +511,10 @@ def body_map_drawing(
             for polygon in region.polygons:
                 drawing.add(Polygon([c for p in polygon for c in point(*p)], fillColor=fill,
                                     strokeColor=OUTLINE, strokeWidth=0.8))
-        for text, x, y in bodymap.side_labels(view):
+        for word, x, y, _ in placed[view]:
             px, py = point(x, y)
-            drawing.add(String(px, py, drawable(sides[text]), fontName=f"{FONT}-Bold",
-                               fontSize=label_size, fillColor=INK, textAnchor="middle"))
+            drawing.add(String(px, py, word, fontName=f"{FONT}-Bold", fontSize=label_size,
+                               fillColor=INK, textAnchor="middle"))
         cx = (bodymap.WIDTH / 2 + dx) * scale
         drawing.add(String(cx, font_size * 0.3, drawable(front if view == "front" else back),
                            fontName=f"{FONT}-Bold", fontSize=font_size, fillColor=INK,

@@ -51,6 +51,7 @@ from careplan.clinical.rules.wording import (
     layout_pairs,
     load_glossary,
     load_layout,
+    one_line,
     tells_to_stop,
 )
 from careplan.errors import RuleBaseError
@@ -224,7 +225,7 @@ def parse_rule(
         if lab not in LABS:
             raise RuleBaseError(f"{where}: unknown lab {lab!r}")
     # Checked as printed: one line, single spaces (a pattern must not miss a line break).
-    text_en, text_es = " ".join(spec.patient_text.split()), " ".join(spec.patient_text_es.split())
+    text_en, text_es = one_line(spec.patient_text), one_line(spec.patient_text_es)
     texts: dict[Language, str] = {"en": text_en, "es": text_es}
     for language, text in texts.items():
         which = "patient text" if language == "en" else "Spanish patient text"

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from careplan.clinical.rules.wording import one_line
 from careplan.errors import RuleBaseError
 
 Speaks = tuple[tuple[str, str], ...]  # (topic, stance), sorted by topic
@@ -199,7 +200,7 @@ def load_fixed_texts(text: str, *, topics: Mapping[str, Topic]) -> tuple[FixedTe
         spec = _parse(_TextFile, raw, where=where)
         if spec.id in {t.id for t in texts}:
             raise RuleBaseError(f"{where}: duplicate id")
-        line, line_es = " ".join(spec.text.split()), " ".join(spec.text_es.split())
+        line, line_es = one_line(spec.text), one_line(spec.text_es)
         speaks = check_speaks(spec.speaks, text=line, where=where, topics=topics, text_es=line_es)
         texts.append(FixedText(spec.id, spec.where, spec.role, line, speaks, line_es))
     return tuple(texts)

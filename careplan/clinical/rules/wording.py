@@ -62,6 +62,12 @@ DO_NOT_TAKE: Final = {
 }
 
 
+def one_line(text: str) -> str:
+    """A text as printed: line breaks and runs of spaces become one space. A no-break space
+    (U+00A0) is kept: it holds "página 1" or "6 p.m." together on a line."""
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()
+
+
 def join_words(words: list[str], language: Language) -> str:
     """'a, b and c'; in Spanish 'a, b y c', and 'e' before an /i/ sound ('Zocor e ibuprofeno')."""
     if len(words) == 1:
@@ -144,7 +150,7 @@ def _pair(raw: Any, *, where: str) -> tuple[str, str]:
     en, es = raw["en"], raw["es"]
     if not (isinstance(en, str) and isinstance(es, str) and en.strip() and es.strip()):
         raise RuleBaseError(f"{where}: both the English and the Spanish text must be non-empty")
-    return " ".join(en.split()), " ".join(es.split())
+    return one_line(en), one_line(es)
 
 
 def _pairs(table: Any, *, file: str, key: str) -> dict[str, tuple[str, str]]:
