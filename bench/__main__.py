@@ -1,6 +1,7 @@
 """Print benchmark medians with their spread and the machine named, each beside its goal.
 
-Not a test: figures, not verdicts."""
+Not a test: figures, not verdicts. ``python -m bench documents`` prints only the plan and
+document figures (no subprocesses, no browser)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import sys
 import tempfile
 import time
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,9 @@ from bench import pages as pages_bench
 from bench import storage as storage_bench
 from bench.timing import Timing, seconds, time_ms
 from careplan.clinical.engine import build_plan, default_rule_base
+from careplan.clinical.plan import CarePlan
 from careplan.clinical.rules.topics import Voice, resolve
+from careplan.documents.language import Language
 from careplan.documents.pdf import clinician_pdf, patient_pdf
 from careplan.intake.validation import validate_intake
 
@@ -128,7 +132,32 @@ def _batch_per_plan(folder: str, env: dict[str, str], *, runs: int) -> Timing:
     return Timing(tuple(samples))
 
 
+def documents(plan: CarePlan, hard: CarePlan) -> list[str]:
+    """The handout in each language, its large print, and the clinician summary."""
+    lines = []
+    goals = {"en": "goal < 35 ms", "es": "goal < 40 ms"}
+    languages: tuple[Language, ...] = ("en", "es")
+    for language in languages:
+        build = partial(patient_pdf, plan, language=language)
+        handout = time_ms(build, warmup=5, repeats=60)
+        lines.append(f"patient handout PDF, {language} ({goals[language]}):   "
+                     f"{handout.show(1)}, {len(build()) / 1024:.0f} KB (goal < 150 KB)")
+    for language in languages:
+        build = partial(patient_pdf, plan, large_print=True, language=language)
+        large = time_ms(build, warmup=5, repeats=60)
+        lines.append(f"large-print handout PDF, {language}:          {large.show(1)}, "
+                     f"{len(build()) / 1024:.0f} KB")
+    for language in languages:
+        tough = time_ms(partial(patient_pdf, hard, language=language), warmup=5, repeats=60)
+        lines.append(f"handout PDF, hard patient, {language}:       {tough.show(1)}")
+    summary = time_ms(lambda: clinician_pdf(plan), warmup=5, repeats=60)
+    lines.append(f"clinician summary PDF:                  {summary.show(1)}, "
+                 f"{len(clinician_pdf(plan)) / 1024:.0f} KB")
+    return lines
+
+
 def main() -> None:
+    only_documents = sys.argv[1:] == ["documents"]
     raw = EXAMPLE.read_bytes()
     data = json.loads(raw)
     default_rule_base()
@@ -152,15 +181,10 @@ def main() -> None:
     print(f"build plan, hard patient (dark urine, 8 medicines): {build_hard.show(3)}")
     print(f"precedence step alone, {len(voices)} items:     {precedence.show(3)}")
     plan = build_plan(intake=intake, today=TODAY)
-    handout = time_ms(lambda: patient_pdf(plan), warmup=5, repeats=60)
-    summary = time_ms(lambda: clinician_pdf(plan), warmup=5, repeats=60)
-    large = time_ms(lambda: patient_pdf(plan, large_print=True), warmup=5, repeats=60)
-    print(f"patient handout PDF (goal < 35 ms):     {handout.show(1)}, "
-          f"{len(patient_pdf(plan)) / 1024:.0f} KB (goal < 150 KB)")
-    print(f"large-print handout PDF:                {large.show(1)}, "
-          f"{len(patient_pdf(plan, large_print=True)) / 1024:.0f} KB")
-    print(f"clinician summary PDF:                  {summary.show(1)}, "
-          f"{len(clinician_pdf(plan)) / 1024:.0f} KB")
+    for line in documents(plan, build_plan(intake=hard, today=TODAY)):
+        print(line)
+    if only_documents:
+        return
     for line in headless():
         print(line)
     for line in storage_bench.run(time_ms):

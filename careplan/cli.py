@@ -3,6 +3,9 @@
 Batch: ``plan A.json B.json ... --out-dir DIR`` writes ``A.plan.json`` and ``A.pdf`` (and
 so on) in DIR from one process, so the start-up is paid once for all of them.
 
+The handout prints in ``--language en|es``, by default the patient's preferred language
+(the intake's ``patient.preferred_language``; English where no handout exists in it).
+
 Also ``fhir INTAKE.json`` (the plan as a FHIR R4 Bundle) and ``fhir-import
 RESPONSE.json`` (a FHIR QuestionnaireResponse back to an intake draft).
 
@@ -27,6 +30,7 @@ from careplan import settings
 from careplan.clinical.engine import build_plan
 from careplan.clinical.plan import CarePlan
 from careplan.documents.clinic import Clinic
+from careplan.documents.language import LANGUAGES, Language, check_language, handout_choice
 from careplan.errors import (
     AccountCommandError,
     AccountError,
@@ -95,6 +99,11 @@ def _parser() -> argparse.ArgumentParser:
         "--large-print", action="store_true", help="patient handout with 14 pt body text"
     )
     plan.add_argument(
+        "--language", choices=LANGUAGES, default=None,
+        help="the handout's language (default: the intake's patient.preferred_language; "
+             "English where there is no handout in it)",
+    )
+    plan.add_argument(
         "--today",
         type=date.fromisoformat,
         default=None,
@@ -110,9 +119,11 @@ def _parser() -> argparse.ArgumentParser:
         help="date the plan is made (YYYY-MM-DD); defaults to today",
     )
     fhir_import = commands.add_parser(
-        "fhir-import", help="read a FHIR QuestionnaireResponse back into an intake draft"
+        "fhir-import", help="read a FHIR QuestionnaireResponse (alone, or in a Bundle with its "
+                            "Patient) back into an intake draft"
     )
-    fhir_import.add_argument("response", type=Path, help="QuestionnaireResponse JSON")
+    fhir_import.add_argument("response", type=Path,
+                             help="QuestionnaireResponse or Bundle JSON")
     fhir_import.add_argument("--json", type=Path, dest="json_out", help="write the draft here")
     grant = commands.add_parser(
         "grant-app-role", help="PostgreSQL: let the app's login role use the tables without "
@@ -352,11 +363,13 @@ def _plan_command(args: argparse.Namespace) -> int:
     if intake is None:
         return EXIT_BAD_INPUT
     clinic = _handout_clinic(args, printing=args.pdf_out is not None)
+    language = _language(args, intake, printing=args.pdf_out is not None)
     plan = build_plan(intake=intake, today=today)
     text = plan_json(plan)
     if args.pdf_out is not None:
-        write_atomically(args.pdf_out, _pdf(plan, args, clinic))
+        write_atomically(args.pdf_out, _pdf(plan, args, clinic, language))
         _flag_right_to_left(plan, args.pdf_out)
+        _flag_spanish(args, [language])
     _emit(text, args.json_out)
     return EXIT_OK
 
@@ -373,12 +386,42 @@ def _handout_clinic(args: argparse.Namespace, *, printing: bool) -> Clinic | Non
     return clinic
 
 
-def _pdf(plan: CarePlan, args: argparse.Namespace, clinic: Clinic | None) -> bytes:
+def _language(args: argparse.Namespace, intake: Intake, *, printing: bool,
+              prefix: str = "") -> Language:
+    """The handout's language: ``--language``, else the patient's preferred one.
+
+    Said on stderr when the preferred language has no handout (or none for this clinic's
+    locale) and English prints instead; an explicit ``--language es`` a clinic outside the
+    US cannot print stops here, before anything is written (SettingError, exit 2).
+    """
+    locale = settings.current().locale
+    if args.language is not None:
+        chosen: Language = args.language
+        if printing and args.audience != "clinician":
+            check_language(chosen, locale=locale)
+        return chosen
+    choice = handout_choice(intake.patient.preferred_language, locale=locale)
+    if printing and args.audience != "clinician" and choice.note:
+        print(f"careplan: {prefix}{choice.note}; the handout is printed in English",
+              file=sys.stderr)
+    return choice.preferred
+
+
+def _pdf(plan: CarePlan, args: argparse.Namespace, clinic: Clinic | None,
+         language: Language) -> bytes:
     from careplan.documents.pdf import clinician_pdf, patient_pdf  # reportlab only when asked
 
     if args.audience == "clinician":
-        return clinician_pdf(plan)
-    return patient_pdf(plan, clinic=clinic, large_print=args.large_print)
+        return clinician_pdf(plan, handout_language=language)
+    return patient_pdf(plan, clinic=clinic, large_print=args.large_print, language=language)
+
+
+def _flag_spanish(args: argparse.Namespace, languages: list[Language]) -> None:
+    """Say once on stderr that a Spanish handout's words have had no translator's review."""
+    if args.audience != "clinician" and "es" in languages:
+        from careplan.documents.report import SPANISH_NOT_REVIEWED
+
+        print(f"careplan: {SPANISH_NOT_REVIEWED}", file=sys.stderr)
 
 
 def _flag_right_to_left(plan: CarePlan, pdf: Path) -> None:
@@ -415,11 +458,14 @@ def _plan_batch(args: argparse.Namespace) -> int:
         print(f"{args.out_dir}: not a folder", file=sys.stderr)
         return EXIT_BAD_INPUT
     clinic = _handout_clinic(args, printing=True)
-    for name, intake in zip(names, intakes, strict=True):
+    languages = [_language(args, intake, printing=True, prefix=f"{path}: ")
+                 for path, intake in zip(args.intake, intakes, strict=True)]
+    for name, intake, language in zip(names, intakes, languages, strict=True):
         plan = build_plan(intake=intake, today=today)
-        write_atomically(args.out_dir / f"{name}.pdf", _pdf(plan, args, clinic))
+        write_atomically(args.out_dir / f"{name}.pdf", _pdf(plan, args, clinic, language))
         _flag_right_to_left(plan, args.out_dir / f"{name}.pdf")
         write_atomically(args.out_dir / f"{name}.plan.json", plan_json(plan).encode("utf-8"))
+    _flag_spanish(args, languages)
     return EXIT_OK
 
 

@@ -10,6 +10,7 @@ environment itself: callers pass values on.
 |---|---|---|
 | DATABASE_URL | SQLAlchemy URL | SQLite in data/ |
 | CAREPLAN_CLINIC_NAME, _PHONE, _HOURS | who the patient calls | none: see below |
+| CAREPLAN_CLINIC_HOURS_ES | the hours as a Spanish handout prints them | CAREPLAN_CLINIC_HOURS |
 | CAREPLAN_DEMO | 1: demo data; handouts say "DEMO - not a real clinic" | off |
 | CAREPLAN_LOCALE | en-US or en-GB | en-US |
 | CAREPLAN_IDLE_MINUTES | idle sign-out | 15 |
@@ -38,8 +39,8 @@ from careplan.errors import SettingError
 DEFAULT_DATABASE_URL: Final = "sqlite:///data/careplan.db"
 KEYS: Final = (
     "DATABASE_URL", "CAREPLAN_CLINIC_NAME", "CAREPLAN_CLINIC_PHONE", "CAREPLAN_CLINIC_HOURS",
-    "CAREPLAN_DEMO", "CAREPLAN_LOCALE", "CAREPLAN_IDLE_MINUTES", "CAREPLAN_AUDIT_KEY",
-    "CAREPLAN_AUDIT_KEY_FILE", "CAREPLAN_DEBUG",
+    "CAREPLAN_CLINIC_HOURS_ES", "CAREPLAN_DEMO", "CAREPLAN_LOCALE", "CAREPLAN_IDLE_MINUTES",
+    "CAREPLAN_AUDIT_KEY", "CAREPLAN_AUDIT_KEY_FILE", "CAREPLAN_DEBUG",
 )
 NO_AUDIT_KEY: Final = (
     "no audit key is set, so the audit trail could be rewritten unnoticed: set "
@@ -83,8 +84,13 @@ def load(env: Mapping[str, str]) -> Settings:
         raise SettingError("set both CAREPLAN_CLINIC_NAME and CAREPLAN_CLINIC_PHONE, or neither")
     clinic: Clinic | None = None
     if name:
-        hours = env.get("CAREPLAN_CLINIC_HOURS", "").strip() or "ask at the front desk"
-        clinic = Clinic(name=name, phone=phone, hours=hours, locale=locale, demo=False)
+        hours = env.get("CAREPLAN_CLINIC_HOURS", "").strip()
+        # The Spanish handout prints the hours as configured: in Spanish where they are set
+        # (CAREPLAN_CLINIC_HOURS_ES), else as typed in CAREPLAN_CLINIC_HOURS.
+        hours_es = env.get("CAREPLAN_CLINIC_HOURS_ES", "").strip() or (
+            None if hours else "pregunte en la recepción")
+        clinic = Clinic(name=name, phone=phone, hours=hours or "ask at the front desk",
+                        locale=locale, demo=False, hours_es=hours_es)
     elif demo:
         clinic = Clinic(locale=locale, demo=True)
     raw_idle = env.get("CAREPLAN_IDLE_MINUTES", "15")

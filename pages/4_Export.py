@@ -1,5 +1,8 @@
 """Export: the patient handout (also large print), the clinician summary, the plan JSON and
-the visit as a FHIR R4 Bundle."""
+the visit as a FHIR R4 Bundle.
+
+The handout is offered in the patient's preferred language first (English or Spanish) and in
+the other on request; the clinician summary is English and says which one was printed."""
 
 from __future__ import annotations
 
@@ -7,8 +10,22 @@ import streamlit as st
 
 import ui
 from careplan import visits
-from careplan.documents.pdf import clinician_pdf, patient_pdf
-from careplan.documents.report import RIGHT_TO_LEFT_NOTE, file_stem, right_to_left_text
+from careplan.documents.language import (
+    LANGUAGE_NAMES,
+    Language,
+    handout_choice,
+    handout_language,
+    preferred_handout_language,
+)
+from careplan.documents.pdf import clinician_pdf, render
+from careplan.documents.report import (
+    RIGHT_TO_LEFT_NOTE,
+    SPANISH_NOT_REVIEWED,
+    file_stem,
+    patient_handout,
+    right_to_left_text,
+    untranslated_note,
+)
 from careplan.errors import SessionEndedError, SettingError
 from careplan.fhir import bundle, to_json
 from careplan.settings import clinic_from_env
@@ -51,18 +68,37 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
                            type="primary" if primary else "secondary")
 
 
+    tag = current.intake.patient.preferred_language
+    language: Language = preferred_handout_language(tag)
     try:  # the same contact and locale as the headless command prints
         clinic = clinic_from_env()
     except SettingError as exc:  # never a handout that sends a patient to a placeholder phone
         st.error(f"The patient handout cannot be printed: {exc}.")
     else:
-        offer("Patient handout (PDF)",
-              patient_pdf(current.plan, review=current.review, clinic=clinic),
-              f"{stem}.pdf", "application/pdf", "handout", primary=True)
-        offer("Large-print handout (PDF)",
-              patient_pdf(current.plan, review=current.review, clinic=clinic, large_print=True),
-              f"{stem}-large-print.pdf", "application/pdf", "large-print")
-    offer("Clinician summary (PDF)", clinician_pdf(current.plan, review=current.review),
+        choice = handout_choice(tag, locale=clinic.locale)
+        if choice.note:
+            st.info(f"The handout prints in English: {choice.note}.")
+        language = st.radio(
+            "Handout language", choice.offered, horizontal=True,
+            key=f"handout-language-{plan_id}",
+            format_func=lambda code: LANGUAGE_NAMES[code] + (
+                " (the patient's language)" if code == handout_language(tag) else ""),
+            help="The patient's preferred language comes first; the other on request.",
+        )
+        handout = patient_handout(current.plan, review=current.review, clinic=clinic,
+                                  language=language)
+        if language == "es":
+            st.warning(SPANISH_NOT_REVIEWED, icon=":material/translate:")
+        if note := untranslated_note(handout):
+            st.warning(note)
+        name, suffix = ("", "") if language == "en" else (f" in {LANGUAGE_NAMES[language]}",
+                                                          f"-{language}")
+        offer(f"Patient handout{name} (PDF)", render(handout), f"{stem}{suffix}.pdf",
+              "application/pdf", f"handout{suffix}", primary=True)
+        offer(f"Large-print handout{name} (PDF)", render(handout, large_print=True),
+              f"{stem}{suffix}-large-print.pdf", "application/pdf", f"large-print{suffix}")
+    offer("Clinician summary (PDF)",
+          clinician_pdf(current.plan, review=current.review, handout_language=language),
           f"{stem}-summary.pdf", "application/pdf", "summary")
     offer("Plan (JSON)", current.plan.model_dump_json(indent=2), f"{stem}.json",
           "application/json", "json")

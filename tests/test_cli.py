@@ -184,3 +184,85 @@ def test_a_pdf_with_right_to_left_text_is_written_and_flagged(tmp_path: Path) ->
     assert f"careplan: {out}: This plan has text in a right-to-left script" in result.stderr
     plain = run("plan", EXAMPLE_PATH, "--pdf", tmp_path / "latin.pdf", "--today", "2026-11-25")
     assert "right-to-left" not in plain.stderr
+
+
+SPANISH = {"patient.preferred_language": "es"}
+
+
+def test_the_handout_is_printed_in_the_intakes_language_by_default(tmp_path: Path) -> None:
+    """es (or es-MX) prints the Spanish handout; --language chooses the other on request."""
+    for tag in ("es", "es-MX"):
+        intake = write(tmp_path, apply(example_data(), {"patient.preferred_language": tag}))
+        out = tmp_path / f"{tag}.pdf"
+        result = run("plan", intake, "--pdf", out, "--today", "2026-11-25")
+        assert result.returncode == 0, result.stderr
+        text = " ".join(pdf_text(out.read_bytes()).split())
+        assert "Su plan de cuidado para el dolor muscular" in text
+        assert "20 de noviembre de 2026" in text
+        assert "oprima 2 para español" in text
+        assert "has not been reviewed by a qualified medical translator" in result.stderr
+    english = tmp_path / "en.pdf"
+    result = run("plan", intake, "--pdf", english, "--language", "en", "--today", "2026-11-25")
+    assert result.returncode == 0, result.stderr
+    assert "Your care plan for muscle pain" in pdf_text(english.read_bytes())
+    assert "translator" not in result.stderr
+    spanish = tmp_path / "asked.pdf"
+    assert run("plan", EXAMPLE_PATH, "--pdf", spanish, "--language", "es").returncode == 0
+    assert "Su plan de cuidado" in pdf_text(spanish.read_bytes())
+
+
+def test_a_language_with_no_handout_prints_english_and_says_so(tmp_path: Path) -> None:
+    intake = write(tmp_path, apply(example_data(), {"patient.preferred_language": "pt-BR"}))
+    out = tmp_path / "plan.pdf"
+    result = run("plan", intake, "--pdf", out, "--today", "2026-11-25")
+    assert result.returncode == 0, result.stderr
+    assert "Your care plan for muscle pain" in pdf_text(out.read_bytes())
+    assert ("careplan: the patient prefers 'pt-BR': there is no handout in that language; "
+            "the handout is printed in English") in result.stderr
+
+
+def test_spanish_is_for_us_clinics(tmp_path: Path) -> None:
+    """A UK clinic prints English for a Spanish speaker (said on stderr); asked for Spanish
+    explicitly, it exits 2 and writes nothing."""
+    intake = write(tmp_path, apply(example_data(), SPANISH))
+    out = tmp_path / "plan.pdf"
+    uk = {"CAREPLAN_LOCALE": "en-GB"}
+    result = run("plan", intake, "--pdf", out, "--today", "2026-11-25", env=uk)
+    assert result.returncode == 0, result.stderr
+    assert "Your care plan for muscle pain" in pdf_text(out.read_bytes())
+    assert "the Spanish handout is for US clinics, and CAREPLAN_LOCALE is en-GB" in result.stderr
+    asked = tmp_path / "asked.pdf"
+    result = run("plan", intake, "--pdf", asked, "--language", "es", env=uk)
+    assert result.returncode == 2
+    assert "the Spanish handout is written for US clinics" in result.stderr
+    assert not asked.exists()
+
+
+def test_the_clinician_summary_stays_english_and_names_the_handouts_language(
+    tmp_path: Path,
+) -> None:
+    intake = write(tmp_path, apply(example_data(), SPANISH))
+    out = tmp_path / "summary.pdf"
+    result = run("plan", intake, "--pdf", out, "--audience", "clinician")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(pdf_text(out.read_bytes()).split())
+    assert "Clinician summary: muscle pain care plan" in text
+    assert "printed in Spanish (es), the patient's preferred language (es)" in text
+    assert ("The Spanish handout text was written for this project and has not been reviewed "
+            "by a qualified medical translator") in text
+    run("plan", intake, "--pdf", out, "--audience", "clinician", "--language", "en")
+    text = " ".join(pdf_text(out.read_bytes()).split())
+    assert "printed in English (en) on request; the patient prefers es" in text
+    assert "translator" not in text
+
+
+def test_a_batch_prints_each_handout_in_its_patients_language(tmp_path: Path) -> None:
+    english = write(tmp_path, example_data(), "ann.json")
+    spanish = write(tmp_path, apply(example_data(), SPANISH), "beto.json")
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run("plan", english, spanish, "--out-dir", out, "--today", "2026-11-25")
+    assert result.returncode == 0, result.stderr
+    assert "Your care plan" in pdf_text((out / "ann.pdf").read_bytes())
+    assert "Su plan de cuidado" in pdf_text((out / "beto.pdf").read_bytes())
+    assert result.stderr.count("translator") == 1

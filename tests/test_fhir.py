@@ -652,3 +652,97 @@ def test_control_characters_in_a_link_id_are_shown_as_codes() -> None:
         [{"linkId": "evil\x1b[2J\nline", "answer": [{"valueString": "x"}]}])))
     assert result.unmapped == ("evil\\u001b[2J\\u000aline: not a question of the intake form",)
     assert all(line.isprintable() for line in result.unmapped)
+
+
+# ------------------------------------------------------------------ the patient's language
+
+
+def spanish_bundle() -> dict[str, Any]:
+    intake = make_intake({"patient.preferred_language": "es"})
+    plan = build_plan(intake=intake, today=TODAY)
+    data: dict[str, Any] = json.loads(to_json(bundle(intake=intake, plan=plan, review=None,
+                                                     signed_by=None, signed_on=None)))
+    return data
+
+
+def without_language(response: dict[str, Any]) -> dict[str, Any]:
+    """The response with no answer to patient.preferred_language."""
+    patient = next(i for i in response["item"] if i["linkId"] == "patient")
+    patient["item"] = [i for i in patient["item"]
+                       if i["linkId"] != "patient.preferred_language"]
+    return response
+
+
+def test_the_patients_language_is_exported_as_its_communication() -> None:
+    patient = the(spanish_bundle(), "Patient")
+    assert patient["communication"] == [{
+        "language": {"coding": [{"system": "urn:ietf:bcp:47", "code": "es"}]},
+        "preferred": True,
+    }]
+
+
+def test_an_exported_bundle_imports_back_with_its_language() -> None:
+    data = spanish_bundle()
+    result = import_response(data)
+    assert result.unmapped == ()
+    assert result.draft["patient"]["preferred_language"] == "es"
+    assert validate_intake(result.draft, today=TODAY) == make_intake(
+        {"patient.preferred_language": "es"})
+
+
+def test_the_patients_communication_gives_the_language_the_response_does_not() -> None:
+    data = spanish_bundle()
+    without_language(the(data, "QuestionnaireResponse"))
+    result = import_response(json.dumps(data))
+    assert result.unmapped == ()
+    assert result.draft["patient"]["preferred_language"] == "es"
+
+
+def test_a_contained_patient_gives_the_language() -> None:
+    response = without_language(the(spanish_bundle(), "QuestionnaireResponse"))
+    response["contained"] = [{
+        "resourceType": "Patient", "id": "p1",
+        "communication": [
+            {"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": "en"}]}},
+            {"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": "es-MX"}]},
+             "preferred": True}],
+    }]
+    response["subject"] = {"reference": "#p1"}
+    result = import_response(response)
+    assert result.unmapped == ()
+    assert result.draft["patient"]["preferred_language"] == "es-MX"  # the preferred one
+
+
+def test_a_language_that_disagrees_or_cannot_be_read_is_listed() -> None:
+    data = spanish_bundle()
+    the(data, "Patient")["communication"][0]["language"]["coding"][0]["code"] = "pt-BR"
+    result = import_response(data)
+    assert result.draft["patient"]["preferred_language"] == "es"  # the response's answer
+    assert result.unmapped == ("Patient.communication: pt-BR differs from the response's "
+                               'patient.preferred_language "es"; the response\'s answer is kept',)
+    data = spanish_bundle()
+    without_language(the(data, "QuestionnaireResponse"))
+    the(data, "Patient")["communication"] = [{"language": {"text": "Spanish"}}]
+    result = import_response(data)
+    assert "preferred_language" not in result.draft["patient"]  # not asked: English
+    assert result.unmapped == ('Patient.communication: language {"text": "Spanish"} has no '
+                               "BCP 47 code (urn:ietf:bcp:47)",)
+
+
+def test_a_bundle_needs_exactly_one_response_to_the_form() -> None:
+    data = spanish_bundle()
+    data["entry"] = [e for e in data["entry"]
+                     if e["resource"]["resourceType"] != "QuestionnaireResponse"]
+    with pytest.raises(FhirImportError, match="the Bundle holds 0 responses"):
+        import_response(data)
+    with pytest.raises(FhirImportError, match="not a valid FHIR R4 Bundle"):
+        import_response({"resourceType": "Bundle", "type": "collection", "entry": "x"})
+
+
+def test_import_command_reads_an_exported_bundle(tmp_path: Path) -> None:
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(spanish_bundle()), encoding="utf-8")
+    result = run("fhir-import", path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["patient"]["preferred_language"] == "es"
+    assert result.stderr == ""

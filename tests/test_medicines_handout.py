@@ -92,6 +92,7 @@ when = ["ge", "pain_now", 5]
 because = ["pain_now"]
 clinician_note = "Note for the clinician."
 patient_text = "Your medicine {medicines} needs a check."
+patient_text_es = "Su medicina {medicines} necesita una revisión."
 source = "NICE NG59 (2016)"
 '''
     with pytest.raises(RuleBaseError, match="needs a medicine in 'because'"):

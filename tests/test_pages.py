@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from apps import TOKENS, app, create_patient, each_section, fill, no_trouble, show
 from careplan import storage, visits
@@ -126,6 +127,42 @@ def test_export_refuses_a_handout_without_a_configured_clinic(
     test.switch_page("pages/4_Export.py").run()
     assert any("cannot be printed: no clinic is configured" in e.value for e in test.error)
     assert len(test.get("download_button")) == 3  # summary, JSON and FHIR; no handout
+
+
+def _spanish_speaker_with_a_plan(database: str) -> AppTest:
+    """A patient whose preferred language is Spanish (saved through the use case, as the
+    form's field will), with a plan built from the example intake."""
+    create_patient()
+    test = fill(app("intake", patient=1, visit=1), example_data())
+    db = open_database(database)
+    who = signed_in(db, "rivera", datetime.now(UTC))
+    visits.answer(db, who, visit_id=1, path="patient.preferred_language", value="es",
+                  expected_version=test.session_state["draft_version"], today=date.today(),
+                  now=datetime.now(UTC))
+    test.button(key="to-plan").click().run()
+    test.switch_page("pages/3_Care_plan.py")
+    test.button(key="build-plan").click().run()
+    no_trouble(test)
+    test.switch_page("pages/4_Export.py").run()
+    no_trouble(test)
+    return test
+
+
+def test_export_offers_the_handout_in_the_patients_language_first(database: str) -> None:
+    test = _spanish_speaker_with_a_plan(database)
+    choice = test.radio(key="handout-language-1")
+    assert choice.options == ["Spanish (the patient's language)", "English"]
+    assert choice.value == "es"
+    labels = [b.proto.label for b in test.get("download_button")]
+    assert labels[:3] == ["Patient handout in Spanish (PDF)",
+                          "Large-print handout in Spanish (PDF)", "Clinician summary (PDF)"]
+    assert any("has not been reviewed by a qualified medical translator" in w.value
+               for w in test.warning)
+    choice.set_value("en").run()  # the other language on request
+    no_trouble(test)
+    labels = [b.proto.label for b in test.get("download_button")]
+    assert labels[:2] == ["Patient handout (PDF)", "Large-print handout (PDF)"]
+    assert not any("translator" in w.value for w in test.warning)
 
 
 def test_history_page_shows_visits(database: str) -> None:

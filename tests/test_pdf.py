@@ -14,6 +14,7 @@ from reportlab import rl_config
 from careplan.clinical.engine import build_plan
 from careplan.clinical.plan import CarePlan
 from careplan.clinical.review import AddedRecommendation, Decision, Review
+from careplan.documents.language import Language
 from careplan.documents.pdf import PLACEHOLDER, clinician_pdf, drawable, markup, patient_pdf
 from careplan.documents.report import right_to_left_text
 from careplan.intake.model import RED_FLAGS
@@ -93,9 +94,12 @@ def test_metadata_and_embedded_subset_fonts(example_plan: CarePlan) -> None:
     assert all("+" in name for name in fonts), "fonts must be embedded as subsets"
 
 
-def test_large_print_body_is_14_points_or_more(example_plan: CarePlan) -> None:
-    assert body_font_size(patient_pdf(example_plan)) < 14
-    assert body_font_size(patient_pdf(example_plan, large_print=True)) >= 14
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_large_print_body_is_14_points_or_more(example_plan: CarePlan, language: Language) -> None:
+    assert body_font_size(patient_pdf(example_plan, language=language)) < 14
+    large = patient_pdf(example_plan, large_print=True, language=language)
+    assert body_font_size(large) >= 14
+    assert ("Su plan de cuidado" in text_of(large)) is (language == "es")
 
 
 HOSTILE = [
@@ -108,8 +112,14 @@ HOSTILE = [
 ]
 
 
+LANGUAGES = ("en", "es")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("name", HOSTILE)
-def test_hostile_names_print_literally(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hostile_names_print_literally(
+    name: str, language: Language, monkeypatch: pytest.MonkeyPatch
+) -> None:
     opened: list[str] = []
     real_open = builtins.open
 
@@ -117,9 +127,11 @@ def test_hostile_names_print_literally(name: str, monkeypatch: pytest.MonkeyPatc
         opened.append(str(file))
         return real_open(file, *args, **kwargs)
 
-    plan = plan_for({"patient.name": name, "history.notes": name, "visit.clinician": name})
+    plan = plan_for({"patient.name": name, "history.notes": name, "visit.clinician": name,
+                     "history.medications": [{"name": name, "dose": name}]})
     monkeypatch.setattr(builtins, "open", spy)
-    handout, summary = patient_pdf(plan), clinician_pdf(plan)
+    handout = patient_pdf(plan, language=language)
+    summary = clinician_pdf(plan, handout_language=language)
     monkeypatch.undo()
     assert "/etc/passwd" not in opened
     assert not Path("/tmp/pwned").exists()
@@ -145,27 +157,34 @@ def test_long_note_flows_across_pages() -> None:
     assert "END-OF-NOTE" in text_of(data)
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize(
     "name",
     ["Nguyễn Thị Phương", "Zażółć Gęślą-Jaźń", "Ελένη Παπαδοπούλου", "Иван Петрович Сидоров",
-     "Ærøskøbing Ðorđević Ōtsuka"],
+     "Ærøskøbing Ðorđević Ōtsuka", "José Ñúñez Güemes"],
 )
-def test_scripts_render(name: str) -> None:
-    plan = plan_for({"patient.name": name})
-    assert name in flat(text_of(patient_pdf(plan)))
-    assert name in flat(text_of(clinician_pdf(plan)))
+def test_scripts_render(name: str, language: Language) -> None:
+    plan = plan_for({"patient.name": name, "history.medications": [{"name": name}]})
+    handout = flat(text_of(patient_pdf(plan, language=language)))
+    assert name in handout
+    assert PLACEHOLDER not in handout  # the handout's own words (á, ñ, ü, ¿) all draw
+    assert name in flat(text_of(clinician_pdf(plan, handout_language=language)))
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize(("name", "glyphs"), [
     ("\u05e9\u05e8\u05d4 \u05db\u05d4\u05df", True),  # Hebrew: in the shipped font
     ("\u0641\u0627\u0637\u0645\u0629 \u0639\u0644\u064a", False),  # Arabic: not in it
 ], ids=["Hebrew", "Arabic"])
-def test_right_to_left_names_print_and_are_flagged_for_a_check(name: str, glyphs: bool) -> None:
+def test_right_to_left_names_print_and_are_flagged_for_a_check(
+    name: str, glyphs: bool, language: Language
+) -> None:
     """reportlab lays Hebrew out left to right, and the shipped font has no Arabic (it
     prints the visible placeholder): the PDF builds, and the plan is flagged so that the
     Export page and the command ask the clinician to check the printout."""
     plan = plan_for({"patient.name": name})
-    for data in (patient_pdf(plan), clinician_pdf(plan)):
+    for data in (patient_pdf(plan, language=language),
+                 clinician_pdf(plan, handout_language=language)):
         assert data.startswith(b"%PDF-")
         assert (PLACEHOLDER * 5 in text_of(data)) is not glyphs
     assert right_to_left_text(plan)
@@ -175,10 +194,11 @@ def test_right_to_left_names_print_and_are_flagged_for_a_check(name: str, glyphs
     assert right_to_left_text(plan_for(), review=signed)
 
 
-def test_missing_glyphs_become_a_visible_placeholder() -> None:
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_missing_glyphs_become_a_visible_placeholder(language: Language) -> None:
     assert drawable("李雷 Ann") == f"{PLACEHOLDER}{PLACEHOLDER} Ann"
     plan = plan_for({"patient.name": "李雷 Ann 🦜"})
-    text = flat(text_of(patient_pdf(plan)))
+    text = flat(text_of(patient_pdf(plan, language=language)))
     assert f"{PLACEHOLDER}{PLACEHOLDER} Ann" in text
 
 
@@ -221,13 +241,17 @@ def test_signed_review_shows_only_accepted_items(example_plan: CarePlan) -> None
     assert "signed by Dr. A. Rivera on 2026-11-20" in summary
 
 
-def test_a_very_long_name_keeps_the_footer_readable() -> None:
+@pytest.mark.parametrize(("language", "draft", "page"), [
+    ("en", "DRAFT", "Page {number} of"), ("es", "BORRADOR", "Página {number} de"),
+])
+def test_a_very_long_name_keeps_the_footer_readable(language: Language, draft: str,
+                                                    page: str) -> None:
     name = "Maria " + "de la Santísima Trinidad " * 7
-    data = patient_pdf(plan_for({"patient.name": name.strip()}))
-    for number, page in enumerate(reader(data).pages, start=1):
-        footer = flat(page.extract_text())
-        assert footer.count("DRAFT") >= 1
-        assert f"Page {number} of" in footer
+    data = patient_pdf(plan_for({"patient.name": name.strip()}), language=language)
+    for number, sheet in enumerate(reader(data).pages, start=1):
+        footer = flat(sheet.extract_text())
+        assert footer.count(draft) >= 1
+        assert page.format(number=number) in footer
         assert "…" in footer
 
 

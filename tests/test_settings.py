@@ -28,7 +28,18 @@ def test_a_configured_clinic_and_locale() -> None:
                    "020 7946 0000", "CAREPLAN_LOCALE": "en-GB", "CAREPLAN_DEMO": "1"})
     assert config.handout_clinic() == Clinic(name="Riverside Practice", phone="020 7946 0000",
                                              hours="ask at the front desk", locale="en-GB",
-                                             demo=False)
+                                             demo=False, hours_es="pregunte en la recepción")
+
+
+def test_the_clinic_hours_print_as_configured_in_each_language() -> None:
+    """A Spanish handout prints CAREPLAN_CLINIC_HOURS_ES; without it, the hours as typed."""
+    clinic = {"CAREPLAN_CLINIC_NAME": "Clínica del Valle", "CAREPLAN_CLINIC_PHONE": "555-0142",
+              "CAREPLAN_CLINIC_HOURS": "Mon-Fri 9-5"}
+    typed = load(clinic).handout_clinic()
+    assert (typed.hours_in("en"), typed.hours_in("es")) == ("Mon-Fri 9-5", "Mon-Fri 9-5")
+    both = load({**clinic, "CAREPLAN_CLINIC_HOURS_ES": "De lunes a viernes, de 9 a 5"})
+    assert both.handout_clinic().hours_in("es") == "De lunes a viernes, de 9 a 5"
+    assert both.handout_clinic().hours_in("en") == "Mon-Fri 9-5"
 
 
 @pytest.mark.parametrize(("env", "message"), [

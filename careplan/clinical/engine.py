@@ -36,9 +36,11 @@ from careplan.clinical.rules import LABS, Rule, RuleBase
 from careplan.clinical.rules.conditions import Found
 from careplan.clinical.rules.loader import MEDICINES_PLACEHOLDER, shipped_rule_base
 from careplan.clinical.rules.topics import Voice, resolve
+from careplan.clinical.rules.wording import Language, join_words
 from careplan.clinical.scoring import compute_scores, flat_scores, score_details, screens_not_done
 from careplan.intake.model import Intake
 
+_YOUR_MEDICINE: Final[dict[Language, str]] = {"en": "your medicine", "es": "su medicina"}
 ACUTE_WEEKS: Final = 4
 CHRONIC_WEEKS: Final = 12
 
@@ -176,31 +178,37 @@ def _because(rule: Rule, facts: Facts, matched: Found) -> tuple[str, ...]:
     return tuple(dict.fromkeys(text for text in described if text))
 
 
-def _patient_text(rule: Rule, facts: Facts, meds: MedicationReview) -> str:
-    if "{" not in rule.patient_text:
-        return rule.patient_text
-    return rule.patient_text.format_map(_Placeholders(rule, facts, meds))
+def _patient_text(
+    rule: Rule, facts: Facts, meds: MedicationReview, language: Language = "en"
+) -> str:
+    text = rule.text_in(language)
+    if "{" not in text:
+        return text
+    return text.format_map(_Placeholders(rule, facts, meds, language))
 
 
 class _Placeholders(dict[str, str]):
     """What ``{name}`` in patient text stands for, worked out only for the names it uses:
     a number fact as plain digits, or ``{medicines}``; anything else is a KeyError."""
 
-    def __init__(self, rule: Rule, facts: Facts, meds: MedicationReview) -> None:
+    def __init__(
+        self, rule: Rule, facts: Facts, meds: MedicationReview, language: Language
+    ) -> None:
         super().__init__()
-        self._rule, self._facts, self._meds = rule, facts, meds
+        self._rule, self._facts, self._meds, self._language = rule, facts, meds, language
 
     def __missing__(self, name: str) -> str:
         if name == MEDICINES_PLACEHOLDER:
-            return _medicines(self._rule, self._facts, self._meds)
+            return _medicines(self._rule, self._facts, self._meds, self._language)
         value = self._facts.values.get(name)
         if isinstance(value, int | float) and not isinstance(value, bool):
             return _plain(value)
         raise KeyError(name)
 
 
-def _medicines(rule: Rule, facts: Facts, meds: MedicationReview) -> str:
-    """The patient's own medicines a rule is about, as typed: 'Zocor and clarithromycin'."""
+def _medicines(rule: Rule, facts: Facts, meds: MedicationReview, language: Language) -> str:
+    """The patient's own medicines a rule is about, as typed: 'Zocor and clarithromycin'
+    ('Zocor y claritromicina' in Spanish: only the joining word is the handout's)."""
     wanted = {
         member for ref in rule.because
         for name, _, member in [ref.partition(":")]
@@ -212,8 +220,8 @@ def _medicines(rule: Rule, facts: Facts, meds: MedicationReview) -> str:
         if wanted & {*m.generics, *m.classes}
         and not (prescribed_only and "nsaid" in m.classes and over_the_counter(m))
     ]
-    names = list(dict.fromkeys(names)) or ["your medicine"]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    names = list(dict.fromkeys(names)) or [_YOUR_MEDICINE[language]]
+    return join_words(names, language)
 
 
 def _plain(value: float) -> str:
@@ -232,6 +240,7 @@ def _alert(rule: Rule, facts: Facts, meds: MedicationReview, found: Found) -> Al
         source=rule.source,
         labs=rule.labs,
         speaks=dict(rule.speaks),
+        patient_text_es=_patient_text(rule, facts, meds, "es"),
     )
 
 
@@ -249,6 +258,7 @@ def _recommendation(
         priority=rule.priority,
         labs=rule.labs,
         speaks=dict(rule.speaks),
+        patient_text_es=_patient_text(rule, facts, meds, "es"),
     )
 
 

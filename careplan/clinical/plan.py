@@ -44,6 +44,7 @@ class Alert(_Frozen):
     source: str
     labs: tuple[str, ...] = ()
     speaks: dict[str, str] = {}
+    patient_text_es: str | None = None  # None: none written (a plan from before Spanish)
 
 
 class Recommendation(_Frozen):
@@ -59,6 +60,9 @@ class Recommendation(_Frozen):
     priority: int
     labs: tuple[str, ...] = ()
     speaks: dict[str, str] = {}
+    # The patient text in Spanish. None: a text the clinician wrote or edited (printed as
+    # typed in either language) or a plan made before the handout had Spanish.
+    patient_text_es: str | None = None
 
 
 class Withheld(_Frozen):

@@ -326,8 +326,10 @@ def shown_recommendations(plan: CarePlan, review: Review | None) -> tuple[Recomm
         decision = review.decision_for(rec.id)
         if decision is None or decision.action == "reject":
             continue
-        if decision.action == "edit" and decision.patient_text:
-            rec = rec.model_copy(update={"patient_text": decision.patient_text})
+        if decision.action == "edit" and decision.patient_text:  # as typed, in any language
+            rec = rec.model_copy(
+                update={"patient_text": decision.patient_text, "patient_text_es": None}
+            )
         shown.append(rec)
     for number, added in enumerate(review.added, start=1):
         shown.append(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import io
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -52,6 +52,7 @@ from careplan.clinical.plan import CarePlan
 from careplan.clinical.review import Review
 from careplan.documents import bodymap
 from careplan.documents.clinic import Clinic
+from careplan.documents.language import Language
 from careplan.documents.report import (
     BodyMap,
     Bullets,
@@ -275,6 +276,7 @@ class _NumberedCanvas(canvas.Canvas):
     footer: str = ""
     font_size: float = 9.0
     watermark: str = ""
+    page_label: str = "Page {page} of {total}"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -303,7 +305,7 @@ class _NumberedCanvas(canvas.Canvas):
         self.setStrokeColor(RULE)
         left, right = 0.75 * inch, width - 0.75 * inch
         self.line(left, 0.62 * inch, right, 0.62 * inch)
-        label = f"Page {self.getPageNumber()} of {total}"
+        label = self.page_label.format(page=self.getPageNumber(), total=total)
         self.drawRightString(right, 0.45 * inch, label)
         room = right - left - pdfmetrics.stringWidth(label, FONT, self.font_size) - 12
         self.drawString(left, 0.45 * inch, _fit(drawable(self.footer), room, self.font_size))
@@ -332,9 +334,12 @@ def _fit(text: str, width: float, size: float) -> str:
     return text.rstrip() + "…"
 
 
-def _canvas_for(footer: str, size: float, watermark: str = "") -> type[_NumberedCanvas]:
-    return type("_Canvas", (_NumberedCanvas,),
-                {"footer": footer, "font_size": size, "watermark": watermark})
+def _canvas_for(
+    footer: str, size: float, watermark: str = "", page_label: str = "Page {page} of {total}",
+) -> type[_NumberedCanvas]:
+    return type("_Canvas", (_NumberedCanvas,), {
+        "footer": footer, "font_size": size, "watermark": watermark, "page_label": page_label,
+    })
 
 
 def _table_style(commands: list[tuple[Any, ...]]) -> TableStyle:
@@ -448,11 +453,47 @@ def _checklist(items: Iterable[str], st: _Styles, width: float) -> RLTable:
     return table
 
 
-def body_map_drawing(selected: Iterable[str], *, height: float, font_size: float) -> Drawing:
-    """Front and back views side by side; selected regions dark, printable in black and white."""
+_SIDES: Final = ("Left", "Right")  # bodymap.side_labels' words, as the Intake page shows them
+
+
+@cache
+def _head_span() -> tuple[float, float]:
+    """The head's left and right edge in the front view (body-map units): the shapes that
+    reach the top of the figure."""
+    xs = [x for polygon in bodymap.DECOR["front"] if min(y for _, y in polygon) < 10
+          for x, _ in polygon]
+    return min(xs), max(xs)
+
+
+def body_map_drawing(
+    selected: Iterable[str], *, height: float, font_size: float,
+    labels: tuple[str, str, str, str] = ("Front", "Back", "Left", "Right"),
+) -> Drawing:
+    """Front and back views side by side; selected regions dark, printable in black and white.
+
+    ``labels``: the words for front, back, left and right in the handout's language.
+    """
     chosen = set(selected)
-    gap = 44.0  # room for both views' Left/Right labels between the figures
+    front, back, left, right = labels
+    sides = dict(zip(_SIDES, (left, right), strict=True))
     scale = height / bodymap.HEIGHT
+    label_size = font_size * 0.9
+    # Where each side label's centre goes, in body-map units: at its corner, moved out just
+    # far enough to clear the head when the word is long ("Izquierda" is twice "Left").
+    placed: dict[str, list[tuple[str, float, float, float]]] = {}  # view -> text, x, y, half
+    for view in bodymap.VIEWS:
+        placed[view] = []
+        for text, x, y in bodymap.side_labels(view):
+            word = drawable(sides[text])
+            half = pdfmetrics.stringWidth(word, f"{FONT}-Bold", label_size) / scale / 2
+            head_left, head_right = _head_span()
+            x = min(x, head_left - 3 - half) if x < bodymap.WIDTH / 2 else max(
+                x, head_right + 3 + half)
+            placed[view].append((word, x, y, half))
+    # The labels between the figures need room side by side: the gap grows with the words.
+    front_edge = max(x + half for _, x, _, half in placed["front"])
+    back_edge = min(x - half for _, x, _, half in placed["back"])
+    gap = max(44.0, front_edge - bodymap.WIDTH - back_edge + font_size / scale)
     caption_room = font_size * 1.8
     total_width = (2 * bodymap.WIDTH + gap) * scale
     drawing = _drawing(total_width, height + caption_room + font_size * 1.5)
@@ -470,27 +511,42 @@ def body_map_drawing(selected: Iterable[str], *, height: float, font_size: float
             for polygon in region.polygons:
                 drawing.add(Polygon([c for p in polygon for c in point(*p)], fillColor=fill,
                                     strokeColor=OUTLINE, strokeWidth=0.8))
-        for text, x, y in bodymap.side_labels(view):
+        for word, x, y, _ in placed[view]:
             px, py = point(x, y)
-            drawing.add(String(px, py, text, fontName=f"{FONT}-Bold", fontSize=font_size * 0.9,
+            drawing.add(String(px, py, word, fontName=f"{FONT}-Bold", fontSize=label_size,
                                fillColor=INK, textAnchor="middle"))
         cx = (bodymap.WIDTH / 2 + dx) * scale
-        drawing.add(String(cx, font_size * 0.3, "Front" if view == "front" else "Back",
+        drawing.add(String(cx, font_size * 0.3, drawable(front if view == "front" else back),
                            fontName=f"{FONT}-Bold", fontSize=font_size, fillColor=INK,
                            textAnchor="middle"))
     drawing.add(Line(0, 0, 0, 0, strokeColor=colors.white))
     return drawing
 
 
+def _intro_room(heading: Flowable, intro: Paragraph, table: Table, st: _Styles,
+                width: float) -> float:
+    """The height a heading, the line introducing a table and the table's header and first
+    row need together: with less room left, they start on the next page, so the line never
+    ends a page without its table (a Spanish line is longer and reaches that point)."""
+    first = replace(table, rows=table.rows[:1], blank_rows=min(table.blank_rows, 1))
+    parts = (heading, _p(intro.text, getattr(st, intro.tone)), _table(first, st, width))
+    return sum(part.wrap(width, 10_000)[1] for part in parts) + st.size * 1.6
+
+
 def _flowables(document: Document, st: _Styles, width: float) -> list[Flowable]:
     story: list[Flowable] = [_p(document.title, st.title)]
     following = [*document.blocks[1:], None]
-    for block, after in zip(document.blocks, following, strict=True):
+    then = [*document.blocks[2:], None, None]
+    for block, after, later in zip(document.blocks, following, then, strict=True):
         if isinstance(block, Heading):
             style = st.h1 if block.level == 1 else st.h2
             if isinstance(after, Table):  # a long table may start here and split, not jump
                 style = ParagraphStyle(f"{style.name}-free", parent=style, keepWithNext=0)
-            story += [CondPageBreak(st.size * 8), _p(block.text, style)]
+            heading = _p(block.text, style)
+            room = st.size * 8
+            if isinstance(after, Paragraph) and isinstance(later, Table):
+                room = max(room, _intro_room(heading, after, later, st, width))
+            story += [CondPageBreak(room), heading]
         elif isinstance(block, Paragraph):
             story.append(_p(block.text, getattr(st, block.tone)))
         elif isinstance(block, Bullets):
@@ -504,7 +560,8 @@ def _flowables(document: Document, st: _Styles, width: float) -> list[Flowable]:
         elif isinstance(block, Table):
             story += [_table(block, st, width), Spacer(1, st.size * 0.6)]
         elif isinstance(block, BodyMap):
-            drawing = body_map_drawing(block.selected, height=2.2 * inch, font_size=st.size)
+            drawing = body_map_drawing(block.selected, height=2.2 * inch, font_size=st.size,
+                                       labels=block.labels)
             drawing.hAlign = "CENTER"
             caption = ParagraphStyle("caption", parent=st.small, alignment=TA_CENTER)
             story.append(KeepTogether(
@@ -539,19 +596,22 @@ def render(document: Document, *, large_print: bool = False) -> bytes:
     )
     story = _flowables(document, st, doc.width)
     doc.build(story, canvasmaker=_canvas_for(
-        document.footer, max(8.0, size * 0.75), document.watermark
+        document.footer, max(8.0, size * 0.75), document.watermark, document.page_label
     ))
     return out.getvalue()
 
 
 def patient_pdf(
     plan: CarePlan, *, review: Review | None = None, clinic: Clinic | None = None,
-    large_print: bool = False,
+    large_print: bool = False, language: Language = "en",
 ) -> bytes:
-    """The patient handout (draft until a signed review exists)."""
-    return render(patient_handout(plan, review=review, clinic=clinic), large_print=large_print)
+    """The patient handout in ``language`` (draft until a signed review exists)."""
+    return render(patient_handout(plan, review=review, clinic=clinic, language=language),
+                  large_print=large_print)
 
 
-def clinician_pdf(plan: CarePlan, *, review: Review | None = None) -> bytes:
-    """The clinician summary for the record."""
-    return render(clinician_summary(plan, review=review))
+def clinician_pdf(
+    plan: CarePlan, *, review: Review | None = None, handout_language: Language | None = None,
+) -> bytes:
+    """The clinician summary for the record (English; it names the handout's language)."""
+    return render(clinician_summary(plan, review=review, handout_language=handout_language))

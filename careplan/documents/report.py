@@ -3,6 +3,11 @@
 Why separate from the PDF: what a patient reads (words, order, reading level)
 is decided here, purely and testably; ``pdf.py`` only lays it out. Texts are
 plain strings: escaping for reportlab happens in ``pdf.py``, at output.
+
+The handout prints in English or Spanish (``language``). Every word of its own comes from
+the rule base, where each is written in both (the rule files, ``handout.toml``,
+``layout.toml``, ``purposes.toml``); what was typed (names, medicines, doses, the clinic,
+a text the clinician wrote or edited) prints as typed. The clinician summary is English.
 """
 
 from __future__ import annotations
@@ -10,18 +15,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from functools import cache
-from importlib import resources
 from typing import Final, Literal, NamedTuple
 
-from careplan import cache as file_cache
 from careplan.clinical.engine import default_rule_base
 from careplan.clinical.plan import Alert, CarePlan, Domain, MedicationLine, Recommendation
 from careplan.clinical.review import Review, shown_alerts, shown_recommendations, status_of
 from careplan.clinical.rules.topics import Speaks, Voice, resolve
+from careplan.clinical.rules.wording import Layout, join_words
 from careplan.documents.clinic import Clinic
+from careplan.documents.language import (
+    LANGUAGE_NAMES,
+    Language,
+    check_language,
+    handout_language,
+    long_date,
+    number,
+    preferred_handout_language,
+)
 from careplan.documents.locales import Locale, get_locale
-from careplan.intake.vocabulary import AREA_LABELS
 from careplan.text import right_to_left
 
 Audience = Literal["patient", "clinician"]
@@ -76,6 +87,7 @@ class BodyMap:
     title: str
     selected: tuple[str, ...]
     caption: str
+    labels: tuple[str, str, str, str] = ("Front", "Back", "Left", "Right")  # in the picture
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +97,7 @@ class Table:
     widths: tuple[float, ...]  # fractions of the text width
     blank_rows: int = 0  # extra empty rows to fill in by hand
     section_rows: tuple[int, ...] = ()  # rows shown as a full-width sub-heading (first cell)
+    typed: tuple[int, ...] = ()  # columns printed as typed (a medicine's name and dose)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,17 +124,11 @@ class Document:
     draft: bool
     watermark: str = ""  # printed across every page, e.g. for a demo clinic
     spoken: tuple[tuple[str, Speaks], ...] = ()  # printed statements with their stances
+    page_label: str = "Page {page} of {total}"  # in the footer of every page
+    # Items printed in the plan's English, in a Spanish handout: a text the clinician wrote
+    # or edited (as typed), or a plan made before Spanish. The Export page asks for a check.
+    untranslated: tuple[str, ...] = ()
 
-
-PATIENT_HEADINGS: Final[dict[Domain, str]] = {
-    "rest": "Rest and activity",
-    "physical_therapy": "Exercise and physical therapy",
-    "medication_review": "Your medicines",
-    "sleep": "Sleep",
-    "nutrition": "Food, drink and smoking",
-    "stress": "Stress and mood",
-    "follow_up": "Next steps",
-}
 
 CLINICIAN_HEADINGS: Final[dict[Domain, str]] = {
     "rest": "Rest and activity",
@@ -133,19 +140,18 @@ CLINICIAN_HEADINGS: Final[dict[Domain, str]] = {
     "follow_up": "Follow-up",
 }
 
-DEMO_WATERMARK: Final = "DEMO - not a real clinic"
-NEVER_STOP: Final = "Do not stop a prescribed medicine without asking us first."
-HELD_FOR_ALERT: Final = "Some advice is on hold until a doctor checks you. We will add it after."
+DOMAINS_IN_ORDER: Final[tuple[Domain, ...]] = (
+    "rest", "physical_therapy", "medication_review", "sleep", "nutrition", "stress", "follow_up",
+)
 
 
-def _weeks(count: int) -> str:
-    return f"{count} week" if count == 1 else f"{count} weeks"
+def _layout() -> Layout:
+    return default_rule_base().layout
 
 
-def _score(value: float | int | bool | str | None) -> str:
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value).replace("_", " ")
+def _weeks(count: int, language: Language = "en") -> str:
+    key = "week" if count == 1 else "weeks"
+    return _layout().word(key, language).format(count=count)
 
 
 class Said(NamedTuple):
@@ -156,6 +162,21 @@ class Said(NamedTuple):
     speaks: Speaks
 
 
+class _Words:
+    """The handout's own words in one language (``layout.toml``), in the clinic's locale."""
+
+    def __init__(self, language: Language, loc: Locale) -> None:
+        self.language, self.loc, self.layout = language, loc, _layout()
+
+    def __call__(self, key: str, **values: str) -> str:
+        text = self.layout.word(key, self.language)
+        return text.format(**values) if values else text
+
+    def line(self, text: str) -> str:
+        """A fixed or rule line in the locale's words (English only: the Spanish is US)."""
+        return self.loc.text(text) if self.language == "en" else text
+
+
 def _local_rule_text(loc: Locale, rule_id: str, printed: str) -> str:
     try:
         template = default_rule_base().get(rule_id).patient_text
@@ -164,8 +185,29 @@ def _local_rule_text(loc: Locale, rule_id: str, printed: str) -> str:
     return loc.rule_text(rule_id, template, printed)
 
 
+def _item_text(
+    item: Alert | Recommendation, language: Language, loc: Locale, untranslated: list[str]
+) -> str:
+    """An item's patient text in the handout's language.
+
+    Spanish: the plan's Spanish text; for a plan made before the handout had Spanish, the
+    rule's own Spanish where the rule has no placeholder to fill. A text the clinician
+    wrote or edited prints as typed, in whatever language it was typed, and is listed in
+    ``untranslated`` so that the Export page asks for a check.
+    """
+    if language == "en":
+        return _local_rule_text(loc, item.id, item.patient_text)
+    if item.patient_text_es is not None:
+        return item.patient_text_es
+    rule = default_rule_base().by_id.get(item.id)
+    if rule is not None and "{" not in rule.patient_text and item.patient_text == rule.patient_text:
+        return rule.patient_text_es
+    untranslated.append(item.id)
+    return item.patient_text
+
+
 def _fixed_lines(
-    plan: CarePlan, alerts: tuple[Alert, ...], recs: tuple[Recommendation, ...], loc: Locale
+    plan: CarePlan, alerts: tuple[Alert, ...], recs: tuple[Recommendation, ...], words: _Words
 ) -> dict[str, tuple[Said, ...]]:
     """The fixed handout lines that agree with what this handout prints, by place.
 
@@ -184,12 +226,13 @@ def _fixed_lines(
         "KEY-SLEEP-STRESS": any(r.domain in ("sleep", "stress") for r in recs),
         "KEY-KEEP-TAKING": bool(plan.medications),  # "ask us before you stop or change one"
     }
-    values = {"weeks": _weeks(plan.follow_up.review_in_weeks)}
+    values = {"weeks": _weeks(plan.follow_up.review_in_weeks, words.language)}
     lines: dict[str, list[Said]] = {}
     for text in rules.texts:
         if text.id in allowed and wanted.get(text.id, True):
-            line = text.text.format_map(values) if "{" in text.text else text.text
-            lines.setdefault(text.where, []).append(Said(text.id, loc.text(line), text.speaks))
+            said = text.in_language(words.language)
+            line = said.format_map(values) if "{" in said else said
+            lines.setdefault(text.where, []).append(Said(text.id, words.line(line), text.speaks))
     lines["key"] = lines.get("key", [])[:5]  # 3 to 5 key messages (plain-language guidance)
     return {where: tuple(found) for where, found in lines.items()}
 
@@ -207,32 +250,42 @@ def _say(lines: dict[str, tuple[Said, ...]], where: str) -> tuple[str, ...]:
 
 
 def patient_handout(
-    plan: CarePlan, *, review: Review | None = None, clinic: Clinic | None = None
+    plan: CarePlan, *, review: Review | None = None, clinic: Clinic | None = None,
+    language: Language = "en",
 ) -> Document:
-    """The take-home plan in plain words: only reviewed items once a review exists."""
+    """The take-home plan in plain words: only reviewed items once a review exists.
+
+    ``language``: ``en`` or ``es``. A Spanish handout is for a US clinic (``SettingError``
+    for another locale: ``careplan.documents.language.check_language``).
+    """
     clinic = clinic or Clinic()
+    check_language(language, locale=clinic.locale)
     loc = get_locale(clinic.locale)
+    words = _Words(language, loc)
+    untranslated: list[str] = []
     recs = tuple(
-        r.model_copy(update={"patient_text": _local_rule_text(loc, r.id, r.patient_text)})
+        r.model_copy(update={"patient_text": _item_text(r, language, loc, untranslated)})
         for r in shown_recommendations(plan, review)
     )
     alerts = tuple(
-        a.model_copy(update={"patient_text": _local_rule_text(loc, a.id, a.patient_text)})
+        a.model_copy(update={"patient_text": _item_text(a, language, loc, untranslated)})
         for a in shown_alerts(plan, review)
     )
     # "Some advice is on hold" only when exercise and heat advice is actually held.
     printed: tuple[Alert | Recommendation, ...] = (*alerts, *recs)
     held = any(item.speaks.get("activity") == "hold" for item in printed)
-    lines = _fixed_lines(plan, alerts, recs, loc)
+    lines = _fixed_lines(plan, alerts, recs, words)
     draft = review is None or not review.signed
+    visit_day = long_date(plan.visit.date, language, loc)
     typed: list[Block] = [  # what the clinician typed is printed as typed, in any locale
         Table(
             header=(),
             rows=(
-                ("For", plan.patient.name),
-                ("Date", loc.date(plan.visit.date)),
-                ("Your clinician", plan.visit.clinician or "Your care team"),
-                ("Call us", f"{clinic.name}, {clinic.phone} ({clinic.hours})"),
+                (words("row_for"), plan.patient.name),
+                (words("row_date"), visit_day),
+                (words("row_clinician"), plan.visit.clinician or words("care_team")),
+                (words("row_call"),
+                 f"{clinic.name}, {clinic.phone} ({clinic.hours_in(language)})"),
             ),
             widths=(0.25, 0.75),
         ),
@@ -240,49 +293,52 @@ def patient_handout(
     blocks: list[Block] = [
         *typed,
         HelpBox(
-            title="Get help now if...",
+            title=words("help_title"),
             own_warnings=tuple(a.patient_text for a in alerts),
             emergency=_say(lines, "help_emergency"),
             same_day=_say(lines, "help_same_day"),
             numbers=" ".join(_say(lines, "help_numbers")),
             headings=_help_headings(lines),
         ),
-        Heading("The most important things"),
+        Heading(words("key_heading")),
         KeyMessages(_say(lines, "key")),
     ]
     areas = plan.affected_areas
     if areas:
         blocks += [
             BodyMap(
-                title="Where you hurt",
+                title=words("bodymap_title"),
                 selected=areas,
-                caption=f"You told us you have pain in your {area_labels(areas)}. These areas "
-                "are dark in the picture. Left and right mean your left and your right.",
+                caption=words("bodymap_caption", areas=area_labels(areas, language)),
+                labels=(words("bodymap_front"), words("bodymap_back"), words("bodymap_left"),
+                        words("bodymap_right")),
             ),
         ]
     cells: list[Said] = []
-    for domain, heading in PATIENT_HEADINGS.items():
+    for domain in DOMAINS_IN_ORDER:
+        heading = words(f"heading_{domain}")
         items = tuple(r.patient_text for r in recs if r.domain == domain)
         if domain == "medication_review":
-            blocks += _medicines_section(plan, items, lines, cells)
+            blocks += _medicines_section(plan, items, lines, cells, words)
             continue
         if domain == "follow_up":
-            blocks += _next_steps(plan, items, loc)
+            blocks += _next_steps(plan, items, words)
             continue
         if not items:
             continue
         blocks += [Heading(heading), Checklist(items)]
         if held and domain == "physical_therapy":
-            blocks.append(Paragraph(HELD_FOR_ALERT, "muted"))
+            blocks.append(Paragraph(words("held_for_alert"), "muted"))
     blocks += [
-        Heading("If your pain flares up"),
+        Heading(words("flare_heading")),
         Bullets(_say(lines, "flare")),
-        Heading("Your questions"),
-        Paragraph("Write down what you want to ask at your next visit."),
+        Heading(words("questions_heading")),
+        Paragraph(words("questions_text")),
         WriteLines(4),
     ]
-    status = "DRAFT, not yet reviewed by your clinician" if draft else (
-        f"Reviewed by {review.signed_by}" if review and review.signed_by else "Reviewed"
+    status = words("status_draft") if draft else (
+        words("status_reviewed_by", name=review.signed_by)
+        if review and review.signed_by else words("status_reviewed")
     )
     spoken = tuple(
         (item.patient_text, tuple(sorted(item.speaks.items()))) for item in printed
@@ -290,49 +346,55 @@ def patient_handout(
         (said.text, said.speaks) for where, found in lines.items() for said in found
         if where != "most_per_day" or said in cells
     )
-    blocks = [block if any(block is t for t in typed) else _localise(block, loc)
-              for block in blocks]
+    if language == "en":
+        blocks = [block if any(block is t for t in typed) else _localise(block, loc)
+                  for block in blocks]
     return Document(
         audience="patient",
-        title="Your care plan for muscle pain",
-        subject=f"Care plan for {plan.patient.name}",
+        title=words("title"),
+        subject=words("subject", name=plan.patient.name),
         author=plan.visit.clinician or clinic.name,
-        lang=plan.patient.preferred_language,
+        lang=language,
         blocks=tuple(blocks),
-        footer=f"{status} · {plan.patient.name} · Plan of {loc.date(plan.visit.date)}",
+        footer=words("footer", status=status, name=plan.patient.name, date=visit_day),
         draft=draft,
         spoken=spoken,
-        watermark=DEMO_WATERMARK if clinic.demo else "",
+        watermark=words("demo_watermark") if clinic.demo else "",
+        page_label=words("page"),
+        untranslated=tuple(untranslated),
     )
+
+
+MEDICINES_TABLE_COLUMNS: Final = ("medicines_name", "medicines_purpose", "medicines_dose",
+                                  "medicines_most")
 
 
 def _medicines_section(
     plan: CarePlan, items: tuple[str, ...], lines: dict[str, tuple[Said, ...]],
-    cells: list[Said],
+    cells: list[Said], words: _Words,
 ) -> list[Block]:
     """The medicines table (what for, how much, most a day) and the medicine items.
 
     ``cells`` collects the 'most in one day' lines used, which take a stance.
     """
-    blocks: list[Block] = [Heading(PATIENT_HEADINGS["medication_review"])]
+    blocks: list[Block] = [Heading(words("heading_medication_review"))]
     if plan.medications:
-        blocks.append(Paragraph("The medicines you told us you take:"))
+        blocks.append(Paragraph(words("medicines_intro")))
         allowed = {said.id: said for said in lines.get("most_per_day", ())}
         rows = []
         for med in plan.medications:
             cell = _most_per_day(med, allowed, age=plan.patient.age)
             cells.append(cell)
-            rows.append((med.entered, _purpose(med), med.dose or "As on the label", cell.text))
+            rows.append((med.entered, _purpose(med, words), med.dose or words("as_on_label"),
+                         cell.text))
         blocks.append(Table(
-            header=("Medicine", "What it is for", "How much and when", "Most in one day"),
-            rows=tuple(rows), widths=(0.26, 0.28, 0.24, 0.22),
+            header=tuple(words(key) for key in MEDICINES_TABLE_COLUMNS),
+            rows=tuple(rows), widths=(0.26, 0.28, 0.24, 0.22), typed=(0, 2),
         ))
     if items:
         blocks.append(Checklist(items))
-    blocks.append(Paragraph(NEVER_STOP, "strong"))
-    blocks.append(Paragraph(
-        "Ask us or your pharmacist before you start any new medicine, pain pill or supplement."
-    ))
+    blocks.append(Paragraph(words("never_stop"), "strong"))
+    blocks.append(Paragraph(words("ask_before_new")))
     return blocks
 
 
@@ -363,37 +425,32 @@ def _most_per_day(med: MedicationLine, allowed: Mapping[str, Said], *, age: int)
     return prescribed
 
 
-@cache
-def _purposes() -> dict[str, str]:
-    rules = resources.files("careplan.clinical.rules")
-    raw = rules.joinpath("purposes.toml").read_text(encoding="utf-8")
-    table: dict[str, str] = file_cache.parsed_toml("purposes", raw)["purpose"]
-    return table
-
-
-def _purpose(med: MedicationLine) -> str:
+def _purpose(med: MedicationLine, words: _Words) -> str:
     """What a medicine is for, in a patient's words: up to two purposes ("PM" pain relievers)."""
     carried = {*med.classes, *med.generics}
-    found = list(dict.fromkeys(p for key, p in _purposes().items() if key in carried))[:2]
+    index = 1 if words.language == "es" else 0
+    found = list(dict.fromkeys(
+        pair[index] for key, pair in words.layout.purposes.items() if key in carried
+    ))[:2]
     if not found:
-        return "Ask us or your pharmacist"
+        return words("ask_pharmacist")
     return found[0] if len(found) == 1 else f"{found[0]}; {found[1].lower()}"
 
 
 def _localise(block: Block, loc: Locale) -> Block:
     """The layout's own words in the clinic's locale: headings, paragraphs, titles, captions.
 
-    Rule and fixed lines (checklists, key messages, the Get-help box, the flare plan) are
-    already in the locale's words; what was typed (names, doses) is never changed.
+    English only (the Spanish handout is written for the US). Rule and fixed lines
+    (checklists, key messages, the Get-help box, the flare plan) are already in the
+    locale's words; what was typed (names, doses) is never changed.
     """
     if isinstance(block, Heading | Paragraph):
         return replace(block, text=loc.text(block.text))
     if isinstance(block, HelpBox):
         return replace(block, title=loc.text(block.title))
     if isinstance(block, Table):  # typed cells (a medicine's name and dose) stay as typed
-        typed = {0, 2} if block.header[:1] == ("Medicine",) else set()
         return replace(block, header=tuple(loc.text(h) for h in block.header), rows=tuple(
-            tuple(c if i in typed else loc.text(c) for i, c in enumerate(row))
+            tuple(c if i in block.typed else loc.text(c) for i, c in enumerate(row))
             for row in block.rows
         ))
     if isinstance(block, BodyMap):
@@ -401,31 +458,33 @@ def _localise(block: Block, loc: Locale) -> Block:
     return block
 
 
-def _next_steps(plan: CarePlan, items: tuple[str, ...], loc: Locale) -> list[Block]:
+def _next_steps(plan: CarePlan, items: tuple[str, ...], words: _Words) -> list[Block]:
     weeks = plan.follow_up.review_in_weeks
-    when = loc.date(plan.visit.date + timedelta(weeks=weeks))
+    language = words.language
+    when = long_date(plan.visit.date + timedelta(weeks=weeks), language, words.loc)
     blocks: list[Block] = [
-        Heading(PATIENT_HEADINGS["follow_up"]),
-        Paragraph(f"Your next visit: in {_weeks(weeks)}, around {when}.", "lead"),
+        Heading(words("heading_follow_up")),
+        Paragraph(words("next_visit", weeks=_weeks(weeks, language), date=when), "lead"),
     ]
     if items:
         blocks.append(Checklist(items))
     scores: list[tuple[str, str]] = []
-    if plan.scores.get("pain_now") is not None:
-        scores.append(("Pain now", f"{_score(plan.scores['pain_now'])} out of 10"))
-    if plan.scores.get("peg") is not None:
-        scores.append(("How much pain gets in your way", f"{_score(plan.scores['peg'])} out of 10"))
+    for key, label in (("pain_now", "score_pain_now"), ("peg", "score_peg")):
+        if plan.scores.get(key) is not None:
+            value = number(plan.scores[key], language)
+            scores.append((words(label), words("out_of_10", value=value)))
     if scores:
         blocks += [
-            Heading("Your scores today", level=2),
-            Table(header=("Score", "Today"), rows=tuple(scores), widths=(0.6, 0.4)),
+            Heading(words("scores_heading"), level=2),
+            Table(header=(words("scores_score"), words("scores_today")), rows=tuple(scores),
+                  widths=(0.6, 0.4)),
         ]
     blocks += [
-        Heading("Track your pain at home", level=2),
-        Paragraph("Once a week, write your scores from 0 to 10. 0 means none. "
-                  "10 means the worst you can think of."),
+        Heading(words("track_heading"), level=2),
+        Paragraph(words("track_text")),
         Table(
-            header=("Date", "Pain", "Gets in the way of fun", "Gets in the way of tasks"),
+            header=(words("track_date"), words("track_pain"), words("track_fun"),
+                    words("track_tasks")),
             rows=(),
             widths=(0.22, 0.18, 0.3, 0.3),
             blank_rows=max(4, min(weeks, 8)),
@@ -434,9 +493,46 @@ def _next_steps(plan: CarePlan, items: tuple[str, ...], loc: Locale) -> list[Blo
     return blocks
 
 
-def clinician_summary(plan: CarePlan, *, review: Review | None = None) -> Document:
-    """One to two pages for the record: scores, alerts, medicines, every item with its source."""
+SPANISH_NOT_REVIEWED: Final = (
+    "The Spanish handout text was written for this project and has not been reviewed by a "
+    "qualified medical translator; have it reviewed before clinical use."
+)
+
+
+def untranslated_note(document: Document) -> str | None:
+    """For the clinician: the items of a Spanish handout printed as typed, not translated."""
+    if not document.untranslated:
+        return None
+    return (f"Printed as typed, not in the handout's Spanish: {', '.join(document.untranslated)}. "
+            "A text written or edited in review prints as the clinician typed it (and a plan "
+            "made before Spanish handouts keeps its English where a medicine's name or a "
+            "number is filled in): check these items are in Spanish before handing the plan "
+            "over.")
+
+
+def handout_language_note(plan: CarePlan, language: Language) -> str:
+    """The summary's line on the handout's language: which one, and why (in English)."""
+    preferred = plan.patient.preferred_language
+    name = LANGUAGE_NAMES[language]
+    if handout_language(preferred) == language:
+        return f"printed in {name} ({language}), the patient's preferred language ({preferred})"
+    if handout_language(preferred) is None:
+        return (f"printed in {name} ({language}); the patient prefers {preferred}, and there "
+                "is no handout in that language")
+    return f"printed in {name} ({language}) on request; the patient prefers {preferred}"
+
+
+def clinician_summary(
+    plan: CarePlan, *, review: Review | None = None, handout_language: Language | None = None,
+) -> Document:
+    """One to two pages for the record: scores, alerts, medicines, every item with its source.
+
+    ``handout_language``: the language the patient's handout was printed in (the summary
+    says which, and notes that the Spanish has not had a medical translator's review);
+    the patient's preferred one when not given. The summary itself is English.
+    """
     p, v = plan.patient, plan.visit
+    handout = handout_language or preferred_handout_language(p.preferred_language)
     state = "draft (not reviewed)"
     if review is not None:
         state = f"signed by {review.signed_by} on {review.signed_on}" if review.signed else (
@@ -452,11 +548,13 @@ def clinician_summary(plan: CarePlan, *, review: Review | None = None) -> Docume
                 ("Reason", v.reason or "not recorded"),
                 ("Plan", f"{state}; rule base {plan.rule_base.version} ({plan.rule_base.digest}); "
                          f"made {plan.generated_on.isoformat()}"),
+                ("Handout", handout_language_note(plan, handout)),
                 *((("Notes", v.notes),) if v.notes else ()),
             ),
             widths=(0.16, 0.84),
         ),
         Paragraph(plan.disclaimer, "muted"),
+        *((Paragraph(SPANISH_NOT_REVIEWED, "strong"),) if handout == "es" else ()),
         *((Paragraph("Intake in an older form: " + "; ".join(plan.intake_notes) + ".",
                      "strong"),) if plan.intake_notes else ()),
         Heading("Alerts"),
@@ -478,7 +576,7 @@ def clinician_summary(plan: CarePlan, *, review: Review | None = None) -> Docume
         Table(
             header=("Score", "Value", "Band", "Reading", "Source"),
             rows=tuple(
-                (d.name, _score(d.value), d.band or "", d.note, d.source)
+                (d.name, number(d.value, "en"), d.band or "", d.note, d.source)
                 for d in plan.score_details
             ),
             widths=(0.19, 0.08, 0.11, 0.42, 0.2),
@@ -585,10 +683,11 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?", ":")) else f"{text}."
 
 
-def area_labels(areas: tuple[str, ...]) -> str:
-    """'neck, left shoulder and upper back' for a caption or alt text."""
-    names = [AREA_LABELS[a].lower() for a in areas]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+def area_labels(areas: tuple[str, ...], language: Language = "en") -> str:
+    """'neck, left shoulder and upper back' ('el cuello, el hombro izquierdo y ...') for a
+    caption or alt text."""
+    layout = _layout()
+    return join_words([layout.area(a, language) for a in areas], language)
 
 
 RIGHT_TO_LEFT_NOTE: Final = (
@@ -601,7 +700,8 @@ RIGHT_TO_LEFT_NOTE: Final = (
 def right_to_left_text(plan: CarePlan, *, review: Review | None = None) -> bool:
     """Whether what the documents print holds right-to-left text, which the PDF cannot lay
     out (reportlab has no bidi or shaping here): the dashboard and the command flag it.
-    Only typed text can hold it (the rules and the handout's own words are English)."""
+    Only typed text can hold it (the rules and the handout's own words are English or
+    Spanish)."""
     typed = plan.model_dump_json() + ("" if review is None else review.model_dump_json())
     return right_to_left(typed)
 

@@ -3,6 +3,11 @@
 Why careful: a response may come from another system. Anything that is not our form's
 answer of the right type is listed in ``unmapped`` (one line each), never dropped in
 silence; input that is not a response to our Questionnaire is refused with one line.
+
+The response may come alone, inside a Bundle (as ``bundle()`` writes one: the Patient
+beside it), or with its Patient ``contained``. The Patient's preferred ``communication``
+language (a BCP 47 code) is the handout's language, ``patient.preferred_language``, unless
+the response itself answers that question; a disagreement is listed, not settled silently.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from pydantic import ValidationError
 
@@ -24,6 +30,9 @@ from careplan.intake.validation import parse_json
 _QR_STATUSES: Final = ("in-progress", "completed", "amended", "entered-in-error", "stopped")
 _FULL_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MEDICATIONS: Final = "history.medications"
+_LANGUAGE: Final = "patient.preferred_language"
+_BCP47: Final = "urn:ietf:bcp:47"
+_TAG: Final = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")  # as the intake model's
 # Far beyond any response to the intake form (a full one is ~30 KB, 4 levels deep), small
 # enough that a hostile file costs neither memory nor a crash in the FHIR model.
 MAX_BYTES: Final = 1_000_000
@@ -66,7 +75,8 @@ def _first_problem(error: ValidationError) -> str:
     return _one_line(f"{where}: {first['msg']}" if where else first["msg"])
 
 
-def _parse(data: Mapping[str, Any] | str | bytes) -> JsonDict:
+def _read(data: Mapping[str, Any] | str | bytes) -> Mapping[str, Any]:
+    """The JSON object, within the size and depth a response to the form can have."""
     if isinstance(data, str | bytes):
         size = len(data.encode() if isinstance(data, str) else data)
         if size > MAX_BYTES:
@@ -84,7 +94,58 @@ def _parse(data: Mapping[str, Any] | str | bytes) -> JsonDict:
     if _depth(raw) > MAX_DEPTH:
         raise FhirImportError(f"the response nests more than {MAX_DEPTH} levels deep; a "
                               "response to the intake form nests a few levels")
+    return raw
+
+
+def _unbundle(raw: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[str, Any] | None]:
+    """The one response to our form in a Bundle, and the Patient it is about (if there)."""
+    try:
+        Bundle.model_validate(dict(raw))
+    except ValidationError as exc:
+        raise FhirImportError(f"not a valid FHIR R4 Bundle: {_first_problem(exc)}") from None
+    except (ValueError, TypeError) as exc:
+        raise FhirImportError(f"not a valid FHIR R4 Bundle: {_one_line(str(exc))}") from None
+    entries = [e for e in _list(raw.get("entry")) if isinstance(e, Mapping)]
+    responses = [e for e in entries if isinstance(e.get("resource"), Mapping)
+                 and e["resource"].get("resourceType") == "QuestionnaireResponse"
+                 and str(e["resource"].get("questionnaire", "")).split("|", 1)[0]
+                 == QUESTIONNAIRE_URL]
+    if len(responses) != 1:
+        raise FhirImportError(f"the Bundle holds {len(responses)} responses to "
+                              f"{QUESTIONNAIRE_URL}; exactly one is read")
+    response = responses[0]["resource"]
+    subject = response.get("subject")
+    reference = subject.get("reference") if isinstance(subject, Mapping) else None
+    for entry in entries:
+        resource = entry.get("resource")
+        if not isinstance(resource, Mapping) or resource.get("resourceType") != "Patient":
+            continue
+        if reference in (entry.get("fullUrl"), f"Patient/{resource.get('id')}"):
+            return response, resource
+    return response, None
+
+
+def _contained_patient(response: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A Patient carried inside the response, when its subject points to it ('#id')."""
+    subject = response.get("subject")
+    reference = subject.get("reference") if isinstance(subject, Mapping) else None
+    if not isinstance(reference, str) or not reference.startswith("#"):
+        return None
+    for resource in _list(response.get("contained")):
+        if (isinstance(resource, Mapping) and resource.get("resourceType") == "Patient"
+                and resource.get("id") == reference[1:]):
+            return resource
+    return None
+
+
+def _parse(data: Mapping[str, Any] | str | bytes) -> tuple[JsonDict, Mapping[str, Any] | None]:
+    """The checked response and the Patient it is about, when the input carries one."""
+    raw = _read(data)
     kind = raw.get("resourceType")
+    patient: Mapping[str, Any] | None = None
+    if kind == "Bundle":
+        raw, patient = _unbundle(raw)
+        kind = raw.get("resourceType")
     if kind != "QuestionnaireResponse":
         got = f"a {kind}" if isinstance(kind, str) else "no resourceType"
         raise FhirImportError(f"expected a FHIR QuestionnaireResponse, got {got}")
@@ -109,7 +170,31 @@ def _parse(data: Mapping[str, Any] | str | bytes) -> JsonDict:
         raise FhirImportError(
             f"the response answers another questionnaire ({_one_line(canonical)}), "
             f"not {QUESTIONNAIRE_URL}")
-    return dict(raw)
+    return dict(raw), patient or _contained_patient(raw)
+
+
+def _communication(patient: Mapping[str, Any]) -> tuple[str | None, list[str]]:
+    """The Patient's preferred language as a BCP 47 tag, and what could not be read.
+
+    The language marked ``preferred`` comes first, else the first listed; within it, the
+    first coding in ``urn:ietf:bcp:47`` that is a tag.
+    """
+    languages = [c for c in _list(patient.get("communication")) if isinstance(c, Mapping)]
+    languages.sort(key=lambda c: c.get("preferred") is not True)
+    problems: list[str] = []
+    for communication in languages:
+        language = communication.get("language")
+        codings = _list(language.get("coding")) if isinstance(language, Mapping) else []
+        for coding in codings:
+            if not isinstance(coding, Mapping):
+                continue
+            code = coding.get("code")
+            if coding.get("system") == _BCP47 and isinstance(code, str) and _TAG.fullmatch(code):
+                return code, problems
+        shown = _show(language) if language is not None else "none"
+        problems.append(f"Patient.communication: language {shown} has no BCP 47 code "
+                        f"({_BCP47})")
+    return None, problems
 
 
 def _list(value: Any) -> list[Any]:
@@ -260,15 +345,29 @@ def _show(value: Any) -> str:
 def import_response(data: Mapping[str, Any] | str | bytes) -> ImportResult:
     """Read a QuestionnaireResponse to our intake form back into an intake draft.
 
+    ``data`` is the response, or a Bundle holding exactly one (with its Patient, as
+    ``bundle()`` writes it). The Patient's preferred ``communication`` language, there or
+    ``contained`` in the response, gives ``patient.preferred_language``.
+
     Raises ``FhirImportError`` (one line) for input that is not JSON, not a
     QuestionnaireResponse, invalid FHIR, or an answer to another questionnaire.
     The draft is not validated: callers run ``validate_intake`` on it.
     """
     try:
-        raw = _parse(data)
+        raw, patient = _parse(data)
     except FhirImportError as exc:  # messages may quote the file: one printable line
         raise FhirImportError(_one_line(str(exc))) from None
     mapper = _Mapper()
     mapper.walk(_list(raw.get("item")), None)
+    if patient is not None:
+        tag, problems = _communication(patient)
+        mapper.unmapped += problems
+        answered = _get(mapper.draft, _LANGUAGE.split("."))
+        if tag is not None and answered is None:
+            _set(mapper.draft, _LANGUAGE.split("."), tag)
+        elif tag is not None and answered != tag:
+            mapper.unmapped.append(
+                f"Patient.communication: {tag} differs from the response's {_LANGUAGE} "
+                f"{_show(answered)}; the response's answer is kept")
     return ImportResult(draft=mapper.draft,
                         unmapped=tuple(_one_line(line) for line in mapper.unmapped))

@@ -2,11 +2,14 @@
 
 Each ``*.toml`` file beside this module holds ``[[rule]]`` tables, except
 ``topics.toml`` (the closed vocabulary of topics and stances) and
-``handout.toml`` (the fixed lines of the handout). The loader checks ids,
-facts, operators, values, ``because`` references, lab names, sources
-(guideline and year), the topics and stances each text declares (and that its
-words declare no more) and the patient-text safety rules, so a broken rule
-fails at start-up instead of never firing, or contradicting another, in clinic.
+``handout.toml`` (the fixed lines of the handout) and the vocabulary files
+(``layout.toml``, ``purposes.toml``, ``glossary.toml``, ``locales.toml``). The
+loader checks ids, facts, operators, values, ``because`` references, lab names,
+sources (guideline and year), the topics and stances each text declares (and
+that its words declare no more) and the patient-text safety rules, in English
+and in Spanish (``wording.py``): every patient text is written in both, and a
+rule lacking either language fails at start-up instead of never firing, or
+contradicting another, in clinic.
 """
 
 from __future__ import annotations
@@ -39,9 +42,21 @@ from careplan.clinical.rules.topics import (
     load_fixed_texts,
     load_topics,
 )
+from careplan.clinical.rules.wording import (
+    DO_NOT_TAKE,
+    Glossary,
+    Language,
+    Layout,
+    check_texts,
+    layout_pairs,
+    load_glossary,
+    load_layout,
+    one_line,
+    tells_to_stop,
+)
 from careplan.errors import RuleBaseError
 
-RULEBASE_VERSION: Final = "2026.11.2"
+RULEBASE_VERSION: Final = "2026.11.3"
 
 LABS: Final[tuple[str, ...]] = (
     "CK",
@@ -71,18 +86,8 @@ LABS: Final[tuple[str, ...]] = (
     "platelets and INR",
 )
 
-# Patient text must never tell someone to stop a prescribed medicine on their own.
-_STOP_MEDICINE = re.compile(
-    r"\b(stop|quit|discontinue|come off)\b[^.]*\b(medicine|medication|pill|tablet|statin|dose|"
-    r"prescri\w*|drug)s?\b",
-    re.IGNORECASE,
-)
-_ALLOWED_STOP = re.compile(r"\b(do not|don't|never)\s+stop\b", re.IGNORECASE)
-# "Do not take X" is right for a medicine the patient might buy, wrong for one already on
-# their list: such a rule must not require the patient to take a medicine, and it must
-# exclude (``unless``) the medicine its topic speaks against (stance avoid or danger).
-# "Do not take more than 3,000 mg" is a dose ceiling, not a "do not take".
-_DO_NOT_TAKE = re.compile(r"\b(do not|don't|never)\s+take\b(?!\s+more\s+than)", re.IGNORECASE)
+# The patient-text safety patterns (stop a medicine, "do not take"), in English and Spanish,
+# are in wording.py.
 _MEDICINE_FACTS: Final = frozenset({"medications", "medication_classes"})
 _TAKING_FACTS: Final[dict[str, str]] = {"nsaid_prescribed": "nsaid"}  # fact -> class taken
 _TOPIC_MEDICINES: Final[dict[str, str]] = {
@@ -92,7 +97,8 @@ _TOPIC_MEDICINES: Final[dict[str, str]] = {
     "acetaminophen_dose": "acetaminophen",
 }
 _VOCABULARY_FILES: Final = frozenset(
-    {"topics.toml", "handout.toml", "locales.toml", "purposes.toml"}
+    {"topics.toml", "handout.toml", "locales.toml", "purposes.toml", "layout.toml",
+     "glossary.toml"}
 )
 # {medicines} in patient text names the patient's own medicines the rule is about (as typed),
 # so an item says "Zocor and clarithromycin", not "two of your medicines".
@@ -111,6 +117,7 @@ class _RuleFile(BaseModel):
     because: Annotated[list[str], Field(min_length=1)]
     source: Text
     patient_text: Text
+    patient_text_es: Text  # the same in Spanish, with the same placeholders
     clinician_note: Text
     severity: Severity | None = None
     timeframe: Timeframe | None = None
@@ -138,6 +145,7 @@ class Rule:
     labs: tuple[str, ...]
     speaks: Speaks
     file: str
+    patient_text_es: str = ""  # the loader requires it; a default only for the field order
     # Made from ``when`` once, here, not per plan: the facts it reads, and the condition
     # compiled to a closure (``compile_test``). The closure cannot be pickled, so a rule
     # read from the cache (``careplan.cache``) compiles it again (``__setstate__``).
@@ -160,6 +168,10 @@ class Rule:
     def is_alert(self) -> bool:
         return self.severity is not None
 
+    def text_in(self, language: Language) -> str:
+        """The patient text (with its placeholders) in ``en`` or ``es``."""
+        return self.patient_text_es if language == "es" else self.patient_text
+
 
 @dataclass(frozen=True, slots=True)
 class RuleBase:
@@ -168,6 +180,8 @@ class RuleBase:
     digest: str
     topics: Mapping[str, Topic]
     texts: tuple[FixedText, ...]
+    layout: Layout
+    glossary: Glossary
     # Split and indexed once, not on every plan.
     alerts: tuple[Rule, ...] = field(init=False, repr=False, compare=False)
     recommendations: tuple[Rule, ...] = field(init=False, repr=False, compare=False)
@@ -185,7 +199,8 @@ class RuleBase:
 
 
 def parse_rule(
-    raw: dict[str, Any], *, file: str, topics: Mapping[str, Topic] | None = None
+    raw: dict[str, Any], *, file: str, topics: Mapping[str, Topic] | None = None,
+    glossary: Glossary | None = None,
 ) -> Rule:
     """Check one ``[[rule]]`` table; raise ``RuleBaseError`` naming the file and rule."""
     where = f"{file}: rule {raw.get('id', '?')}"
@@ -209,19 +224,29 @@ def parse_rule(
     for lab in spec.labs:
         if lab not in LABS:
             raise RuleBaseError(f"{where}: unknown lab {lab!r}")
-    if _STOP_MEDICINE.search(_ALLOWED_STOP.sub("", spec.patient_text)):
-        raise RuleBaseError(f"{where}: patient text must not tell anyone to stop a medicine")
-    _check_placeholders(spec.patient_text, where=where)
-    if "{medicines}" in spec.patient_text and not any(
+    # Checked as printed: one line, single spaces (a pattern must not miss a line break).
+    text_en, text_es = one_line(spec.patient_text), one_line(spec.patient_text_es)
+    texts: dict[Language, str] = {"en": text_en, "es": text_es}
+    for language, text in texts.items():
+        which = "patient text" if language == "en" else "Spanish patient text"
+        if tells_to_stop(text, language):
+            raise RuleBaseError(f"{where}: {which} must not tell anyone to stop a medicine")
+        _check_placeholders(text, where=where)
+    if _placeholders(text_en) != _placeholders(text_es):
+        raise RuleBaseError(f"{where}: the English and Spanish texts must use the same "
+                            "placeholders")
+    if "{medicines}" in text_en and not any(
         ref.partition(":")[0] in _MEDICINE_FACTS and ":" in ref for ref in spec.because
     ):
         raise RuleBaseError(f"{where}: {{medicines}} needs a medicine in 'because' to name")
-    if _DO_NOT_TAKE.search(spec.patient_text):
+    if DO_NOT_TAKE["en"].search(text_en) or DO_NOT_TAKE["es"].search(text_es):
         _check_not_taken(when, spec.speaks, where=where)
     speaks = check_speaks(
-        spec.speaks, text=spec.patient_text, where=where,
-        topics=default_topics() if topics is None else topics,
+        spec.speaks, text=text_en, where=where,
+        topics=default_topics() if topics is None else topics, text_es=text_es,
     )
+    if glossary is not None:
+        check_texts([(where, text_en, text_es)], glossary, stop=False)
     if spec.severity in ("emergency", "urgent") and ("outlook", "serious") not in speaks:
         raise RuleBaseError(f"{where}: an {spec.severity} alert must declare outlook = 'serious'")
     return Rule(
@@ -230,7 +255,7 @@ def parse_rule(
         when=when,
         because=tuple(spec.because),
         source=spec.source,
-        patient_text=" ".join(spec.patient_text.split()),
+        patient_text=text_en,
         clinician_note=" ".join(spec.clinician_note.split()),
         severity=spec.severity,
         timeframe=spec.timeframe,
@@ -239,7 +264,12 @@ def parse_rule(
         labs=tuple(spec.labs),
         speaks=speaks,
         file=file,
+        patient_text_es=text_es,
     )
+
+
+def _placeholders(text: str) -> list[str]:
+    return sorted(re.findall(r"\{([^}]*)\}", text))
 
 
 def _medicines(condition: Condition, *, negated: bool = False) -> tuple[set[str], set[str]]:
@@ -311,7 +341,7 @@ def _shipped(name: str) -> str:
 
 
 # The code whose checks a cached rule base has passed: a change to any of it is a new key.
-_CHECKERS: Final = ("loader.py", "conditions.py", "topics.py")
+_CHECKERS: Final = ("loader.py", "conditions.py", "topics.py", "wording.py")
 
 
 def rule_base_key() -> str:
@@ -340,12 +370,12 @@ def shipped_rule_base() -> RuleBase:
 
 def load_rule_base(
     texts: dict[str, str] | None = None, *, topics: str | None = None,
-    handout: str | None = None,
+    handout: str | None = None, glossary: str | None = None,
 ) -> RuleBase:
     """Load and check every rule file (or the given ``{name: toml text}`` for tests).
 
-    ``topics`` and ``handout`` are the TOML texts of the topic vocabulary and the
-    fixed handout lines; the shipped files when not given.
+    ``topics``, ``handout`` and ``glossary`` are the TOML texts of the topic vocabulary,
+    the fixed handout lines and the glossary; the shipped files when not given.
     """
     if texts is None:
         folder = resources.files("careplan.clinical.rules")
@@ -356,13 +386,21 @@ def load_rule_base(
         }
     topics_text = _shipped("topics.toml") if topics is None else topics
     handout_text = _shipped("handout.toml") if handout is None else handout
+    glossary_text = _shipped("glossary.toml") if glossary is None else glossary
     vocabulary = load_topics(topics_text)
     fixed = load_fixed_texts(handout_text, topics=vocabulary)
+    terms = load_glossary(glossary_text)
+    layout = load_layout(_shipped("layout.toml"), _shipped("purposes.toml"))
+    check_texts([(f"handout.toml: text {t.id}", t.text, t.text_es) for t in fixed], terms,
+                stop=False)
+    check_texts(layout_pairs(layout), terms)
     rules: list[Rule] = []
     digest = hashlib.sha256(RULEBASE_VERSION.encode())
     for name, text in (("topics.toml", topics_text), ("handout.toml", handout_text),
                        ("locales.toml", _shipped("locales.toml")),
-                       ("purposes.toml", _shipped("purposes.toml"))):
+                       ("purposes.toml", _shipped("purposes.toml")),
+                       ("layout.toml", _shipped("layout.toml")),
+                       ("glossary.toml", glossary_text)):
         digest.update(name.encode() + b"\0" + text.encode())
     import tomllib  # only here: a shipped rule base is read from careplan.cache
 
@@ -376,7 +414,8 @@ def load_rule_base(
         if unknown:
             raise RuleBaseError(f"{name}: unknown top-level keys {sorted(unknown)}")
         rules.extend(
-            parse_rule(raw, file=name, topics=vocabulary) for raw in document.get("rule", [])
+            parse_rule(raw, file=name, topics=vocabulary, glossary=terms)
+            for raw in document.get("rule", [])
         )
     seen: set[str] = {t.id for t in fixed}
     for rule in rules:
@@ -386,5 +425,6 @@ def load_rule_base(
     if not rules:
         raise RuleBaseError("no rules found")
     return RuleBase(
-        tuple(rules), RULEBASE_VERSION, digest.hexdigest()[:16], vocabulary, fixed
+        tuple(rules), RULEBASE_VERSION, digest.hexdigest()[:16], vocabulary, fixed, layout,
+        terms,
     )

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from careplan.clinical.rules.wording import one_line
 from careplan.errors import RuleBaseError
 
 Speaks = tuple[tuple[str, str], ...]  # (topic, stance), sorted by topic
@@ -41,6 +42,7 @@ class _TopicFile(BaseModel):
     urgent: list[str] = []
     reassure: list[str] = []
     words: Annotated[list[str], Field(min_length=1)]
+    words_es: Annotated[list[str], Field(min_length=1)]
 
 
 class _TextFile(BaseModel):
@@ -50,6 +52,7 @@ class _TextFile(BaseModel):
     where: Where
     role: Role
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3)]
+    text_es: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3)]
     speaks: dict[str, str] = {}
 
 
@@ -66,6 +69,8 @@ class Topic:
     # with them, so a rule base read from the cache does not compile ~80 patterns for nothing.
     words: tuple[str, ...]
     any_word: str  # the words as one pattern: one search a text, not one a word
+    words_es: tuple[str, ...] = ()  # the same for Spanish text
+    any_word_es: str = ""
 
     def rank(self, stance: str) -> int:
         """0 for the strictest stance; larger is milder."""
@@ -76,9 +81,13 @@ class Topic:
         """The stance a fixed line may assume when nothing in the plan speaks of the topic."""
         return self.stances[-1]
 
-    def mentioned_in(self, text: str) -> bool:
-        """Whether a text's words speak of this topic (the loader's and the tests' guard)."""
-        return re.search(self.any_word, text, re.IGNORECASE) is not None
+    def mentioned_in(self, text: str, language: str = "en") -> bool:
+        """Whether a text's words speak of this topic (the loader's and the tests' guard).
+
+        ``language``: ``en`` or ``es``, the language of the text (each has its own words).
+        """
+        pattern = self.any_word_es if language == "es" else self.any_word
+        return re.search(pattern, text, re.IGNORECASE) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +99,11 @@ class FixedText:
     role: Role
     text: str
     speaks: Speaks
+    text_es: str = ""  # the same line in Spanish (the loader requires it)
+
+    def in_language(self, language: str) -> str:
+        """The line in ``en`` or ``es``."""
+        return self.text_es if language == "es" else self.text
 
 
 def _tables(text: str, *, file: str, key: str) -> list[Any]:
@@ -131,25 +145,33 @@ def load_topics(text: str) -> dict[str, Topic]:
         if set(spec.urgent) & set(spec.reassure):
             raise RuleBaseError(f"{where}: a stance cannot be both urgent and reassuring")
         try:
-            for word in spec.words:
+            for word in (*spec.words, *spec.words_es):
                 re.compile(word, re.IGNORECASE)
         except re.error as exc:
             raise RuleBaseError(f"{where}: bad word pattern: {exc}") from None
-        words = tuple(spec.words)
-        any_word = "|".join(f"(?:{w})" for w in words)
+        words, words_es = tuple(spec.words), tuple(spec.words_es)
         topics[spec.id] = Topic(
             spec.id, spec.label, tuple(spec.stances), frozenset(spec.urgent),
-            frozenset(spec.reassure), words, any_word,
+            frozenset(spec.reassure), words, _one_pattern(words), words_es,
+            _one_pattern(words_es),
         )
     if not topics:
         raise RuleBaseError("topics.toml: no topics")
     return topics
 
 
+def _one_pattern(words: tuple[str, ...]) -> str:
+    return "|".join(f"(?:{w})" for w in words)
+
+
 def check_speaks(
-    declared: Mapping[str, str], *, text: str, where: str, topics: Mapping[str, Topic]
+    declared: Mapping[str, str], *, text: str, where: str, topics: Mapping[str, Topic],
+    text_es: str = "",
 ) -> Speaks:
-    """Check declared topics and stances, and that the text speaks of no undeclared topic."""
+    """Check declared topics and stances, and that the text speaks of no undeclared topic.
+
+    ``text_es``, the Spanish text, is checked the same way with each topic's Spanish words.
+    """
     for name, stance in declared.items():
         if name not in topics:
             raise RuleBaseError(f"{where}: unknown topic {name!r} in 'speaks'")
@@ -158,11 +180,15 @@ def check_speaks(
                 f"{where}: {stance!r} is not a stance of {name!r} {list(topics[name].stances)}"
             )
     for topic in topics.values():
-        if topic.id not in declared and topic.mentioned_in(text):
-            raise RuleBaseError(
-                f"{where}: the patient text speaks of {topic.id!r} ({topic.label}) "
-                "but 'speaks' does not declare it"
-            )
+        if topic.id in declared:
+            continue
+        for language, said in (("en", text), ("es", text_es)):
+            if said and topic.mentioned_in(said, language):
+                which = "patient text" if language == "en" else "Spanish patient text"
+                raise RuleBaseError(
+                    f"{where}: the {which} speaks of {topic.id!r} ({topic.label}) "
+                    "but 'speaks' does not declare it"
+                )
     return tuple(sorted(declared.items()))
 
 
@@ -174,9 +200,9 @@ def load_fixed_texts(text: str, *, topics: Mapping[str, Topic]) -> tuple[FixedTe
         spec = _parse(_TextFile, raw, where=where)
         if spec.id in {t.id for t in texts}:
             raise RuleBaseError(f"{where}: duplicate id")
-        line = " ".join(spec.text.split())
-        speaks = check_speaks(spec.speaks, text=line, where=where, topics=topics)
-        texts.append(FixedText(spec.id, spec.where, spec.role, line, speaks))
+        line, line_es = one_line(spec.text), one_line(spec.text_es)
+        speaks = check_speaks(spec.speaks, text=line, where=where, topics=topics, text_es=line_es)
+        texts.append(FixedText(spec.id, spec.where, spec.role, line, speaks, line_es))
     return tuple(texts)
 
 
