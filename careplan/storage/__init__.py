@@ -24,7 +24,7 @@ the package: ``storage.get_draft(...)``.
 
 from __future__ import annotations
 
-from careplan.storage.access import How, accessible, grant_access, has_access
+from careplan.storage.access import How, accessible, grant_access, has_access, opened_by
 from careplan.storage.audit import append_audit, audit_records
 from careplan.storage.db import (
     APPEND_ONLY_TABLES,
@@ -45,6 +45,8 @@ from careplan.storage.history import HISTORY_COLUMNS, patient_history
 from careplan.storage.models import (
     APPEND_ONLY_SQL,
     SCORE_COLUMNS,
+    SEARCH_INDEX_NAMES,
+    SEARCH_INDEX_SQL,
     AuditRow,
     Base,
     KnownClient,
@@ -57,18 +59,24 @@ from careplan.storage.models import (
     UserSession,
     UtcDateTime,
     Visit,
+    in_schema_comparison,
     utcnow,
 )
 from careplan.storage.patients import (
+    Matches,
     PatientRow,
+    Search,
     count_patients,
     create_patient,
     find_patients,
     get_patient,
+    mrn_key,
     name_key,
     patient_with_mrn,
+    read_search,
     same_person,
     search_key,
+    search_patients,
     update_patient,
 )
 from careplan.storage.plans import (
@@ -124,6 +132,8 @@ __all__ = [
     "NOT_SEEN",
     "SCHEMA_REVISION",
     "SCORE_COLUMNS",
+    "SEARCH_INDEX_NAMES",
+    "SEARCH_INDEX_SQL",
     "Account",
     "AccountView",
     "AuditRow",
@@ -131,6 +141,7 @@ __all__ = [
     "Draft",
     "How",
     "KnownClient",
+    "Matches",
     "Patient",
     "PatientAccess",
     "PatientRow",
@@ -139,6 +150,7 @@ __all__ = [
     "RequestKey",
     "Scores",
     "ScoresOf",
+    "Search",
     "SignInFailure",
     "StoredPlan",
     "User",
@@ -167,15 +179,19 @@ __all__ = [
     "grant_access",
     "grant_app_role",
     "has_access",
+    "in_schema_comparison",
     "knows_client",
     "list_users",
     "make_engine",
+    "mrn_key",
     "name_key",
+    "opened_by",
     "patient_history",
     "patient_of_plan",
     "patient_of_visit",
     "patient_with_mrn",
     "plans_of_visit",
+    "read_search",
     "record_failure",
     "remember_client",
     "revise_plan",
@@ -186,6 +202,7 @@ __all__ = [
     "save_review",
     "schema_revision",
     "search_key",
+    "search_patients",
     "sign_plan",
     "start_session",
     "start_visit",

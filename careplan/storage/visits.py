@@ -11,6 +11,7 @@ Why:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
@@ -33,6 +34,10 @@ CARRIED_FIELDS: Final = (
 )
 
 
+_LANGUAGE: Final = "patient.preferred_language"
+_LANGUAGE_TAG: Final = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}")
+
+
 @dataclass(frozen=True, slots=True)
 class Draft:
     """The intake as typed, with where carried-over answers came from."""
@@ -53,7 +58,9 @@ def start_visit(
     """A new visit whose draft is pre-filled from the patient's last visit.
 
     Carried over: conditions, medications, allergies, prior treatments, sex and
-    language; ``carried_over`` records each path and the visit it came from.
+    language; ``carried_over`` records each path and the visit it came from. The language
+    is the patient's own (``Patient.preferred_language``, which a draft's answer changes),
+    marked carried over only where the last visit said the same.
     """
     earlier = _claim(session, request_id=request_id, kind="start_visit")
     if earlier is not None:
@@ -79,6 +86,9 @@ def start_visit(
             if value is not None:
                 _set_path(data, path, value)
                 carried[path] = f"visit of {previous.visit_date.isoformat()} (#{previous.id})"
+    if _get_path(data, _LANGUAGE) != patient.preferred_language:
+        carried.pop(_LANGUAGE, None)
+    _set_path(data, _LANGUAGE, patient.preferred_language)
     now = utcnow()
     visit = Visit(patient_id=patient_id, visit_date=visit_date, clinician=clinician,
                   draft=_json(data), carried_over=_json(carried), created_at=now,
@@ -176,6 +186,13 @@ def _upgraded(data: Any) -> Any:
 
 
 def _apply_draft(visit: Visit, data: dict[str, Any], by: str, scores: Scores | None) -> None:
+    language = _get_path(data, _LANGUAGE)
+    if language != _get_path(json.loads(visit.draft), _LANGUAGE) and isinstance(
+            language, str) and _LANGUAGE_TAG.fullmatch(language):
+        # The language is kept with the patient: the next visit starts with this answer.
+        patient = visit.patient
+        patient.preferred_language = language
+        patient.updated_at, patient.updated_by = utcnow(), by
     visit.draft = _json(data)
     visit_info = data.get("visit")
     if isinstance(visit_info, dict):
