@@ -24,7 +24,15 @@ the package: ``storage.get_draft(...)``.
 
 from __future__ import annotations
 
-from careplan.storage.access import How, accessible, grant_access, has_access, opened_by
+from careplan.storage.access import (
+    How,
+    accessible,
+    grant_access,
+    has_access,
+    opened_by,
+    opens,
+    people_of,
+)
 from careplan.storage.audit import append_audit, audit_records
 from careplan.storage.db import (
     APPEND_ONLY_TABLES,
@@ -63,6 +71,7 @@ from careplan.storage.models import (
     utcnow,
 )
 from careplan.storage.patients import (
+    WIDE,
     Matches,
     PatientRow,
     Search,
@@ -115,11 +124,15 @@ from careplan.storage.visits import (
     Draft,
     Scores,
     ScoresOf,
+    WorkRow,
+    WorkStatus,
+    allergies_of,
     get_draft,
     patient_of_visit,
     save_draft,
     save_draft_field,
     start_visit,
+    worklist_visits,
 )
 
 __all__ = [
@@ -134,6 +147,7 @@ __all__ = [
     "SCORE_COLUMNS",
     "SEARCH_INDEX_NAMES",
     "SEARCH_INDEX_SQL",
+    "WIDE",
     "Account",
     "AccountView",
     "AuditRow",
@@ -157,8 +171,11 @@ __all__ = [
     "UserSession",
     "UtcDateTime",
     "Visit",
+    "WorkRow",
+    "WorkStatus",
     "accessible",
     "add_user",
+    "allergies_of",
     "append_audit",
     "audit_records",
     "claimed",
@@ -186,10 +203,12 @@ __all__ = [
     "mrn_key",
     "name_key",
     "opened_by",
+    "opens",
     "patient_history",
     "patient_of_plan",
     "patient_of_visit",
     "patient_with_mrn",
+    "people_of",
     "plans_of_visit",
     "read_search",
     "record_failure",
@@ -214,4 +233,5 @@ __all__ = [
     "upgrade",
     "upgrade_if_behind",
     "utcnow",
+    "worklist_visits",
 ]

@@ -33,7 +33,7 @@ from careplan.storage.access import opened_by, opens, people_of
 from careplan.storage.models import Patient, PatientAccess, Visit, utcnow
 from careplan.storage.records import _check_version, _claim, _fetch, _lock, _remember, _text
 
-Ts = TypeVarTuple("Ts")
+_Ts = TypeVarTuple("_Ts")
 
 
 def name_key(name: str) -> str:
@@ -292,7 +292,7 @@ def search_patients(
                    [:others], more=wide)
 
 
-def _by_index(session: Session, statement: Select[*Ts], search: Search) -> Select[*Ts]:
+def _by_index(session: Session, statement: Select[*_Ts], search: Search) -> Select[*_Ts]:
     """``statement`` (from ``patients``) restricted to the matches of ``search``, read through
     the index that serves them: on SQLite the FTS5 table drives, in id order, so a LIMIT
     stops early (the LIKE alone would not use it); PostgreSQL's planner takes the pg_trgm
