@@ -298,8 +298,8 @@ def test_d_hostile_text_is_shown_literally_and_runs_nothing(
     hostile = '<img src=x onerror=alert(1)> <b>Ann</b> & <script>alert(2)</script>'
     create_patient(page, app_server.url, hostile)
     answer(page, "history.notes", '<font color="[[[__import__(\'os\')]]]">x</font>')
-    sidebar = page.get_by_test_id("stSidebar")
-    assert hostile in " ".join(sidebar.inner_text().split())
+    banner = page.locator(".st-key-patient-banner")  # pinned in the main area (st.bottom)
+    assert hostile in " ".join(banner.inner_text().split())
     assert widget(page, "f:patient.name").locator("input").input_value() == hostile
     browser.screenshot(page, "hostile-name")
     assert browser.dialogs(page) == []
