@@ -232,7 +232,7 @@ def cases(engine: sa.Engine, size: int) -> list[Case]:
         Case("a rare surname", rare.split()[-1].lower()),
         Case("first name + surname start", "maria gar"),
         Case("surname first, then first name", "lopez maria"),
-        Case("a surname in the middle", middle.split()[1]),
+        Case("a word in the middle of the name", middle.split()[1]),
         Case("a given name only", "zoe"),
         Case("two letters", "ng"),
         Case("one letter (no trigram: a scan)", "q"),

@@ -1,4 +1,5 @@
-"""Patients' use cases: find, open (audited as viewed), create with a first visit, history.
+"""Patients' use cases: find, open (audited as viewed), the banner every page of a patient
+shows, create with a first visit, history.
 
 Why here and not in the pages: creating a patient and its first visit is one transaction
 with its audit record, refused for a session that has ended (``actions.write``); and every
