@@ -48,7 +48,7 @@ def settle(page: Page) -> None:
 def arrive(page: Page, heading: str) -> None:
     """After an action that switches page: the new page's heading is drawn, and its run has
     finished (a switch is two runs, the old page's and the new one's)."""
-    page.get_by_role("heading", name=heading).wait_for()
+    page.get_by_role("heading", name=heading, exact=True).wait_for()  # Home has "Recent patients"
     settle(page)
 
 
