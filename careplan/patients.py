@@ -1,4 +1,5 @@
-"""Patients' use cases: find, open (audited as viewed), create with a first visit, history.
+"""Patients' use cases: find, open (audited as viewed), the banner every page of a patient
+shows, create with a first visit, history.
 
 Why here and not in the pages: creating a patient and its first visit is one transaction
 with its audit record, refused for a session that has ended (``actions.write``); and every
@@ -35,25 +36,35 @@ if TYPE_CHECKING:
 
 
 SHOWN: Final = 20  # patients a search lists
-SCANNED: Final = 200  # matches a search reads to find them among the others
+SCANNED: Final = 200  # other matches a search counts (by record number only)
 SEARCH_MAX: Final = 200  # characters of a search
 NAME_MAX: Final = 200  # characters of a name, composed (as the intake model counts them)
 MRN_MAX: Final = 64
 EARLIEST_BIRTH: Final = date(1900, 1, 1)
+DEFAULT_LANGUAGE: Final = "en"  # the intake model's default (tests/test_patients.py checks)
 _MRN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ./_-]*")  # as the intake model has it
 
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """A search: the matches the actor may open, and the ids of the others (no names)."""
+    """A search: the matches the actor may open (``SHOWN`` at most, in name order), and the
+    ids of other matches (``SCANNED`` at most; no names); ``more``: there may be more
+    others than listed."""
 
     shown: list[storage.PatientRow]
     others: list[int]
+    more: bool = False
 
 
 def find(db: Database, actor: SignedIn, *, query: str) -> Found:
-    """Patients whose name starts with ``query`` or whose MRN equals it, that ``actor`` may
-    open; the other matches by id only, to open with a reason."""
+    """Patients matching ``query``, that ``actor`` may open; the other matches by id only, to
+    open with a reason.
+
+    Each word of the query is the start of any word of the name, in any order, accents and
+    case ignored ("nguyen", "zoe ng", "Nguyễn Zoë"), or a date of birth typed 1968-03-14;
+    the whole query may be an MRN in any case ("a-100234"). Indexed: a few milliseconds at
+    a million patients (README, "Search").
+    """
     query = nfc(query)
     if not query.strip():
         return Found([], [])
@@ -61,11 +72,9 @@ def find(db: Database, actor: SignedIn, *, query: str) -> Found:
     if len(query) > SEARCH_MAX:
         raise InputError(f"The search may have at most {SEARCH_MAX} characters.")
     with db.transaction(readonly=True) as session:
-        rows = storage.find_patients(session=session, query=query, limit=SCANNED)
-        mine = storage.accessible(session=session, username=actor.username,
-                                  patient_ids=(r.id for r in rows))
-    return Found([r for r in rows if r.id in mine][:SHOWN],
-                 [r.id for r in rows if r.id not in mine])
+        found = storage.search_patients(session=session, query=query, username=actor.username,
+                                        shown=SHOWN, others=SCANNED)
+    return Found(found.mine, found.others, found.more)
 
 
 def count(db: Database) -> int:
@@ -82,6 +91,51 @@ def get(db: Database, actor: SignedIn, *, patient_id: int) -> storage.PatientRow
     if not allowed:
         access.refuse(db, actor, patient_id=patient_id, detail="patient record")
     return row
+
+
+@dataclass(frozen=True, slots=True)
+class Banner:
+    """Who the patient in hand is, for the banner on every page of theirs: name, age, date
+    of birth, MRN and allergies (as the visit in hand records them, or the latest visit)."""
+
+    patient_id: int
+    name: str
+    date_of_birth: date
+    age: int
+    mrn: str | None
+    allergies: tuple[str, ...] | None  # None: not asked; (): asked, none known
+    preferred_language: str
+
+    @property
+    def allergy_text(self) -> str:
+        if self.allergies is None:
+            return "Allergies not asked"
+        if not self.allergies:
+            return "No known allergies"
+        return "Allergies: " + ", ".join(self.allergies)
+
+
+def banner(
+    db: Database, actor: SignedIn, *, patient_id: int, visit_id: int | None, today: date,
+) -> Banner:
+    """The banner of the patient in hand (``NotFoundError``, ``AccessDeniedError``)."""
+    with db.transaction(readonly=True) as session:
+        row = storage.get_patient(session=session, patient_id=patient_id)
+        allowed = storage.has_access(session=session, username=actor.username,
+                                     patient_id=patient_id)
+        allergies, _visit = storage.allergies_of(session=session, patient_id=patient_id,
+                                                 visit_id=visit_id) if allowed else (None, None)
+    if not allowed:
+        access.refuse(db, actor, patient_id=patient_id, detail="patient banner")
+    return Banner(row.id, row.name, row.date_of_birth, age_on(row.date_of_birth, today),
+                  row.mrn, None if allergies is None else tuple(allergies),
+                  row.preferred_language)
+
+
+def age_on(born: date, today: date) -> int:
+    """Whole years from ``born`` to ``today`` (a birthday on 29 February counts on 1 March
+    in other years)."""
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 def history(db: Database, actor: SignedIn, *, patient_id: int) -> pd.DataFrame:
@@ -109,14 +163,18 @@ def viewed(db: Database, actor: SignedIn, *, patient_id: int, now: datetime) -> 
 def create_with_visit(
     db: Database, actor: SignedIn, *, name: str, date_of_birth: date, mrn: str | None,
     visit_date: date, request_id: str | None, now: datetime, create_anyway: bool = False,
+    preferred_language: str = DEFAULT_LANGUAGE,
 ) -> tuple[int, int]:
     """A new patient and its first visit, in one transaction: (patient id, visit id).
 
-    Raises ``InputError`` for a name, date of birth or MRN that cannot be used (the message
-    names the field by its label), and ``DuplicatePatientError`` when a patient with this
-    name and date of birth exists, unless ``create_anyway``; nothing is written then.
+    Raises ``InputError`` for a name, date of birth, MRN or preferred language that cannot
+    be used (the message names the field by its label), and ``DuplicatePatientError`` when a
+    patient with this name and date of birth exists, unless ``create_anyway``; nothing is
+    written then. The preferred language is kept with the patient: each visit's draft
+    starts with it (the handout's language).
     """
     clean, number = _new_name(name), _new_mrn(mrn)
+    language = _new_language(preferred_language)
     if not EARLIEST_BIRTH <= date_of_birth <= visit_date:
         raise InputError(f"Date of birth must be between {EARLIEST_BIRTH.isoformat()} and the "
                          f"visit date ({visit_date.isoformat()}); {date_of_birth.isoformat()} "
@@ -140,7 +198,8 @@ def create_with_visit(
         patient = storage.create_patient(session=session, name=clean, date_of_birth=date_of_birth,
                                          mrn=number, by=actor.display_name,
                                          request_id=None if request_id is None
-                                         else f"{request_id}:patient")
+                                         else f"{request_id}:patient",
+                                         preferred_language=language)
         visit = storage.start_visit(session=session, patient_id=patient, visit_date=visit_date,
                                     clinician=actor.display_name, by=actor.display_name,
                                     request_id=None if request_id is None
@@ -166,6 +225,17 @@ def _new_name(name: str) -> str:
     if len(clean) > NAME_MAX:
         raise InputError(f"Full name has {len(clean)} characters; at most {NAME_MAX} fit.")
     return clean
+
+
+def _new_language(tag: str) -> str:
+    """One of the handout's languages (the intake model's ``LANGUAGES``)."""
+    from careplan.intake import form
+
+    question = form.entry("patient.preferred_language")
+    if tag not in question.options:
+        choices = ", ".join(f"{question.option_label(o)} ({o})" for o in question.options)
+        raise InputError(f"{question.label} must be one of {choices}; {tag!r} is not.")
+    return tag
 
 
 def _new_mrn(mrn: str | None) -> str | None:

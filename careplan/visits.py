@@ -1,5 +1,6 @@
-"""A visit's use cases: start it, answer a question, preview, build a plan version, review
-(decide an item, accept the remaining ones, acknowledge an alert), sign, revise and export.
+"""A visit's use cases: start it, answer a question, confirm carried-over answers, preview,
+build a plan version, review (decide an item, accept the remaining ones, acknowledge an
+alert), sign, revise and export; and the worklist of a clinician's open visits (Home).
 
 Why a layer of its own: each use case is one transaction that includes its audit record
 and checks the session first (``actions.write``); the pages call these and nothing below
@@ -16,7 +17,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from careplan import access, storage
@@ -480,6 +481,55 @@ def revise(
 
     return write(db, actor, "revise_plan", work, now=now, seen=True,
                  patient=lambda session: storage.patient_of_plan(session=session, plan_id=plan_id))
+
+
+@dataclass(frozen=True, slots=True)
+class Worklist:
+    """A clinician's Home page: the visits of the patients they may open that wait for them
+    (an intake in progress, a plan to sign), and the patients seen today and lately."""
+
+    drafts: list[storage.WorkRow]
+    to_sign: list[storage.WorkRow]
+    today: list[storage.WorkRow]
+    recent: list[storage.WorkRow]
+
+
+RECENT_DAYS: Final = 14
+WORKLIST_ROWS: Final = 10  # rows a list shows
+
+
+def worklist(db: Database, actor: SignedIn, *, today: date) -> Worklist:
+    """The visits of the patients ``actor`` (and their care team) may open, newest change
+    first: intakes with no plan yet, plans not signed, visits dated today, and each other
+    patient's latest visit of the last ``RECENT_DAYS`` days. Read-only; nothing audited (a
+    list of names the clinician may open is not opening a record)."""
+    with db.transaction(readonly=True) as session:
+        people = storage.people_of(session=session, username=actor.username)
+
+        def rows(**where: Any) -> list[storage.WorkRow]:
+            return storage.worklist_visits(session=session, username=actor.username,
+                                           people=people, **where)
+
+        drafts = rows(status="intake", limit=WORKLIST_ROWS)
+        to_sign = rows(status="to_sign", limit=WORKLIST_ROWS)
+        of_today = rows(since=today, until=today, limit=WORKLIST_ROWS * 3)
+        lately = rows(since=today - timedelta(days=RECENT_DAYS), until=today - timedelta(days=1),
+                      limit=WORKLIST_ROWS * 5)
+    seen_today = {r.patient_id for r in of_today}
+    recent: dict[int, storage.WorkRow] = {}
+    for row in sorted(lately, key=lambda r: (r.visit_date, r.visit_id), reverse=True):
+        if row.patient_id not in seen_today:
+            recent.setdefault(row.patient_id, row)
+    return Worklist(drafts, to_sign, _one_a_patient(of_today)[:WORKLIST_ROWS],
+                    list(recent.values())[:WORKLIST_ROWS])
+
+
+def _one_a_patient(rows: list[storage.WorkRow]) -> list[storage.WorkRow]:
+    """The first row of each patient (the lists come newest change first)."""
+    seen: dict[int, storage.WorkRow] = {}
+    for row in rows:
+        seen.setdefault(row.patient_id, row)
+    return list(seen.values())
 
 
 def record_export(

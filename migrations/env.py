@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from careplan.storage import Base, database_url, make_engine
+from careplan.storage import Base, database_url, in_schema_comparison, make_engine
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or database_url()
@@ -12,7 +12,7 @@ url = config.get_main_option("sqlalchemy.url") or database_url()
 
 def run_offline() -> None:
     context.configure(url=url, target_metadata=Base.metadata, literal_binds=True,
-                      render_as_batch=True)
+                      render_as_batch=True, include_name=in_schema_comparison)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -21,7 +21,7 @@ def run_online() -> None:
     engine = make_engine(url)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=Base.metadata,
-                          render_as_batch=True)
+                          render_as_batch=True, include_name=in_schema_comparison)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

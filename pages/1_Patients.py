@@ -1,4 +1,5 @@
-"""Patients: find by name or MRN, open, or create; returning patients start pre-filled."""
+"""Patients: find by any part of the name, date of birth or MRN, open, or create; returning
+patients start pre-filled."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from datetime import date
 import streamlit as st
 
 import ui
-from careplan import patients, visits
+from careplan import access, patients, visits
 from careplan.errors import DuplicatePatientError, InputError, StorageError
+from careplan.intake import form
+
+LANGUAGE = form.entry("patient.preferred_language")  # its label and options, defined once
 
 me = ui.page("Patients")
 with ui.plain_errors():  # a database problem shows its message, not a crash
@@ -21,16 +25,18 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
         ui.go("intake")
 
 
-    def create(name: str, born: date, mrn: str | None, *, anyway: bool) -> None:
+    def create(name: str, born: date, mrn: str | None, language: str, *, anyway: bool) -> None:
         """Create the patient and go to the intake; a likely duplicate is asked about first
-        (``duplicate``: the question and the form values it was asked for)."""
+        (``duplicate``: the question, the form values it was asked for, and the patients it
+        may be, each to open in one click)."""
         try:
             new_id, visit = ui.guarded(
                 patients.create_with_visit, ui.database(), me, name=name, date_of_birth=born,
                 mrn=mrn, visit_date=ui.today(), request_id=ui.request_id("create"),
-                now=ui.now(), create_anyway=anyway)
+                now=ui.now(), create_anyway=anyway, preferred_language=language)
         except DuplicatePatientError as error:
-            st.session_state["duplicate"] = (str(error), (name, born, mrn))
+            st.session_state["duplicate"] = (str(error), (name, born, mrn, language),
+                                             [existing(i) for i in error.matches])
             return
         except InputError as error:
             st.error(ui.md(str(error)))
@@ -42,9 +48,21 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
         open_intake(new_id, visit, "create")
 
 
+    def existing(patient_id: int) -> tuple[int, str]:
+        """A likely duplicate as a button names it: by name if the clinician may open it, by
+        record number otherwise (opening it then asks for a reason, audited)."""
+        if access.may_open(ui.database(), me, patient_id=patient_id):
+            row = patients.get(ui.database(), me, patient_id=patient_id)
+            mrn = f", MRN {row.mrn}" if row.mrn else ""
+            return patient_id, (f"Open {ui.md(row.name)}, born {row.date_of_birth.isoformat()}"
+                                f"{ui.md(mrn)}")
+        return patient_id, f"Open patient record #{patient_id} (with a reason)"
+
+
     st.title("Patients")
-    query = st.text_input("Find a patient by name or MRN", key="patient-search",
-                          placeholder="A first name, a last name (accents optional), or an MRN")
+    query = st.text_input("Find a patient by name, date of birth or MRN", key="patient-search",
+                          placeholder="Any part of the name (accents optional), a date of birth "
+                                      "(1968-03-14), or an MRN")
     try:
         found = patients.find(ui.database(), me, query=query)
     except InputError as error:
@@ -64,10 +82,11 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
             st.rerun()
     if found.others:
         more = len(found.others)
-        st.info(f"{more} {'more patient matches' if more == 1 else 'more patients match'} that "
-                "neither you nor your care team has seen, so they are not shown. Narrow the "
-                "search (full name or MRN), or open a record with a reason (audited).",
-                icon=":material/lock:")
+        count = (f"More than {more} other patients match" if found.more else
+                 f"{more} more {'patient matches' if more == 1 else 'patients match'}")
+        st.info(f"{count} that neither you nor your care team has seen, so they are not shown. "
+                "Narrow the search (more of the name, the date of birth, or the MRN), or open "
+                "a record with a reason (audited).", icon=":material/lock:")
         for other in found.others[:5]:
             if st.button(f"Open record #{other} with a reason", key=f"glass-{other}"):
                 ui.choose(patient=other, visit=None)
@@ -102,7 +121,12 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
     if total == 0:
         st.caption("There are no patients yet. Create the first one here.")
     with st.form("new-patient", clear_on_submit=False):
-        name = st.text_input("Full name *", key="new-name")
+        left, right = st.columns([2, 1])
+        name = left.text_input("Full name *", key="new-name")
+        language = right.selectbox(
+            LANGUAGE.label, LANGUAGE.options, key="new-language", help=LANGUAGE.help,
+            format_func=LANGUAGE.option_label,
+            index=LANGUAGE.options.index(patients.DEFAULT_LANGUAGE))
         born = st.date_input("Date of birth *", value=None, min_value=date(1900, 1, 1),
                              max_value=ui.today(), format="YYYY-MM-DD", key="new-born")
         mrn = st.text_input("MRN (optional)", key="new-mrn")
@@ -112,12 +136,19 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
         if not name.strip() or born is None:
             st.error("Full name and date of birth are required.")
         else:
-            create(name, born, mrn.strip() or None, anyway=False)
+            create(name, born, mrn.strip() or None, language, anyway=False)
     if duplicate := st.session_state.get("duplicate"):
         # The form's values as submitted (a form sends its fields only when submitted): the
-        # button names who it creates, and submitting the form again asks again.
-        question, (asked_name, asked_born, asked_mrn) = duplicate
+        # button names who it creates, and submitting the form again asks again. Or open the
+        # patient it may be, in one click (one they may not open asks for a reason).
+        question, (asked_name, asked_born, asked_mrn, asked_language), offers = duplicate
         st.warning(ui.md(question), icon=":material/content_copy:")
+        for offer_id, offer in offers:
+            if st.button(offer, key=f"open-existing-{offer_id}", type="primary",
+                         icon=":material/person_search:"):
+                st.session_state.pop("duplicate", None)
+                ui.choose(patient=offer_id, visit=None)
+                st.rerun()
         if st.button(f"Create anyway: {ui.md(asked_name)}, born {asked_born.isoformat()}",
                      key="create-anyway"):
-            create(asked_name, asked_born, asked_mrn, anyway=True)
+            create(asked_name, asked_born, asked_mrn, asked_language, anyway=True)

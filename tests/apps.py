@@ -48,6 +48,15 @@ def app(page: str | None = None, *, user: str | None = "rivera", **params: int) 
     return test.run()
 
 
+def banner(test: AppTest) -> str:
+    """The patient banner's text: the markdown in Streamlit's bottom container (``st.bottom``,
+    pinned at the foot of the main area), where ui.frame draws it; "" when there is none."""
+    bottom = test._tree.children.get(3)  # main, sidebar, event, bottom
+    if bottom is None:
+        return ""
+    return " ".join(str(getattr(m, "value", "")) for m in bottom.get("markdown"))
+
+
 def no_trouble(test: AppTest) -> None:
     assert not test.exception, [e.value for e in test.exception]
 

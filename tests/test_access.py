@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -206,3 +206,60 @@ def test_the_admin_trail_lists_break_the_glass_records_newest_first(ward: Ward) 
     assert [(r.user, r.patient_id, r.detail) for r in found.glass] == [
         ("admin", ward.patient, "checking a complaint about this record"),
         ("okafor", ward.patient, REASON)]
+
+
+def test_the_worklist_lists_only_the_visits_of_patients_the_clinician_may_open(
+    ward: Ward,
+) -> None:
+    """Home (issue 13 point 7): Rivera's plan waits for her signature. Okafor sees the visit
+    once he may open the patient (here, with a reason); his team-mates do not (a reason
+    opens a record to one person), Rivera's do."""
+    seen = date.fromisoformat(example_data()["visit"]["date"])  # the visit's date, as answered
+    mine = visits.worklist(ward.db, ward.rivera, today=seen)
+    assert [(r.patient_id, r.visit_id, r.status) for r in mine.to_sign] == [
+        (ward.patient, ward.visit, "to_sign")]
+    assert mine.drafts == []
+    assert [r.visit_id for r in mine.today] == [ward.visit]
+    assert mine.recent == []
+    assert visits.worklist(ward.db, ward.okafor, today=seen) == visits.Worklist([], [], [], [])
+    assert visits.worklist(ward.db, ward.admin, today=seen) == visits.Worklist([], [], [], [])
+    access.break_the_glass(ward.db, ward.okafor, patient_id=ward.patient, reason=REASON,
+                           now=ward.now)
+    later = visits.worklist(ward.db, ward.okafor, today=seen + timedelta(days=3))
+    assert [r.visit_id for r in later.recent] == [ward.visit]  # now one Okafor may open
+    for who in ("okafor", "admin"):
+        admin.set_team(ward.db, ward.admin, username=who, team="Pain clinic", now=ward.now)
+    assert visits.worklist(ward.db, ward.admin, today=seen).to_sign == []
+    admin.set_team(ward.db, ward.admin, username="rivera", team="Pain clinic", now=ward.now)
+    assert [r.visit_id for r in visits.worklist(ward.db, ward.admin, today=seen).to_sign] == [
+        ward.visit]
+
+
+def test_the_banner_names_the_patient_their_age_and_allergies_as_the_visit_records_them(
+    ward: Ward,
+) -> None:
+    def shown(today: date = TODAY, visit: int | None = None) -> patients.Banner:
+        return patients.banner(ward.db, ward.rivera, patient_id=ward.patient, visit_id=visit,
+                               today=today)
+
+    before, on = shown(date(2026, 3, 13)), shown(date(2026, 3, 14))
+    assert (before.name, before.age, on.age, before.mrn) == ("Zoë Nguyễn", 57, 58, "A-100234")
+    assert shown().allergies == ()
+    assert shown().allergy_text == "No known allergies"
+    view = visits.open_draft(ward.db, ward.rivera, visit_id=ward.visit, today=TODAY)
+    visits.answer(ward.db, ward.rivera, visit_id=ward.visit, path="history.allergies",
+                  value=["penicillin", "latex"], expected_version=view.draft.version,
+                  today=TODAY, now=ward.now)
+    assert shown().allergy_text == "Allergies: penicillin, latex"
+    later = visits.start(ward.db, ward.rivera, patient_id=ward.patient,
+                         visit_date=TODAY + timedelta(days=7), request_id=None, now=ward.now)
+    view = visits.open_draft(ward.db, ward.rivera, visit_id=later, today=TODAY)
+    visits.answer(ward.db, ward.rivera, visit_id=later, path="history.allergies", value=None,
+                  expected_version=view.draft.version, today=TODAY, now=ward.now)
+    assert shown(visit=later).allergy_text == "Allergies not asked"  # the visit in hand
+    assert shown(visit=ward.visit).allergies == ("penicillin", "latex")
+    with pytest.raises(AccessDeniedError):
+        patients.banner(ward.db, ward.okafor, patient_id=ward.patient, visit_id=None,
+                        today=TODAY)
+    assert trail(ward, "access_denied")[-1] == ("okafor", ward.patient, "denied",
+                                                "patient banner")

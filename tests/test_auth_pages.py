@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apps import app, create_patient, no_trouble
+from apps import app, banner, create_patient, no_trouble
 from careplan import storage
 from factories import PASSWORD
 
@@ -119,9 +119,9 @@ def test_signing_out_in_one_tab_ends_the_other(database: str) -> None:
 def test_two_users_never_see_each_others_selection(database: str) -> None:
     create_patient("Only For Rivera")
     rivera = app("intake", patient=1, visit=1)
-    assert any("Only For Rivera" in m.value for m in rivera.sidebar.markdown)
+    assert "Only For Rivera" in banner(rivera)
     ada = app("patients", user="ada")
-    assert not any("Only For Rivera" in m.value for m in ada.sidebar.markdown)
+    assert "Only For Rivera" not in banner(ada)
     assert not any("Continue the visit" in b.label for b in ada.button)
 
 
@@ -177,7 +177,7 @@ def test_a_visit_paired_with_another_patient_in_the_url_is_refused_and_audited(
     assert "belongs to another patient" in " ".join(e.value for e in crafted.error)
     assert "Choose a patient and a visit first." in [i.value for i in crafted.info]
     assert not [w for w in crafted.number_input if w.key == "f:history.pain_now"]
-    assert any("Second Patient" in m.value for m in crafted.sidebar.markdown)
+    assert "Second Patient" in banner(crafted)
     engine = storage.make_engine(database)
     with storage.transaction(engine, readonly=True) as session:
         denied = [(r.patient_id, r.detail) for r in storage.audit_records(session=session)
@@ -185,7 +185,7 @@ def test_a_visit_paired_with_another_patient_in_the_url_is_refused_and_audited(
     engine.dispose()
     assert denied == [(1, "visit 1 asked for with patient 2")]
     own = app("intake", visit=2)  # a visit alone: its own patient is shown with it
-    assert any("Second Patient" in m.value for m in own.sidebar.markdown)
+    assert "Second Patient" in banner(own)
     assert own.title[0].value == "Intake"
 
 
@@ -228,7 +228,8 @@ def test_a_busy_database_at_sign_in_or_in_the_sidebar_is_a_message_and_keeps_the
     database: str, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Found by the load harness: at 60 simultaneous sign-ins the sign-in check crashed the
-    page, and a busy sidebar lookup silently dropped the patient in hand."""
+    page, and a busy lookup of the patient in hand (then in the sidebar, now the banner)
+    silently dropped the patient."""
     from careplan import accounts, patients
     from careplan.errors import DatabaseBusyError
 
@@ -242,7 +243,7 @@ def test_a_busy_database_at_sign_in_or_in_the_sidebar_is_a_message_and_keeps_the
         test = app("patients")
         no_trouble(test)
         assert any("database is busy" in e.value for e in test.error)
-    monkeypatch.setattr(patients, "get", busy)
+    monkeypatch.setattr(patients, "banner", busy)
     test = app("intake", patient=1, visit=1)
     no_trouble(test)
     assert any("database is busy" in e.value for e in test.error)

@@ -50,7 +50,7 @@ def settle(page: Page) -> None:
 def arrive(page: Page, heading: str) -> None:
     """After an action that switches page: the new page's heading is drawn, and its run has
     finished (a switch is two runs, the old page's and the new one's)."""
-    page.get_by_role("heading", name=heading).wait_for()
+    page.get_by_role("heading", name=heading, exact=True).wait_for()  # Home has "Recent patients"
     settle(page)
 
 
@@ -345,8 +345,8 @@ def test_d_hostile_text_is_shown_literally_and_runs_nothing(
     hostile = '<img src=x onerror=alert(1)> <b>Ann</b> & <script>alert(2)</script>'
     create_patient(page, app_server.url, hostile)
     answer(page, "history.notes", '<font color="[[[__import__(\'os\')]]]">x</font>')
-    sidebar = page.get_by_test_id("stSidebar")
-    assert hostile in " ".join(sidebar.inner_text().split())
+    banner = page.locator(".st-key-patient-banner")  # pinned in the main area (st.bottom)
+    assert hostile in " ".join(banner.inner_text().split())
     expect(widget(page, "f:patient.name").locator("input")).to_have_value(hostile)
     browser.screenshot(page, "hostile-name")
     assert browser.dialogs(page) == []

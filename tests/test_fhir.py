@@ -59,6 +59,7 @@ LOINC_ITEMS = {
 }
 ENUMS = {
     "patient.sex": model.SEXES,
+    "patient.preferred_language": model.LANGUAGES,
     "history.onset": model.ONSETS,
     "history.pattern": model.PATTERNS,
     "history.character": model.CHARACTERS,
@@ -400,7 +401,7 @@ def test_export_then_import_round_trips_the_example(example: Any) -> None:
     {"history.medications": [], "history.allergies": [], "affected_areas": [],
      "history.character": []},
     {"red_flags.dark_urine": True, "history.triggers": ["none_identified"],
-     "risk_factors.sleep_hours": 7.25, "patient.preferred_language": "pt-BR"},
+     "risk_factors.sleep_hours": 7.25, "patient.preferred_language": "es"},
     {"history.medications": [{"name": "Zocor 40mg"}, {"name": "ibuprofen", "dose": "400 mg"}]},
 ])
 def test_round_trip_of_variants(changes: dict[str, Any]) -> None:

@@ -36,7 +36,9 @@ def test_upgrade_matches_the_models(empty_url: str) -> None:
     engine = db.make_engine(empty_url)
     try:
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), db.Base.metadata)
+            context = MigrationContext.configure(
+                conn, opts={"include_name": db.in_schema_comparison})
+            diff = compare_metadata(context, db.Base.metadata)
     finally:
         engine.dispose()
     assert diff == []
@@ -252,3 +254,64 @@ def test_0006_fills_the_search_key_of_existing_patients(empty_url: str) -> None:
             assert [p.id for p in db.find_patients(session=session, query="nguyen")] == [1]
     finally:
         engine.dispose()
+
+
+def test_0008_indexes_existing_patients_and_keeps_their_language(empty_url: str) -> None:
+    """The search index is filled for the patients already there (SQLite's FTS5 table is
+    rebuilt; PostgreSQL builds the GIN index over them), their MRNs are found in any case,
+    and each takes the language of its latest visit's draft (a broken draft: English)."""
+    _alembic(empty_url, "upgrade", "0007")
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    stamp = {"now": now, "born": date(1968, 3, 14)}
+    engine = sa.create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            for patient, name, key, mrn in ((1, "Zoë Nguyễn", " zoe nguyen", "a-1"),
+                                            (2, "María García López", " maria garcia lopez",
+                                             None)):
+                conn.execute(sa.text(
+                    "INSERT INTO patients (id, name, name_key, search_key, mrn, date_of_birth, "
+                    "created_at, updated_at, updated_by, version) VALUES (:id, :name, :name, "
+                    ":key, :mrn, :born, :now, :now, 'setup', 1)"),
+                    {"id": patient, "name": name, "key": key, "mrn": mrn, **stamp})
+            drafts = ((1, 1, date(2026, 1, 5), {"patient": {"preferred_language": "en"}}),
+                      (2, 1, date(2026, 6, 5), {"patient": {"preferred_language": "es"}}),
+                      (3, 2, date(2026, 6, 5), "{broken"))
+            for visit, patient, seen, draft in drafts:
+                conn.execute(sa.text(
+                    "INSERT INTO visits (id, patient_id, visit_date, draft, carried_over, "
+                    "created_at, updated_at, updated_by, version) VALUES (:id, :patient, :seen, "
+                    ":draft, '{}', :now, :now, 'setup', 1)"),
+                    {"id": visit, "patient": patient, "seen": seen, "now": now,
+                     "draft": draft if isinstance(draft, str) else json.dumps(draft)})
+    finally:
+        engine.dispose()
+    db.upgrade(empty_url)
+    engine = db.make_engine(empty_url)
+    try:
+        with db.transaction(engine, readonly=True) as session:
+            assert [p.id for p in db.find_patients(session=session, query="garcia")] == [2]
+            assert [p.id for p in db.find_patients(session=session, query="A-1")] == [1]
+            assert [db.get_patient(session=session, patient_id=i).preferred_language
+                    for i in (1, 2)] == ["es", "en"]
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":  # the index itself, not a scan, finds them
+                assert conn.exec_driver_sql(
+                    "SELECT rowid FROM patients_search WHERE patients_search MATCH "
+                    "'\" nguyen\"'").all() == [(1,)]
+            else:
+                assert conn.exec_driver_sql(
+                    "SELECT count(*) FROM pg_indexes WHERE indexname = "
+                    "'ix_patients_search_trgm'").scalar() == 1
+    finally:
+        engine.dispose()
+    _alembic(empty_url, "downgrade", "0007")  # and back: the index and columns go
+    engine = sa.create_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("patients")}
+            assert not {"preferred_language", "mrn_key"} & columns
+            assert "patients_search" not in sa.inspect(conn).get_table_names()
+    finally:
+        engine.dispose()
+    db.upgrade(empty_url)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apps import TOKENS, app, create_patient, each_section, fill, no_trouble, show
-from careplan import storage, visits
+from apps import TOKENS, app, banner, create_patient, each_section, fill, no_trouble, show
+from careplan import patients, storage, visits
 from careplan.database import open_database
 from careplan.intake import form
-from factories import example_data, signed_in
+from factories import apply, example_data, signed_in
 
 
 def test_home_page_renders(database: str) -> None:
@@ -371,3 +371,79 @@ def test_whole_numbers_saved_for_decimal_questions_and_doubles_for_whole_ones_dr
     assert fresh.number_input(key="f:risk_factors.sleep_hours").value == 7
     show(fresh, "history.morning_stiffness_minutes")
     assert fresh.number_input(key="f:history.morning_stiffness_minutes").value == 20
+
+
+def test_every_page_of_a_patient_names_them_in_a_banner_pinned_in_the_main_area(
+    database: str,
+) -> None:
+    """Issue 13 point 6: name, age, date of birth, MRN and allergies on every page of the
+    patient, in the main area (at 768 px the sidebar, then the only place the name was, is
+    hidden), pinned at its foot (Streamlit's bottom container stays in view while the page
+    scrolls); the name shown as typed, never as Markdown."""
+    create_patient("O'Brien <b>Ann</b>")
+    years = patients.age_on(date(1968, 3, 14), date.today())
+    for page in (None, "patients", "intake", "care_plan", "export", "history"):
+        test = app(page, patient=1, visit=1) if page else app(patient=1, visit=1)
+        no_trouble(test)
+        text = banner(test)
+        assert "O'Brien \\<b\\>Ann\\</b\\>" in text, page
+        assert f"{years} years · born 1968-03-14 · MRN none" in text, page
+        assert "Allergies not asked" in text, page
+        assert not any("O'Brien" in m.value for m in test.sidebar.markdown), page
+    intake = show(app("intake", patient=1, visit=1), "history.allergies")
+    intake.button(key="no-allergies").click().run()
+    assert "No known allergies" in banner(intake)
+    intake.text_area(key="f:history.allergies").input("penicillin\ncodeine [severe]").run()
+    assert "Allergies: penicillin, codeine \\[severe\\]" in banner(app("history", patient=1))
+    assert banner(app("admin", user="ada")) == ""  # the Admin page shows no patient
+
+
+def test_home_is_a_worklist_of_the_visits_waiting_each_a_link_to_its_patient_and_visit(
+    database: str,
+) -> None:
+    """Issue 13 point 7: intakes in progress, plans waiting for a signature, today's and
+    recent patients, each opening its patient and visit on the page it waits on; only the
+    patients the clinician (or their team) may open."""
+    engine = storage.make_engine(database)
+    db = open_database(database)
+    rivera = signed_in(db, "rivera", datetime.now(UTC))
+    today = date.today()
+    draft_only, _ = patients.create_with_visit(
+        db, rivera, name="Ada Draft", date_of_birth=date(1980, 1, 2), mrn="D-1",
+        visit_date=today, request_id=None, now=datetime.now(UTC))
+    to_sign, visit = patients.create_with_visit(
+        db, rivera, name="Ben Unsigned", date_of_birth=date(1981, 2, 3), mrn=None,
+        visit_date=today - timedelta(days=3), request_id=None, now=datetime.now(UTC))
+    view = visits.open_draft(db, rivera, visit_id=visit, today=today)
+    data = apply(example_data(), {"visit.date": (today - timedelta(days=3)).isoformat()})
+    for section, value in data.items():
+        view = visits.answer(db, rivera, visit_id=visit, path=section, value=value,
+                             expected_version=view.draft.version, today=today,
+                             now=datetime.now(UTC))
+    visits.build_plan_version(db, rivera, visit_id=visit, today=today, request_id=None,
+                              now=datetime.now(UTC))
+    with storage.transaction(engine) as session:  # a patient nobody here has seen
+        stranger = storage.create_patient(session=session, name="Cy Stranger",
+                                          date_of_birth=date(1970, 1, 1), by="elsewhere")
+        storage.start_visit(session=session, patient_id=stranger, visit_date=today,
+                            clinician=None, by="elsewhere")
+    engine.dispose()
+    test = app()
+    no_trouble(test)
+    links = {(link.value, link.proto.page, link.proto.query_string) for link in test.page_link
+             if "born" in link.value}
+    assert links == {
+        ("**Ada Draft** · born 1980-01-02", "Intake",
+         f"patient={draft_only}&visit=1"),
+        ("**Ben Unsigned** · born 1981-02-03", "Care_plan",
+         f"patient={to_sign}&visit=2"),
+    }
+    titles = [h.value for h in test.header]
+    assert titles == ["Intakes in progress", "Plans to sign", "Today's patients",
+                      "Recent patients"]
+    per_section = [link.value for link in test.page_link if "born" in link.value]
+    assert per_section == ["**Ada Draft** · born 1980-01-02", "**Ben Unsigned** · born 1981-02-03",
+                           "**Ada Draft** · born 1980-01-02", "**Ben Unsigned** · born 1981-02-03"]
+    assert "Cy Stranger" not in " ".join(c.value for c in [*test.caption, *test.markdown])
+    assert any("plan to sign" in c.value and "MRN" not in c.value for c in test.caption)
+    assert any(c.value.startswith("MRN D\\-1 · intake in progress") for c in test.caption)

@@ -16,6 +16,8 @@ from apps import app, create_patient, no_trouble
 from careplan import accounts, patients, storage
 from careplan.database import Database
 from careplan.errors import DuplicatePatientError, InputError
+from careplan.intake import form
+from careplan.intake.model import Patient
 from factories import TODAY, add_staff, signed_in
 
 BORN = date(1968, 3, 14)
@@ -219,3 +221,93 @@ def test_a_search_with_a_hidden_character_says_so_instead_of_failing(
         f"The search contains an invisible or control character (U+{ord(query[-1]):04X}); "
         "remove it."]
     assert test.subheader[-1].value == "New patient"  # the page ran to the end
+
+
+def test_a_likely_duplicate_offers_to_open_the_patient_it_may_be_in_one_click(
+    database: str,
+) -> None:
+    """Issue 13 point 6: besides 'Create anyway', the warning opens the existing patient; one
+    the clinician has not seen opens through the access rule (the refusal, and the record
+    with a reason), and nothing is created either way."""
+    create_patient()  # Zoë Nguyễn, born 1968-03-14, Rivera's
+    engine = storage.make_engine(database)
+    with storage.transaction(engine) as session:  # the same again, made elsewhere
+        other = storage.create_patient(session=session, name="Zoe Nguyen", date_of_birth=BORN,
+                                       mrn="Z-9", by="elsewhere")
+    engine.dispose()
+    test = new_patient_form("Zoë  NGUYỄN")
+    no_trouble(test)
+    mine = test.button(key="open-existing-1")
+    assert mine.label == "Open Zoë Nguyễn, born 1968-03-14"
+    assert test.button(key=f"open-existing-{other}").label == (
+        f"Open patient record #{other} (with a reason)")
+    mine.click().run()
+    no_trouble(test)
+    assert test.session_state["patient"] == 1
+    assert not test.warning  # the question is answered
+    assert test.button(key="continue-visit").label.startswith("Continue the visit of")
+    assert stored_patients(database) == ["Zoë Nguyễn", "Zoe Nguyen"]
+    again = new_patient_form("Zoë Nguyễn")
+    again.button(key=f"open-existing-{other}").click().run()
+    no_trouble(again)
+    assert again.title[0].value == "No access to this patient"
+    assert again.session_state["patient"] == other
+    assert stored_patients(database) == ["Zoë Nguyễn", "Zoe Nguyen"]
+
+
+def test_the_preferred_language_is_asked_beside_the_name_and_kept_for_each_visit(
+    database: str,
+) -> None:
+    """Issue 14 point 1: asked on the Patients page when the patient is created, with the
+    intake form's own label and options; the first visit and a returning patient's next one
+    start with it."""
+    test = app("patients")
+    language = test.selectbox(key="new-language")
+    assert language.label == form.entry("patient.preferred_language").label
+    assert language.options == ["English", "Spanish (español)"]
+    assert language.value == "en"
+    test.text_input(key="new-name").input("Lucía Pérez")
+    test.date_input(key="new-born").set_value(BORN)
+    language.set_value("es")
+    test.button(key=CREATE).click().run()
+    no_trouble(test)
+    assert test.title[0].value == "Intake"
+    returning = app("patients", patient=1)
+    returning.button(key="start-visit").click().run()
+    no_trouble(returning)
+    engine = storage.make_engine(database)
+    with storage.transaction(engine, readonly=True) as session:
+        assert storage.get_patient(session=session, patient_id=1).preferred_language == "es"
+        assert [storage.get_draft(session=session, visit_id=v).data["patient"][
+            "preferred_language"] for v in (1, 2)] == ["es", "es"]
+    engine.dispose()
+
+
+def test_a_language_the_handout_lacks_is_refused_naming_the_field(desk: Desk) -> None:
+    with pytest.raises(InputError, match=r"Preferred language must be one of English \(en\), "
+                                         r"Spanish \(español\) \(es\); 'fr' is not\."):
+        patients.create_with_visit(desk.db, desk.rivera, name="Ann Fr", date_of_birth=BORN,
+                                   mrn=None, visit_date=TODAY, request_id=None, now=desk.now,
+                                   preferred_language="fr")
+    assert Patient.model_fields["preferred_language"].default == patients.DEFAULT_LANGUAGE
+
+
+def test_the_patients_page_finds_a_surname_in_the_middle_a_birth_date_and_counts_the_rest(
+    database: str,
+) -> None:
+    create_patient("María José García López")  # born 1968-03-14
+    engine = storage.make_engine(database)
+    with storage.transaction(engine) as session:
+        for n in range(3):  # three namesakes nobody here has seen
+            storage.create_patient(session=session, name=f"Luis García {n}",
+                                   date_of_birth=date(1990, 1, 1), by="elsewhere")
+    engine.dispose()
+    test = app("patients")
+    for query in ("garcia", "lopez maria", "1968-03-14"):
+        test.text_input(key="patient-search").input(query).run()
+        no_trouble(test)
+        assert test.button(key="open-1"), query
+    test.text_input(key="patient-search").input("garcia").run()
+    assert any(i.value.startswith("3 more patients match") for i in test.info)
+    test.text_input(key="patient-search").input("1990-01-01").run()
+    assert not [b for b in test.button if b.key == "open-1"]

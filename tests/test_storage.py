@@ -68,6 +68,115 @@ def test_search_by_any_word_any_case_and_accents_folded(engine: Engine) -> None:
         assert db.find_patients(session=s, query="   ") == []
 
 
+def patient_born(engine: Engine, name: str, born: date, mrn: str | None = None,
+                 language: str = "en") -> int:
+    spoken = {} if language == "en" else {"preferred_language": language}
+    with db.transaction(engine) as s:
+        return db.create_patient(session=s, name=name, date_of_birth=born, mrn=mrn, by="dr.a",
+                                 **spoken)
+
+
+def test_search_by_any_part_of_the_name_a_date_of_birth_or_an_mrn(engine: Engine) -> None:
+    """Issue 13: a surname in the middle of the name, the words in any order, a date of birth
+    typed 1968-03-14 (alone or with a name), an MRN in any case; accents and case ignored."""
+    zoe = new_patient(engine)
+    maria = patient_born(engine, "María José García López", date(1971, 5, 2), "MX-7")
+    twin = patient_born(engine, "Zoe Tran", BORN)
+    with db.transaction(engine, readonly=True) as s:
+        def found(query: str) -> set[int]:
+            return {p.id for p in db.find_patients(session=s, query=query)}
+
+        assert found("garcia") == found("GARCÍA") == found("jose gar") == {maria}
+        assert found("lopez maria") == found("López, María") == {maria}
+        assert found("nguyen zoe") == {zoe}
+        assert found("1968-03-14") == {zoe, twin}
+        assert found("1968-03-14 nguyen") == found("zoe 1968-03-14 ng") == {zoe}
+        assert found("1971-05-02") == {maria}
+        assert found("1968-03-14 1971-05-02") == set()  # two dates: nobody has both
+        assert found("1968-02-30") == set()  # not a date: a word no name has
+        assert found("mx-7") == {maria}
+        assert found("tran zoe 1970-01-01") == set()
+
+
+def test_the_search_index_follows_a_renamed_patient(
+    engine: Engine,
+) -> None:
+    """The trigram index (FTS5 on SQLite, kept in step by triggers; pg_trgm on PostgreSQL)
+    holds every patient as named now."""
+    zoe = new_patient(engine)
+    with db.transaction(engine) as s:
+        db.update_patient(session=s, patient_id=zoe, expected_version=1, by="dr.a",
+                          name="Zoë Trần")
+    with db.transaction(engine, readonly=True) as s:
+        assert [p.id for p in db.find_patients(session=s, query="tran")] == [zoe]
+        assert db.find_patients(session=s, query="nguyen") == []
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            hits = connection.exec_driver_sql(
+                "SELECT rowid FROM patients_search WHERE patients_search MATCH '\" tran\"'").all()
+            assert hits == [(zoe,)]
+            assert connection.exec_driver_sql(
+                "SELECT rowid FROM patients_search WHERE patients_search MATCH "
+                "'\" nguyen\"'").all() == []
+        else:  # the planner takes it at scale (bench/search.py); here, that it is there
+            definition = connection.exec_driver_sql(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_patients_search_trgm'"
+            ).scalar_one()
+            assert "USING gin (search_key gin_trgm_ops)" in definition
+
+
+def test_a_clinicians_own_matches_are_found_even_when_the_search_is_wide(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A search lists the clinician's own matches in name order and the others by record
+    number. Beyond ``WIDE`` matches (a common surname at a million patients) the clinician's
+    own are found from their panel, so one late in the alphabet is not lost among the others
+    (before, the first 200 matches by name were read and the rest never looked at)."""
+    monkeypatch.setattr("careplan.storage.patients.WIDE", 3)
+    ids = [patient_born(engine, f"{first} Garcia", BORN)
+           for first in ("Ana", "Bea", "Carla", "Dora", "Eva", "Zed")]
+    with db.transaction(engine) as s:
+        for patient in (ids[1], ids[5]):
+            db.grant_access(session=s, patient_id=patient, username="rivera", how="created",
+                            now=db.utcnow())
+    with db.transaction(engine, readonly=True) as s:
+        wide = db.search_patients(session=s, query="garcia", username="rivera")
+        narrow = db.search_patients(session=s, query="zed garcia", username="rivera")
+        by_date = db.search_patients(session=s, query="1968-03-14", username="rivera",
+                                     shown=1, others=2)
+    assert [p.name for p in wide.mine] == ["Bea Garcia", "Zed Garcia"]
+    assert wide.more is True
+    assert set(wide.others) <= {ids[0], ids[2], ids[3], ids[4]}
+    assert wide.others
+    assert [p.name for p in narrow.mine] == ["Zed Garcia"]
+    assert (narrow.others, narrow.more) == ([], False)
+    assert [p.name for p in by_date.mine] == ["Bea Garcia"]
+    assert by_date.others == [ids[0], ids[2]]
+
+
+def test_the_preferred_language_is_kept_with_the_patient_for_each_new_visit(
+    engine: Engine,
+) -> None:
+    """Issue 14 point 1: asked when the patient is created, kept on the patient, in the
+    draft of every new visit; an answer on a visit's draft changes it for the next one."""
+    patient = patient_born(engine, "Lucía Pérez", BORN, language="es")
+    first = new_visit(engine, patient, date(2026, 10, 1))
+    with db.transaction(engine) as s:
+        assert db.get_draft(session=s, visit_id=first).data["patient"][
+            "preferred_language"] == "es"
+        db.save_draft_field(session=s, visit_id=first, path="patient.preferred_language",
+                            value="en", expected_version=1, by="dr.a")
+    second = new_visit(engine, patient, VISIT)
+    with db.transaction(engine, readonly=True) as s:
+        assert db.get_patient(session=s, patient_id=patient).preferred_language == "en"
+        draft = db.get_draft(session=s, visit_id=second)
+    assert draft.data["patient"]["preferred_language"] == "en"
+    assert draft.carried_over["patient.preferred_language"] == f"visit of 2026-10-01 (#{first})"
+    with pytest.raises(StorageError, match="not a BCP 47 tag"), db.transaction(engine) as s:
+        db.create_patient(session=s, name="X", date_of_birth=BORN, by="dr.a",
+                          preferred_language="español")
+
+
 @pytest.mark.parametrize("name", ["50% Smith", "A_B Jones", "Back\\slash", "O'Brien",
                                   "x'); DROP TABLE patients;--"])
 def test_search_text_is_literal(engine: Engine, name: str) -> None:

@@ -2,7 +2,8 @@
 
 The pages write ``import ui`` and call what is listed here. One module a concept:
 
-- ``ui.frame``: page config, the run marker, sidebar navigation, switching pages;
+- ``ui.frame``: page config, the run marker, sidebar navigation, the patient banner,
+  switching pages;
 - ``ui.auth``: the sign-in gate and who is signed in;
 - ``ui.state``: the database handle, the selection, request ids, the clock;
 - ``ui.fields``: intake widgets bound to the draft, saving, save conflicts;

@@ -1,8 +1,15 @@
 """The frame around every page: page config, the run marker, the sign-in gate, the sidebar
-navigation, and switching pages with the selection kept.
+navigation, the patient banner, and switching pages with the selection kept.
 
 Why the pages draw their own navigation (``showSidebarNavigation = false``): each link
 carries the patient and visit in hand in its URL.
+
+Why the patient banner is drawn here, in Streamlit's bottom container: every page of a
+patient names them (name, age, date of birth, MRN, allergies) in the main area, at every
+width and wherever the page is scrolled; at 768 px Streamlit hides the sidebar, which used
+to be the only place the name was. Streamlit pins its bottom container to the foot of the
+window (``st.bottom``, as it does a chat input), which keeps the banner in view without any
+HTML or CSS of ours (tests/test_hardening.py); a sticky header would need CSS.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from careplan.settings import NO_AUDIT_KEY
 from ui import browser_session
 from ui.access import may_open, refusal
 from ui.auth import guarded, require_user, sign_out
-from ui.state import choose, database, now, selection
+from ui.state import choose, database, now, selection, today
 from ui.text import md, show_storage_error
 
 PAGES: Final = {
@@ -42,6 +49,7 @@ NAVIGATION: Final = {
 }
 # The hidden element each script run draws first (tests/browser.py waits on it).
 RUN_MARKER: Final = "careplan-run"
+BANNER: Final = "patient-banner"  # the key of the banner's container (st-key-patient-banner)
 _RUNS: Final = itertools.count(1)
 
 
@@ -93,8 +101,8 @@ def _frame(title: str, *, admin: bool) -> SignedIn:
         if not settings.current().audit_key:
             st.caption(":material/warning: Demo mode: the audit trail is not signed (no audit "
                        "key is set).")
-        if not closed:
-            _sidebar_patient(who, patient_id, visit_id)
+    if not closed and not admin:
+        _banner(who, patient_id, visit_id)
     if closed and patient_id is not None and not admin:
         refusal(who, patient_id, patients_page=PAGES["patients"])
     if st.session_state.pop("selection_refused", False):
@@ -190,18 +198,30 @@ def _open(who: SignedIn, patient_id: int) -> bool:
         return True
 
 
-def _sidebar_patient(who: SignedIn, patient_id: int | None, visit_id: int | None) -> None:
-    """The patient in hand, and one 'viewed' audit record per patient per session."""
+def _banner(who: SignedIn, patient_id: int | None, visit_id: int | None) -> None:
+    """The patient in hand, pinned at the foot of the main area; and one 'viewed' audit
+    record per patient per session. User text is escaped (``md``): a name shows as typed,
+    never as Markdown."""
     if patient_id is None:
         return
     try:
-        patient = patients.get(database(), who, patient_id=patient_id)
+        shown = patients.banner(database(), who, patient_id=patient_id, visit_id=visit_id,
+                                today=today())
         if st.session_state.get("audited_view") != patient_id:
             guarded(patients.viewed, database(), who, patient_id=patient_id, now=now())
             st.session_state["audited_view"] = patient_id
     except NotFoundError:  # the patient is gone: nothing to show (a busy database is not)
         choose(patient=None, visit=None)
         return
-    st.markdown(f"**{md(patient.name)}**")
-    st.caption(f"Born {patient.date_of_birth.isoformat()} · MRN {md(patient.mrn or '—')}"
-               + (f" · visit #{visit_id}" if visit_id else ""))
+    # A no-break space keeps each icon with its words when the line wraps (at 768 px).
+    if shown.allergies:
+        allergies = f":red[**:material/warning:\u00a0{md(shown.allergy_text)}**]"
+    elif shown.allergies is None:
+        allergies = f":orange[:material/help:\u00a0{shown.allergy_text}]"
+    else:
+        allergies = f":material/check:\u00a0{shown.allergy_text}"
+    years = "1 year" if shown.age == 1 else f"{shown.age} years"
+    with st.bottom, st.container(key=BANNER, border=True):
+        st.markdown(f":material/person:\u00a0**{md(shown.name)}** · {years} · born "
+                    f"{shown.date_of_birth.isoformat()} · MRN {md(shown.mrn or 'none')} · "
+                    f"{allergies}")

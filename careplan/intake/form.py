@@ -269,6 +269,8 @@ _OPTION_WORDS: Final[dict[str, str]] = {
     "other_inflammatory_disease": "other inflammatory disease",
     "hiv": "HIV",
     "none_identified": "no trigger identified",
+    "en": "English",
+    "es": "Spanish (español)",
 }
 
 

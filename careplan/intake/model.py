@@ -44,6 +44,8 @@ NOTE_MAX_CHARS: Final = 10_000
 LIST_MAX_ITEMS: Final = 50
 
 Sex = Literal["female", "male", "other", "unknown"]
+# The handout's languages (BCP 47 tags): the Patients and Intake pages offer these.
+Language = Literal["en", "es"]
 Onset = Literal["gradual", "sudden"]
 Pattern = Literal["constant", "intermittent", "flares"]
 Character = Literal[
@@ -81,6 +83,7 @@ Condition = Literal[
 SleepQuality = Literal["good", "fair", "poor"]
 
 SEXES: Final[tuple[str, ...]] = get_args(Sex)
+LANGUAGES: Final[tuple[str, ...]] = get_args(Language)
 ONSETS: Final[tuple[str, ...]] = get_args(Onset)
 PATTERNS: Final[tuple[str, ...]] = get_args(Pattern)
 CHARACTERS: Final[tuple[str, ...]] = get_args(Character)
@@ -290,9 +293,7 @@ class Patient(StrictModel):
     mrn: Annotated[str, BeforeValidator(_single_line), StringConstraints(
         min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ./_-]*$"
     )] | None = None
-    preferred_language: Annotated[
-        str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-    ] = "en"
+    preferred_language: Language = "en"
 
     @model_validator(mode="after")
     def _born_in_the_past(self, info: ValidationInfo) -> Patient:

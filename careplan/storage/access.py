@@ -8,11 +8,11 @@ by one person opens the record for that person only).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,20 +23,41 @@ How = Literal["created", "visit", "break_the_glass"]
 _BREAK_THE_GLASS: Final = "break_the_glass"
 
 
-def _opens(username: str) -> ColumnElement[bool]:
+def opens(username: str, people: Sequence[str] | None = None) -> ColumnElement[bool]:
     """The rows that open a record to ``username``: their own, or a team-mate's (not a
-    break-the-glass one). A user without a team has no team-mates (NULL matches nothing)."""
+    break-the-glass one). A user without a team has no team-mates (NULL matches nothing).
+
+    Written as "the row names the user or a team-mate, and is the user's own or not a
+    break-the-glass one", so the index on ``username`` finds one clinician's patients among
+    a million. ``people``: the user and their team-mates, read first (``people_of``), which
+    lets PostgreSQL's planner count the rows (a subquery it cannot see into)."""
+    if people is None:
+        team = select(User.team).where(User.username == username).scalar_subquery()
+        among: Any = select(literal(username)).union(
+            select(User.username).where(User.team == team))
+    else:
+        among = sorted({username, *people})
+    return PatientAccess.username.in_(among) & (
+        (PatientAccess.username == username) | (PatientAccess.how != _BREAK_THE_GLASS))
+
+
+def people_of(*, session: Session, username: str) -> list[str]:
+    """``username`` and their team-mates."""
     team = select(User.team).where(User.username == username).scalar_subquery()
-    mates = select(User.username).where(User.team == team)
-    return (PatientAccess.username == username) | (
-        (PatientAccess.how != _BREAK_THE_GLASS) & PatientAccess.username.in_(mates))
+    mates = session.execute(select(User.username).where(User.team == team)).scalars()
+    return sorted({username, *mates})
+
+
+def opened_by(username: str, people: Sequence[str] | None = None) -> Select[int]:
+    """The ids of the patients ``username`` may open, as a subquery (``Patient.id.in_``)."""
+    return select(PatientAccess.patient_id).where(opens(username, people))
 
 
 def has_access(*, session: Session, username: str, patient_id: int) -> bool:
     if not _possible(patient_id):  # a crafted id no patient has: no one's, no query
         return False
     statement = select(PatientAccess.id).where(
-        PatientAccess.patient_id == patient_id, _opens(username)).limit(1)
+        PatientAccess.patient_id == patient_id, opens(username)).limit(1)
     return session.execute(statement).first() is not None
 
 
@@ -46,7 +67,7 @@ def accessible(*, session: Session, username: str, patient_ids: Iterable[int]) -
     if not wanted:
         return set()
     statement = select(PatientAccess.patient_id).where(
-        PatientAccess.patient_id.in_(wanted), _opens(username)).distinct()
+        PatientAccess.patient_id.in_(wanted), opens(username)).distinct()
     return set(session.execute(statement).scalars())
 
 

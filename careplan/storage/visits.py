@@ -11,17 +11,31 @@ Why:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Final
+from typing import Any, Final, Literal
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from careplan.storage.models import SCORE_COLUMNS, Patient, Visit, utcnow
-from careplan.storage.records import _check_version, _claim, _fetch, _json, _lock, _remember
+from careplan.storage.access import opened_by
+from careplan.storage.models import SCORE_COLUMNS, Patient, PlanVersion, Visit, utcnow
+from careplan.storage.records import (
+    _check_version,
+    _claim,
+    _fetch,
+    _json,
+    _lock,
+    _possible,
+    _remember,
+)
+
+
+_LANGUAGE: Final = "patient.preferred_language"
+_LANGUAGE_TAG: Final = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +59,9 @@ def start_visit(
 
     ``carry``: the paths taken from the last visit (the form registry says which are
     stable); ``carried_over`` records each path and the visit it came from, until the
-    answer is changed or confirmed.
+    answer is changed or confirmed. The language is the patient's own
+    (``Patient.preferred_language``, which a draft's answer changes), marked carried over
+    only where the last visit said the same.
     """
     earlier = _claim(session, request_id=request_id, kind="start_visit")
     if earlier is not None:
@@ -71,6 +87,9 @@ def start_visit(
             if value is not None:
                 _set_path(data, path, value)
                 carried[path] = f"visit of {previous.visit_date.isoformat()} (#{previous.id})"
+    if _get_path(data, _LANGUAGE) != patient.preferred_language:
+        carried.pop(_LANGUAGE, None)
+    _set_path(data, _LANGUAGE, patient.preferred_language)
     now = utcnow()
     visit = Visit(patient_id=patient_id, visit_date=visit_date, clinician=clinician,
                   draft=_json(data), carried_over=_json(carried), created_at=now,
@@ -195,6 +214,13 @@ def _upgraded(data: Any) -> Any:
 
 
 def _apply_draft(visit: Visit, data: dict[str, Any], by: str, scores: Scores | None) -> None:
+    language = _get_path(data, _LANGUAGE)
+    if language != _get_path(json.loads(visit.draft), _LANGUAGE) and isinstance(
+            language, str) and _LANGUAGE_TAG.fullmatch(language):
+        # The language is kept with the patient: the next visit starts with this answer.
+        patient = visit.patient
+        patient.preferred_language = language
+        patient.updated_at, patient.updated_by = utcnow(), by
     visit.draft = _json(data)
     visit_info = data.get("visit")
     if isinstance(visit_info, dict):
@@ -244,3 +270,68 @@ def patient_of_visit(*, session: Session, visit_id: int) -> int:
     """The patient a visit belongs to: the visit decides, never the URL."""
     visit: Visit = _fetch(session, Visit, visit_id)
     return visit.patient_id
+
+
+def allergies_of(
+    *, session: Session, patient_id: int, visit_id: int | None = None,
+) -> tuple[list[str] | None, int | None]:
+    """The patient's allergies as the visit in hand records them (or, without one, their
+    latest visit), and that visit's id: ``None`` where no visit asked (not asked), ``[]``
+    for no known allergies. A visit of another patient is not read."""
+    statement = select(Visit.id, Visit.draft).where(Visit.patient_id == patient_id)
+    if visit_id is not None and _possible(visit_id):
+        statement = statement.where(Visit.id == visit_id)
+    found = session.execute(statement.order_by(Visit.visit_date.desc(), Visit.id.desc())
+                            .limit(1)).first()
+    if found is None:
+        return None, None
+    try:
+        value = _get_path(_upgraded(json.loads(found.draft)), "history.allergies")
+    except ValueError:  # a draft is stored as typed; one that is not JSON says nothing
+        value = None
+    if not isinstance(value, list):
+        return None, found.id
+    return [str(v) for v in value if isinstance(v, str) and v.strip()], found.id
+
+
+WorkStatus = Literal["intake", "to_sign", "signed"]
+
+
+@dataclass(frozen=True, slots=True)
+class WorkRow:
+    """A visit on a clinician's worklist: whose, when, and how far it has got."""
+
+    patient_id: int
+    visit_id: int
+    name: str
+    date_of_birth: date
+    mrn: str | None
+    visit_date: date
+    status: WorkStatus  # no plan yet, the latest plan unsigned, signed
+    updated_at: datetime
+    updated_by: str
+
+
+def worklist_visits(
+    *, session: Session, username: str, people: Sequence[str], status: WorkStatus | None = None,
+    since: date | None = None, until: date | None = None, limit: int = 10,
+) -> list[WorkRow]:
+    """Visits of the patients ``username`` may open (``people``: the user and their care
+    team, ``access.people_of``), most recently changed first: with ``status`` only those at
+    that stage, with ``since``/``until`` only those dated in that range (inclusive)."""
+    latest = (select(PlanVersion.status).where(PlanVersion.visit_id == Visit.id)
+              .order_by(PlanVersion.number.desc()).limit(1).scalar_subquery())
+    stage = case((latest.is_(None), "intake"), (latest == "draft", "to_sign"), else_="signed")
+    statement = (select(Visit.patient_id, Visit.id, Patient.name, Patient.date_of_birth,
+                        Patient.mrn, Visit.visit_date, stage, Visit.updated_at, Visit.updated_by)
+                 .join(Patient, Patient.id == Visit.patient_id)
+                 .where(Visit.patient_id.in_(opened_by(username, people))))
+    if status is not None:
+        statement = statement.where(stage == status)
+    if since is not None:
+        statement = statement.where(Visit.visit_date >= since)
+    if until is not None:
+        statement = statement.where(Visit.visit_date <= until)
+    rows = session.execute(statement.order_by(Visit.updated_at.desc(), Visit.id.desc())
+                           .limit(limit))
+    return [WorkRow(*row) for row in rows]
