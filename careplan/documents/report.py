@@ -435,7 +435,8 @@ def _next_steps(plan: CarePlan, items: tuple[str, ...], loc: Locale) -> list[Blo
 
 
 def clinician_summary(plan: CarePlan, *, review: Review | None = None) -> Document:
-    """One to two pages for the record: scores, alerts, medicines, every item with its source."""
+    """For the record (the example: three pages at 9 pt): scores, alerts, medicines, every
+    item with its source."""
     p, v = plan.patient, plan.visit
     state = "draft (not reviewed)"
     if review is not None:
@@ -481,7 +482,7 @@ def clinician_summary(plan: CarePlan, *, review: Review | None = None) -> Docume
                 (d.name, _score(d.value), d.band or "", d.note, d.source)
                 for d in plan.score_details
             ),
-            widths=(0.19, 0.08, 0.11, 0.42, 0.2),
+            widths=(0.18, 0.11, 0.14, 0.37, 0.2),  # "likely problem", "not generalised" at 9 pt
         ),
         Heading("Medications"),
     ]
@@ -524,7 +525,8 @@ def clinician_summary(plan: CarePlan, *, review: Review | None = None) -> Docume
     blocks += [
         Heading("Recommendations"),
         Table(header=("Rule", "Recommendation", "Because", "Source"), rows=tuple(rows),
-              widths=(0.19, 0.27, 0.27, 0.27), section_rows=tuple(sections)),
+              # the longest rule id on one line at 9 pt (MED-BEERS-ANTICHOLINERGIC)
+              widths=(0.29, 0.24, 0.23, 0.24), section_rows=tuple(sections)),
     ]
     if plan.withheld:
         blocks += [Heading("Held back by a stricter item (not in the handout)", level=2),
