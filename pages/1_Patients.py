@@ -97,7 +97,7 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
         st.divider()
         patient = patients.get(ui.database(), me, patient_id=patient_id)
         history = patients.history(ui.database(), me, patient_id=patient_id)
-        st.subheader(ui.md(patient.name))
+        st.header(ui.md(patient.name), anchor=False)
         open_visits = history[~history["signed"]]
         if not open_visits.empty:
             latest = int(open_visits.iloc[-1]["visit_id"])
@@ -117,7 +117,7 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
                 ui.show_storage_error(error)
 
     st.divider()
-    st.subheader("New patient")
+    st.header("New patient", anchor=False)
     if total == 0:
         st.caption("There are no patients yet. Create the first one here.")
     with st.form("new-patient", clear_on_submit=False):

@@ -86,7 +86,11 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
         f("history.notes", height=100)
 
     def body_map() -> None:
-        st.markdown("Click a region to mark or unmark it. Left and right are the patient's.")
+        # The picture is for the mouse: it sits in a component's frame with no text of its
+        # own. The list under it is the keyboard and screen-reader path, and says so first.
+        st.markdown("Click a region on the picture to mark or unmark it. Left and right are "
+                    "the patient's. **With a keyboard or a screen reader**, use the **Painful "
+                    "areas** list below the picture: it marks the same regions.")
 
         def clicked() -> None:
             region = ui.bodymap.region_at_click(st.session_state.get("body-map-click"),
@@ -104,6 +108,7 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
         picture = ui.bodymap.body_map_image(st.session_state["f:affected_areas"])
         streamlit_image_coordinates(picture, key="body-map-click", on_click=clicked,
                                     cursor="pointer")
+        st.caption(ui.bodymap.text_alternative(st.session_state["f:affected_areas"]))
         f("affected_areas")
 
     def symptoms() -> None:

@@ -27,13 +27,32 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
               "sss": "SSS (0-12)", "phq4": "PHQ-4 (0-12)"}
     scores = list(labels)
     by_date = frame.set_index("visit_date")[scores].astype("float64").rename(columns=labels)
+
+    def trend(columns: list[str], alt: str) -> None:
+        """One line per score with a point at each visit. Drawn from a spec of its own: each
+        point then carries its figures for a screen reader, where st.line_chart adds a layer
+        of hover points that is an unnamed graphic (axe: svg-img-alt)."""
+        long = (by_date[columns].rename_axis("Visit").reset_index()
+                .melt(id_vars="Visit", var_name="Score", value_name="Value").dropna())
+        st.vega_lite_chart(long, {
+            "mark": {"type": "line", "point": True},
+            "encoding": {
+                "x": {"field": "Visit", "type": "temporal", "title": None},
+                "y": {"field": "Value", "type": "quantitative", "title": None},
+                "color": {"field": "Score", "type": "nominal", "title": None,
+                          "legend": {"orient": "bottom"}},
+            },
+        }, width="stretch", height=240, alt=alt)
+
     ratings, counts = st.columns(2)
     with ratings:
         st.markdown("**Pain ratings** (0 none to 10 worst)")
-        st.line_chart(by_date[[labels["pain_now"], labels["peg"]]], height=240)
+        trend([labels["pain_now"], labels["peg"]],
+              "Pain now and PEG at each visit; the figures are listed below.")
     with counts:
         st.markdown("**Widespread pain, symptoms and mood** (higher is worse)")
-        st.line_chart(by_date[[labels["wpi"], labels["sss"], labels["phq4"]]], height=240)
+        trend([labels["wpi"], labels["sss"], labels["phq4"]],
+              "WPI, SSS and PHQ-4 at each visit; the figures are listed below.")
     # Each column read with its type, so a row is (int, Timestamp, int, bool, score floats).
     score_values = zip(*(frame[name].astype("Float64") for name in scores), strict=True)
     rows = zip(frame["visit_id"].astype(int), pd.to_datetime(frame["visit_date"]),

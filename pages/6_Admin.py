@@ -15,7 +15,7 @@ me = ui.page("Admin", admin=True)
 with ui.plain_errors():  # a database problem shows its message, not a crash
     st.title("Admin")
 
-    st.subheader("Accounts")
+    st.header("Accounts", anchor=False)
     users = admin.list_users(ui.database())
     st.dataframe(pd.DataFrame(
         [(u.username, u.display_name, u.role, u.team or "", "active" if u.active else "disabled",
@@ -67,7 +67,7 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
     if notice := st.session_state.pop("team-notice", None):
         st.success(notice)
 
-    st.subheader("Audit trail")
+    st.header("Audit trail", anchor=False)
     cols = st.columns(3)
     names = sorted({u.username for u in users})
     who = cols[0].selectbox("User", ["(all)", *names], key="audit-user")
@@ -91,7 +91,7 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
     st.download_button("Download as CSV", to_csv(header, table), file_name="audit-trail.csv",
                        mime="text/csv", key="audit-csv")
 
-    st.subheader("Break the glass")
+    st.header("Break the glass", anchor=False)
     st.caption("Every record opened with a reason by someone who had not seen the patient, "
                "newest first. Review each reason.")
     if not trail.glass:

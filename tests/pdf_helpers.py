@@ -37,14 +37,20 @@ def font_names(data: bytes) -> set[str]:
     return names
 
 
-def body_font_size(data: bytes) -> float:
-    """The most used effective font size (points) over all text runs."""
+def font_sizes(data: bytes) -> Counter[float]:
+    """Characters printed at each effective font size (points, to 0.01) over all text runs,
+    the footer and table cells included."""
     sizes: Counter[float] = Counter()
 
     def visit(text: str, cm: Any, tm: Any, font: Any, size: float) -> None:
         if text.strip():
-            sizes[round(size * abs(tm[3]) * abs(cm[3]), 1)] += len(text.strip())
+            sizes[round(size * abs(tm[3]) * abs(cm[3]), 2)] += len(text.strip())
 
     for page in reader(data).pages:
         page.extract_text(visitor_text=visit)
-    return sizes.most_common(1)[0][0]
+    return sizes
+
+
+def body_font_size(data: bytes) -> float:
+    """The most used effective font size (points) over all text runs."""
+    return round(font_sizes(data).most_common(1)[0][0], 1)

@@ -134,7 +134,7 @@ def test_the_admin_page_sets_teams_and_lists_break_the_glass_records(database: s
     assert opened.title[0].value == "History"
     page = app("admin", user="ada")
     no_trouble(page)
-    assert "Break the glass" in [h.value for h in page.subheader]
+    assert "Break the glass" in [h.value for h in page.header]
     glass = page.dataframe[2].value
     assert glass[["User", "Patient", "Reason"]].values.tolist() == [["okafor", 1, REASON]]
     page.selectbox(key="team-user").set_value("okafor")

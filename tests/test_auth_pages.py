@@ -143,7 +143,7 @@ def test_hostile_names_are_shown_as_text(database: str) -> None:
     shown = " ".join(m.value for m in test.markdown)
     assert "\\<img src=x onerror=alert\\(1\\)\\>" in shown
     assert not test.exception
-    assert "New patient" in [h.value for h in test.subheader]  # the page ran to the end
+    assert "New patient" in [h.value for h in test.header]  # the page ran to the end
 
 
 def test_an_answer_typed_after_sign_out_elsewhere_is_not_saved(database: str) -> None:

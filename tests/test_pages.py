@@ -47,7 +47,7 @@ def test_search_finds_and_opens_a_patient(database: str) -> None:
     assert any("O'Brien \\<b\\>Ann\\</b\\>" in m.value for m in test.markdown)
     test.button(key="open-1").click().run()
     no_trouble(test)
-    assert test.subheader[0].value == "O'Brien \\<b\\>Ann\\</b\\>"  # shown as typed
+    assert test.header[0].value == "O'Brien \\<b\\>Ann\\</b\\>"  # shown as typed
     resume = test.button(key="continue-visit")
     assert resume.label == f"Continue the visit of {date.today().isoformat()}"
     resume.click().run()

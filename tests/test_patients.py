@@ -220,7 +220,7 @@ def test_a_search_with_a_hidden_character_says_so_instead_of_failing(
     assert [e.value for e in test.error] == [
         f"The search contains an invisible or control character (U+{ord(query[-1]):04X}); "
         "remove it."]
-    assert test.subheader[-1].value == "New patient"  # the page ran to the end
+    assert test.header[-1].value == "New patient"  # the page ran to the end
 
 
 def test_a_likely_duplicate_offers_to_open_the_patient_it_may_be_in_one_click(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pytest
 from pypdf.generic import DictionaryObject
@@ -19,7 +19,7 @@ from careplan.documents.pdf import PLACEHOLDER, clinician_pdf, drawable, markup,
 from careplan.documents.report import right_to_left_text
 from careplan.intake.model import RED_FLAGS
 from factories import TODAY, make_intake
-from pdf_helpers import body_font_size, flat, font_names, reader, text_of
+from pdf_helpers import body_font_size, flat, font_names, font_sizes, reader, text_of
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -65,12 +65,51 @@ def test_handout_pages_and_sections(example_plan: CarePlan) -> None:
 
 def test_clinician_summary_is_short_and_complete(example_plan: CarePlan) -> None:
     data = clinician_pdf(example_plan)
-    assert 1 <= len(reader(data).pages) <= 2
+    assert 1 <= len(reader(data).pages) <= 3  # 2 at 7.4 pt, 3 since nothing is under 9 pt
     text = flat(text_of(data))
     for rec in example_plan.recommendations:
         assert rec.id in text
     assert "Krebs et al., J Gen Intern Med 2009" in text
     assert "Labs to consider (not ordered): CK, TSH" in text
+
+
+TEN_MEDICINES: Final = [{"name": name, "dose": dose} for name, dose in (
+    ("Zocor 40 mg", "40 mg nightly"), ("clarithromycin", "500 mg twice daily"),
+    ("warfarin", "5 mg daily"), ("Advil", "400 mg as needed"), ("Tylenol PM", "2 at night"),
+    ("sertraline", "50 mg daily"), ("tramadol", "50 mg as needed"),
+    ("lisinopril", "10 mg daily"), ("Lipiter", "20 mg"), ("mystery herbal tea", "1 cup"))]
+SUMMARIES: Final[dict[str, dict[str, Any]]] = {
+    "example": {},
+    # 76, an emergency, ten medicines: the longest rule id (MED-BEERS-ANTICHOLINERGIC)
+    "older, ten medicines": {"patient.date_of_birth": "1950-02-01", "red_flags.dark_urine": True,
+                             "red_flags.night_pain": True, "history.medications": TEN_MEDICINES,
+                             "patient.name": "Zoë Nguyễn-Featherstonehaugh O'Brien"},
+    "every red flag": {**{f"red_flags.{flag}": True for flag in RED_FLAGS},
+                       "history.medications": TEN_MEDICINES},
+}
+
+
+@pytest.mark.parametrize("changes", SUMMARIES.values(), ids=SUMMARIES.keys())
+def test_clinician_summary_prints_nothing_under_9_pt_and_every_rule_id_whole(
+    changes: dict[str, Any],
+) -> None:
+    """Issue 13: the summary's body was 7.4 pt. Every text run (table cells, notes, the
+    footer) is read back from the PDF; a rule id split inside a word would not be found."""
+    plan = plan_for(changes)
+    first = plan.recommendations[0].id
+    review = Review(
+        decisions=(Decision(item_id=first, action="edit", reason="Simpler words",
+                            patient_text="Walk for ten minutes twice a day."),),
+        added=(AddedRecommendation(domain="physical_therapy", title="Physio referral",
+                                   patient_text="We will send you to a physiotherapist.",
+                                   reason="Clinician judgement"),),
+    )
+    for data in (clinician_pdf(plan), clinician_pdf(plan, review=review)):
+        sizes = font_sizes(data)
+        assert min(sizes) >= 9, f"characters printed at each size: {dict(sizes)}"
+        text = flat(text_of(data))
+        for item_id in [a.id for a in plan.alerts] + [r.id for r in plan.recommendations]:
+            assert item_id in text
 
 
 def test_output_is_deterministic(example_plan: CarePlan) -> None:

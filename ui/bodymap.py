@@ -13,6 +13,7 @@ from typing import Any, Final
 from PIL import Image, ImageDraw, ImageFont
 
 from careplan.documents import bodymap
+from careplan.intake.vocabulary import AREA_LABELS, AREAS
 
 MAP_SCALE: Final = 2.0
 
@@ -43,6 +44,18 @@ def body_map_image(selected: Sequence[str], *, scale: float = MAP_SCALE) -> Imag
         draw.text(((bodymap.WIDTH / 2 + dx) * scale, (bodymap.HEIGHT + 9) * scale),
                   view.capitalize(), fill="black", font=font, anchor="mm")
     return image
+
+
+def text_alternative(selected: Sequence[str]) -> str:
+    """The picture in words, for anyone who cannot see it: what it shows and what is marked.
+
+    The picture is drawn inside a component's frame whose image has no alt text (the
+    component offers none), so the page prints this beside it."""
+    chosen = set(selected)
+    marked = [AREA_LABELS[area] for area in AREAS if area in chosen]
+    return (f"The picture shows the body from the front and from the back, with its "
+            f"{len(AREAS)} pain regions. Marked (dark): "
+            f"{', '.join(marked) if marked else 'none'}.")
 
 
 def region_at_click(click: dict[str, Any] | None, *, natural_width: int) -> str | None:

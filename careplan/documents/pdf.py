@@ -86,6 +86,7 @@ RULE: Final = colors.HexColor("#9ca3af")
 SHADE: Final = colors.HexColor("#f3f4f6")
 REGION_ON: Final = colors.HexColor("#4b5563")
 OUTLINE: Final = colors.HexColor("#374151")
+CLINICIAN_MIN_PT: Final = 9.0  # the smallest text of the clinician summary
 
 
 _EAGER: Final = (FONT, f"{FONT}-Bold")  # every document prints these two faces
@@ -240,7 +241,9 @@ class _Styles:
 
 
 @cache
-def _styles(size: float) -> _Styles:
+def _styles(size: float, floor: float = 0.0) -> _Styles:
+    """The paragraph styles around a body ``size``; none of them smaller than ``floor``."""
+
     def style(name: str, **kw: Any) -> ParagraphStyle:
         base: dict[str, Any] = {
             "fontName": FONT, "fontSize": size, "leading": size * 1.35, "textColor": INK,
@@ -249,13 +252,14 @@ def _styles(size: float) -> _Styles:
         base.update(kw)
         return ParagraphStyle(name, **base)
 
-    cell = size * 0.92
+    cell = max(size * 0.92, floor)
+    small = max(size * 0.85, floor)
     return _Styles(
         body=style("body"),
         lead=style("lead", fontName=f"{FONT}-Bold", fontSize=size * 1.1, leading=size * 1.5),
-        small=style("small", fontSize=size * 0.85, leading=size * 1.15),
-        muted=style("muted", fontSize=size * 0.85, leading=size * 1.15, textColor=MUTED,
-                    fontName=f"{FONT}-Oblique"),
+        small=style("small", fontSize=small, leading=max(size * 1.15, small * 1.25)),
+        muted=style("muted", fontSize=small, leading=max(size * 1.15, small * 1.25),
+                    textColor=MUTED, fontName=f"{FONT}-Oblique"),
         strong=style("strong", fontName=f"{FONT}-Bold"),
         h1=style("h1", fontName=f"{FONT}-Bold", fontSize=size * 1.4, leading=size * 1.8,
                  spaceBefore=size * 0.9, spaceAfter=size * 0.3, keepWithNext=1),
@@ -375,8 +379,13 @@ class _TickBox(Flowable):
         self.canv.rect(0, -self.size * 0.05, side, side, stroke=1, fill=0)
 
 
-def _table(block: Table, st: _Styles, width: float) -> RLTable:
-    """A table of paragraphs; without a header the first column is the bold label."""
+def _table(block: Table, st: _Styles, width: float, height: float) -> RLTable:
+    """A table of paragraphs; without a header the first column is the bold label.
+
+    Where every row fits a page, rows are kept whole and a sub-heading row stays with the
+    row after it (never alone at a page's foot). Only a row taller than a page (a very long
+    note) is split across pages: reportlab then also draws the repeated header row at the
+    foot of the first page, and a NOSPLIT there draws rows out of place."""
     head: list[list[Any]] = [[_p(h, st.cell_head) for h in block.header]] if block.header else []
     label = st.cell if block.header else st.cell_head
     body: list[list[Any]] = [
@@ -386,9 +395,14 @@ def _table(block: Table, st: _Styles, width: float) -> RLTable:
     ]
     blanks: list[list[Any]] = [["" for _ in block.widths] for _ in range(block.blank_rows)]
     heights = [None] * (len(head) + len(body)) + [st.size * 2.2] * len(blanks)
+    columns = [w * width for w in block.widths]
+    padding = st.size * 0.45  # the top and bottom padding below
+    keep = all(
+        max(cell.wrap(column - 12, height)[1] for cell, column in zip(row, columns, strict=True))
+        + padding < height * 0.8 for row in head + body)
     table = RLTable(
-        head + body + blanks, colWidths=[w * width for w in block.widths], rowHeights=heights,
-        repeatRows=1 if head else 0, splitInRow=1, hAlign="LEFT",
+        head + body + blanks, colWidths=columns, rowHeights=heights,
+        repeatRows=1 if head else 0, splitInRow=0 if keep else 1, hAlign="LEFT",
     )
     commands: list[tuple[Any, ...]] = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -401,6 +415,8 @@ def _table(block: Table, st: _Styles, width: float) -> RLTable:
     for index in block.section_rows:
         row = index + len(head)
         commands += [("SPAN", (0, row), (-1, row)), ("BACKGROUND", (0, row), (-1, row), SHADE)]
+        if keep:
+            commands.append(("NOSPLIT", (0, row), (-1, min(row + 1, len(head) + len(body) - 1))))
     table.setStyle(_table_style(commands))
     return table
 
@@ -533,7 +549,7 @@ def _intro_room(heading: Flowable, intro: Paragraph, table: Table, st: _Styles,
     return sum(part.wrap(width, 10_000)[1] for part in parts) + st.size * 1.6
 
 
-def _flowables(document: Document, st: _Styles, width: float) -> list[Flowable]:
+def _flowables(document: Document, st: _Styles, width: float, height: float) -> list[Flowable]:
     story: list[Flowable] = [_p(document.title, st.title)]
     following = [*document.blocks[1:], None]
     then = [*document.blocks[2:], None, None]
@@ -558,7 +574,7 @@ def _flowables(document: Document, st: _Styles, width: float) -> list[Flowable]:
         elif isinstance(block, HelpBox):
             story += [Spacer(1, st.size * 0.5), _help_box(block, st, width)]
         elif isinstance(block, Table):
-            story += [_table(block, st, width), Spacer(1, st.size * 0.6)]
+            story += [_table(block, st, width, height), Spacer(1, st.size * 0.6)]
         elif isinstance(block, BodyMap):
             drawing = body_map_drawing(block.selected, height=2.2 * inch, font_size=st.size,
                                        labels=block.labels)
@@ -582,8 +598,11 @@ def render(document: Document, *, large_print: bool = False) -> bytes:
     _register_fonts()
     if any(isinstance(b, Paragraph) and b.tone == "muted" for b in document.blocks):
         _register_obliques()
-    size = 14.0 if large_print else (11.0 if document.audience == "patient" else 8.0)
-    st = _styles(size)
+    size = 14.0 if large_print else (11.0 if document.audience == "patient" else 9.0)
+    # The clinician summary is dense: its smaller styles (table cells, notes, the footer) are
+    # held at CLINICIAN_MIN_PT too, so nothing in it prints under 9 pt (issue 13).
+    floor = CLINICIAN_MIN_PT if document.audience == "clinician" else 0.0
+    st = _styles(size, floor)
     out = io.BytesIO()
     margin = 0.75 * inch if document.audience == "patient" else 0.55 * inch
     doc = SimpleDocTemplate(
@@ -594,9 +613,9 @@ def render(document: Document, *, large_print: bool = False) -> bytes:
         invariant=1, keywords=["care plan", "muscle pain", "decision support"],
         initialFontName=FONT,  # else Helvetica is declared on every page
     )
-    story = _flowables(document, st, doc.width)
+    story = _flowables(document, st, doc.width, doc.height)
     doc.build(story, canvasmaker=_canvas_for(
-        document.footer, max(8.0, size * 0.75), document.watermark, document.page_label
+        document.footer, max(8.0, floor, size * 0.75), document.watermark, document.page_label
     ))
     return out.getvalue()
 

@@ -525,7 +525,8 @@ def handout_language_note(plan: CarePlan, language: Language) -> str:
 def clinician_summary(
     plan: CarePlan, *, review: Review | None = None, handout_language: Language | None = None,
 ) -> Document:
-    """One to two pages for the record: scores, alerts, medicines, every item with its source.
+    """For the record (the example: three pages at 9 pt): scores, alerts, medicines, every
+    item with its source.
 
     ``handout_language``: the language the patient's handout was printed in (the summary
     says which, and notes that the Spanish has not had a medical translator's review);
@@ -579,7 +580,7 @@ def clinician_summary(
                 (d.name, number(d.value, "en"), d.band or "", d.note, d.source)
                 for d in plan.score_details
             ),
-            widths=(0.19, 0.08, 0.11, 0.42, 0.2),
+            widths=(0.18, 0.11, 0.14, 0.37, 0.2),  # "likely problem", "not generalised" at 9 pt
         ),
         Heading("Medications"),
     ]
@@ -622,7 +623,8 @@ def clinician_summary(
     blocks += [
         Heading("Recommendations"),
         Table(header=("Rule", "Recommendation", "Because", "Source"), rows=tuple(rows),
-              widths=(0.19, 0.27, 0.27, 0.27), section_rows=tuple(sections)),
+              # the longest rule id on one line at 9 pt (MED-BEERS-ANTICHOLINERGIC)
+              widths=(0.29, 0.24, 0.23, 0.24), section_rows=tuple(sections)),
     ]
     if plan.withheld:
         blocks += [Heading("Held back by a stricter item (not in the handout)", level=2),

@@ -33,7 +33,6 @@ from careplan.storage.records import (
     _remember,
 )
 
-
 _LANGUAGE: Final = "patient.preferred_language"
 _LANGUAGE_TAG: Final = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}")
 
