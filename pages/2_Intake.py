@@ -65,8 +65,8 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
         ui.carried_notice("Visit and history", carried)
         left, right = st.columns(2)
         with left:
-            for path in ("patient.name", "patient.date_of_birth", "patient.sex", "patient.mrn",
-                         "visit.date", "visit.clinician"):
+            for path in ("patient.name", "patient.preferred_language", "patient.date_of_birth",
+                         "patient.sex", "patient.mrn", "visit.date", "visit.clinician"):
                 f(path)
             f("visit.reason", height=80)
         with right:

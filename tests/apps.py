@@ -108,8 +108,6 @@ def fill(test: AppTest, data: dict[str, Any]) -> AppTest:
     medications = data["history"].pop("medications")
     for path, value in flat(data):
         key = f"f:{path}"
-        if path == "patient.preferred_language":  # not on the form: English by default
-            continue
         show(test, path)
         if isinstance(value, bool):
             test.segmented_control(key=key).set_value("Yes" if value else "No").run()
@@ -124,8 +122,7 @@ def fill(test: AppTest, data: dict[str, Any]) -> AppTest:
             test.multiselect(key=key).set_value(value).run()
         elif isinstance(value, int | float) and not isinstance(value, bool):
             test.number_input(key=key).set_value(value).run()
-        elif path in ("patient.sex", "history.onset", "history.pattern",
-                      "risk_factors.sleep_quality"):
+        elif entry(path).kind == "choice":
             test.selectbox(key=key).set_value(value).run()
         elif path in ("visit.reason", "history.notes"):
             test.text_area(key=key).input(value).run()

@@ -23,10 +23,9 @@ from factories import TODAY, apply
 
 WALK_IN = {"patient": {"name": "Walk In", "date_of_birth": "1990-05-01"},
            "visit": {"date": "2026-11-20"}}
-# Asked elsewhere than a widget of its own: the medicines' add form, and the handout
-# language (not asked on the Intake page yet; it defaults to English).
+# Asked elsewhere than a widget of its own: the medicines' add form.
 NOT_A_WIDGET = {"history.medications.name", "history.medications.dose",
-                "history.medications.started", "patient.preferred_language"}
+                "history.medications.started"}
 
 
 def _args(annotation: Any) -> list[Any]:

@@ -125,16 +125,19 @@ def test_same_as_last_visit_confirms_a_section_in_one_click_and_a_change_unmarks
     assert "history.onset" not in saved(database, second).carried_over
 
 
-def test_a_returning_visit_has_nothing_carried_when_the_last_one_was_empty(
+def test_a_returning_visit_after_an_empty_one_carries_only_the_patients_language(
         database: str) -> None:
     create_patient()
     db = open_database(database)
     who = signed_in(db, "rivera", datetime.now(UTC))
     second = visits.start(db, who, patient_id=1, visit_date=date.today(),
                           request_id="empty-second", now=datetime.now(UTC))
-    assert saved(database, second).carried_over == {}
+    # only what the patient's record itself holds: the handout language (to confirm)
+    assert set(saved(database, second).carried_over) == {"patient.preferred_language"}
     test = app("intake", patient=1, visit=second)
-    assert not [i for i in test.info if "from the visit of" in i.value]
+    (notice,) = [i.value for i in test.info if "from the visit of" in i.value]
+    assert notice.startswith("1 answer in this section is from the visit of ")
+    assert notice.endswith("Check it with the patient, change what changed.")
 
 
 def test_dates_are_typed_saved_when_complete_and_picked_on_the_calendar_behind_its_icon(
@@ -156,3 +159,22 @@ def test_dates_are_typed_saved_when_complete_and_picked_on_the_calendar_behind_i
     test.text_input(key="f:visit.date").input("2026-02-30").run()
     assert any("is not a real date" in e.value for e in test.error)
     assert saved(database).data["visit"]["date"] == "2026-11-18"
+
+
+def test_the_handout_language_is_asked_beside_the_name_and_kept_with_the_patient(
+        database: str) -> None:
+    """Issue 14 point 1: on the Intake page beside the name, with the registry's label and
+    options; the patient keeps it, so the next visit starts in it."""
+    create_patient()
+    test = app("intake", patient=1, visit=1)
+    language = test.selectbox(key="f:patient.preferred_language")
+    assert language.label == form.entry("patient.preferred_language").label
+    assert language.options == ["English", "Spanish (español)"]
+    language.set_value("es").run()
+    no_trouble(test)
+    assert saved(database).data["patient"]["preferred_language"] == "es"
+    db = open_database(database)
+    who = signed_in(db, "rivera", datetime.now(UTC))
+    second = visits.start(db, who, patient_id=1, visit_date=date.today(),
+                          request_id="language-second", now=datetime.now(UTC))
+    assert saved(database, second).data["patient"]["preferred_language"] == "es"

@@ -205,7 +205,8 @@ def carried_notice(section: str, carried: dict[str, str]) -> None:
     left, right = st.columns([3, 1], vertical_alignment="center")
     left.info(f"{len(here)} answer{'s' if len(here) > 1 else ''} in this section "
               f"{'are' if len(here) > 1 else 'is'} from the {md(sources)}, marked below. "
-              "Check them with the patient, change what changed.",
+              f"Check {'them' if len(here) > 1 else 'it'} with the patient, change what "
+              "changed.",
               icon=":material/history:")
     right.button("Same as last visit — confirm", key=f"confirm-{section}",
                  on_click=_confirm, args=(section,))

@@ -540,12 +540,12 @@ def body_map_drawing(
 
 
 def _intro_room(heading: Flowable, intro: Paragraph, table: Table, st: _Styles,
-                width: float) -> float:
+                width: float, height: float) -> float:
     """The height a heading, the line introducing a table and the table's header and first
     row need together: with less room left, they start on the next page, so the line never
     ends a page without its table (a Spanish line is longer and reaches that point)."""
     first = replace(table, rows=table.rows[:1], blank_rows=min(table.blank_rows, 1))
-    parts = (heading, _p(intro.text, getattr(st, intro.tone)), _table(first, st, width))
+    parts = (heading, _p(intro.text, getattr(st, intro.tone)), _table(first, st, width, height))
     return sum(part.wrap(width, 10_000)[1] for part in parts) + st.size * 1.6
 
 
@@ -561,7 +561,7 @@ def _flowables(document: Document, st: _Styles, width: float, height: float) -> 
             heading = _p(block.text, style)
             room = st.size * 8
             if isinstance(after, Paragraph) and isinstance(later, Table):
-                room = max(room, _intro_room(heading, after, later, st, width))
+                room = max(room, _intro_room(heading, after, later, st, width, height))
             story += [CondPageBreak(room), heading]
         elif isinstance(block, Paragraph):
             story.append(_p(block.text, getattr(st, block.tone)))
