@@ -53,6 +53,7 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
         section("Recent patients", work.recent,
                 f"No visit in the last {visits.RECENT_DAYS} days.", changed=False)
     st.divider()
-    st.caption(f"{patients.count(ui.database())} patients in all. The lists show only the "
+    total = patients.count(ui.database())
+    st.caption(f"{total} patient{'' if total == 1 else 's'} in all. The lists show only the "
                "patients you or your care team have seen. Red flags come first; every "
                "recommendation shows why it was made and its source.")
