@@ -17,7 +17,7 @@ from apps import app, create_patient, each_section, no_trouble, show
 from careplan.errors import IntakeError
 from careplan.fhir import ALL_QUESTIONS, questionnaire
 from careplan.intake import form
-from careplan.intake.model import Intake
+from careplan.intake.model import LANGUAGES, Intake
 from careplan.intake.validation import validate_intake
 from factories import TODAY, apply
 
@@ -58,10 +58,18 @@ def test_every_model_field_has_exactly_one_registry_entry() -> None:
     assert paths == list(model_leaves()), "the registry must follow the model, in its order"
 
 
+# A free BCP 47 tag in the model, asked on the pages as a choice of the handout's languages.
+OFFERED = {"patient.preferred_language": LANGUAGES}
+
+
 def test_options_are_the_models_literal_values() -> None:
     for path, inner in model_leaves().items():
         entry = form.entry(path)
         literal = [a for a in inner if get_origin(a) is Literal]
+        if path in OFFERED:
+            assert (entry.kind, entry.options) == ("choice", OFFERED[path])
+            assert not literal, path  # the model itself takes any tag (es-MX, pt-BR)
+            continue
         expected = get_args(literal[0]) if literal else ()
         assert entry.options == expected, path
         assert entry.kind in (("choice", "multi") if literal else (

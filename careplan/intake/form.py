@@ -20,7 +20,7 @@ from typing import Annotated, Any, Final, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from careplan.intake.model import Between, Intake
+from careplan.intake.model import LANGUAGES, Between, Intake
 from careplan.intake.vocabulary import AREA_LABELS, RED_FLAG_LABELS
 
 __all__ = [
@@ -207,6 +207,10 @@ _GROUP_WORDS: Final[dict[str, Group]] = {g.path: g for g in (
     Group("red_flags", "Red flags"),
 )}
 
+# Free text in the model (any BCP 47 tag, per the contract) that the pages ask as a choice
+# of what we can print: the handout's languages.
+_OFFERED: Final[dict[str, tuple[str, ...]]] = {"patient.preferred_language": LANGUAGES}
+
 # One-tap answers with the instrument's own wording, each value low to high. A 0-10 rating
 # shows its numbers (the anchors are in the group's note or the label); the 0-3 items show
 # their validated words: PHQ-4 (Kroenke 2009) and the ACR 2016 symptom severity items.
@@ -343,6 +347,8 @@ def _leaf(path: str, annotation: Any, info: FieldInfo, *, required: bool,
             raise TypeError(f"the form cannot ask for a list of {item} ({path})")
     elif get_origin(base) is Literal:
         kind, options = "choice", get_args(base)
+    elif path in _OFFERED:  # a free tag in the model, a choice of ours on the pages
+        kind, options = "choice", _OFFERED[path]
     elif base is bool:
         kind = "yesno"
     elif base is int:

@@ -293,7 +293,12 @@ class Patient(StrictModel):
     mrn: Annotated[str, BeforeValidator(_single_line), StringConstraints(
         min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ./_-]*$"
     )] | None = None
-    preferred_language: Language = "en"
+    # Any BCP 47 tag, as the contract says (es-MX, pt-BR): a patient may prefer a language
+    # there is no handout in (the handout is then English, and the command says so). The
+    # pages offer the handout's languages (LANGUAGES, the form registry's choice).
+    preferred_language: Annotated[
+        str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+    ] = "en"
 
     @model_validator(mode="after")
     def _born_in_the_past(self, info: ValidationInfo) -> Patient:
