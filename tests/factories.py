@@ -19,7 +19,7 @@ from typing import Any
 
 from careplan import accounts
 from careplan.database import Database
-from careplan.intake.model import Intake, upgrade_legacy_fields
+from careplan.intake.model import RED_FLAGS, Intake, upgrade_legacy_fields
 from careplan.intake.validation import validate_intake
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,3 +102,22 @@ def signed_in(database: Database, user: str, now: datetime) -> accounts.SignedIn
         signed = accounts.sign_in(session=s, username=user, password=PASSWORD, now=now)
     assert signed is not None
     return signed
+
+
+# Patients whose handouts the reading-level gates read whole (tests/test_readability*.py).
+READABILITY_SCENARIOS: dict[str, dict[str, Any]] = {
+    "desk worker (example)": {},
+    "statin with an interacting antibiotic": {"history.medications": [
+        {"name": "Zocor 40mg", "dose": "40 mg nightly", "started": "2026-09-01"},
+        {"name": "clarithromycin", "dose": "500 mg twice daily", "started": "2026-11-15"}]},
+    "older adult on an anticoagulant with CKD": {
+        "patient.date_of_birth": "1946-05-02",
+        "history.conditions": ["chronic_kidney_disease", "hypertension"],
+        "history.medications": [{"name": "Eliquis", "dose": "5 mg"}, {"name": "Advil"}]},
+    "pregnancy": {"risk_factors.pregnant": True, "risk_factors.pregnancy_weeks": 24},
+    "widespread pain": {
+        "affected_areas": ["neck", "upper_back", "lower_back", "shoulder_left", "shoulder_right",
+                           "hip_left", "hip_right", "upper_leg_left", "lower_leg_right"],
+        "symptom_severity.fatigue": 3, "history.duration_weeks": 30},
+    "every red flag": {f"red_flags.{flag}": True for flag in RED_FLAGS},
+}

@@ -10,29 +10,12 @@ import textstat
 from careplan.clinical.engine import build_plan, default_rule_base
 from careplan.documents.pdf import patient_pdf
 from careplan.documents.report import patient_handout, patient_words
-from careplan.intake.model import RED_FLAGS
-from factories import TODAY, make_intake
+from factories import READABILITY_SCENARIOS, TODAY, make_intake
 from pdf_helpers import flat, text_of
 
-SCENARIOS: dict[str, dict[str, Any]] = {
-    "desk worker (example)": {},
-    "statin with an interacting antibiotic": {"history.medications": [
-        {"name": "Zocor 40mg", "dose": "40 mg nightly", "started": "2026-09-01"},
-        {"name": "clarithromycin", "dose": "500 mg twice daily", "started": "2026-11-15"}]},
-    "older adult on an anticoagulant with CKD": {
-        "patient.date_of_birth": "1946-05-02",
-        "history.conditions": ["chronic_kidney_disease", "hypertension"],
-        "history.medications": [{"name": "Eliquis", "dose": "5 mg"}, {"name": "Advil"}]},
-    "pregnancy": {"risk_factors.pregnant": True, "risk_factors.pregnancy_weeks": 24},
-    "widespread pain": {
-        "affected_areas": ["neck", "upper_back", "lower_back", "shoulder_left", "shoulder_right",
-                           "hip_left", "hip_right", "upper_leg_left", "lower_leg_right"],
-        "symptom_severity.fatigue": 3, "history.duration_weeks": 30},
-    "every red flag": {f"red_flags.{flag}": True for flag in RED_FLAGS},
-}
 
-
-@pytest.mark.parametrize("changes", SCENARIOS.values(), ids=SCENARIOS.keys())
+@pytest.mark.parametrize("changes", READABILITY_SCENARIOS.values(),
+                         ids=READABILITY_SCENARIOS.keys())
 def test_handout_reads_at_grade_6_or_below(changes: dict[str, Any]) -> None:
     plan = build_plan(intake=make_intake(changes), today=TODAY)
     words = patient_words(patient_handout(plan))

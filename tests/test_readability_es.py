@@ -26,8 +26,7 @@ import textstat
 from careplan.clinical.engine import build_plan, default_rule_base
 from careplan.documents.pdf import patient_pdf
 from careplan.documents.report import patient_handout, patient_words
-from careplan.intake.model import RED_FLAGS
-from factories import TODAY, make_intake
+from factories import READABILITY_SCENARIOS, TODAY, make_intake
 from pdf_helpers import flat, text_of
 
 ENGLISH_SAMPLE = "The table is comfortable, and the medicine is beautiful."  # es counts differ
@@ -37,22 +36,9 @@ WHOLE: float = 70.0
 MIN_WORDS = 5
 TEXTSTAT_DEFAULT = "en_US"
 
-# The English gate's scenarios (tests/test_readability.py) and the hard patients.
+# The English gate's scenarios (factories.READABILITY_SCENARIOS) and the hard patients.
 SCENARIOS: dict[str, dict[str, Any]] = {
-    "desk worker (example)": {},
-    "statin with an interacting antibiotic": {"history.medications": [
-        {"name": "Zocor 40mg", "dose": "40 mg nightly", "started": "2026-09-01"},
-        {"name": "clarithromycin", "dose": "500 mg twice daily", "started": "2026-11-15"}]},
-    "older adult on an anticoagulant with CKD": {
-        "patient.date_of_birth": "1946-05-02",
-        "history.conditions": ["chronic_kidney_disease", "hypertension"],
-        "history.medications": [{"name": "Eliquis", "dose": "5 mg"}, {"name": "Advil"}]},
-    "pregnancy": {"risk_factors.pregnant": True, "risk_factors.pregnancy_weeks": 24},
-    "widespread pain": {
-        "affected_areas": ["neck", "upper_back", "lower_back", "shoulder_left", "shoulder_right",
-                           "hip_left", "hip_right", "upper_leg_left", "lower_leg_right"],
-        "symptom_severity.fatigue": 3, "history.duration_weeks": 30},
-    "every red flag": {f"red_flags.{flag}": True for flag in RED_FLAGS},
+    **READABILITY_SCENARIOS,
     "8 years old on acetaminophen and codeine": {
         "patient.date_of_birth": "2018-05-01", "history.conditions": [],
         "history.medications": [{"name": "Tylenol", "dose": "160 mg"},
