@@ -9,6 +9,15 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
+from careplan.documents.report import (
+    Bullets,
+    Checklist,
+    Document,
+    HelpBox,
+    KeyMessages,
+    Table,
+)
+
 
 def reader(data: bytes) -> PdfReader:
     return PdfReader(io.BytesIO(data))
@@ -54,3 +63,16 @@ def font_sizes(data: bytes) -> Counter[float]:
 def body_font_size(data: bytes) -> float:
     """The most used effective font size (points) over all text runs."""
     return round(font_sizes(data).most_common(1)[0][0], 1)
+
+
+def printed_statements(document: Document) -> list[str]:
+    """Every rule and fixed line the patient reads, and each 'most in one day' cell."""
+    lines: list[str] = []
+    for block in document.blocks:
+        if isinstance(block, HelpBox):
+            lines += [*block.own_warnings, *block.emergency, *block.same_day, block.numbers]
+        elif isinstance(block, KeyMessages | Checklist | Bullets):
+            lines += block.items
+        elif isinstance(block, Table) and block.typed:  # the medicines table, either language
+            lines += [row[3] for row in block.rows]
+    return lines

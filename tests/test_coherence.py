@@ -22,33 +22,18 @@ from careplan.clinical.rules.topics import Speaks
 from careplan.documents.clinic import Clinic
 from careplan.documents.locales import get_locale
 from careplan.documents.report import (
-    Bullets,
-    Checklist,
     Document,
-    HelpBox,
-    KeyMessages,
-    Table,
     patient_handout,
     patient_words,
 )
 from careplan.intake.validation import validate_intake
 from factories import TODAY, make_intake
+from pdf_helpers import printed_statements
 from strategies import intakes
 
 EXAMPLES = int(os.environ.get("COHERENCE_EXAMPLES", "2000"))
 
 
-def printed_statements(document: Document) -> list[str]:
-    """Every rule and fixed line the patient reads, and each 'most in one day' cell."""
-    lines: list[str] = []
-    for block in document.blocks:
-        if isinstance(block, HelpBox):
-            lines += [*block.own_warnings, *block.emergency, *block.same_day, block.numbers]
-        elif isinstance(block, KeyMessages | Checklist | Bullets):
-            lines += block.items
-        elif isinstance(block, Table) and block.header[:1] == ("Medicine",):
-            lines += [row[3] for row in block.rows]
-    return lines
 
 
 def stances_by_topic(spoken: tuple[tuple[str, Speaks], ...]) -> dict[str, set[str]]:

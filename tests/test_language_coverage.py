@@ -45,7 +45,7 @@ from careplan.intake.model import RED_FLAGS
 from careplan.intake.validation import validate_intake
 from careplan.intake.vocabulary import AREA_LABELS, AREAS
 from factories import TODAY, make_intake
-from pdf_helpers import flat, text_of
+from pdf_helpers import flat, printed_statements, text_of
 from strategies import intakes
 
 REPORT = Path(__file__).resolve().parent.parent / "careplan" / "documents" / "report.py"
@@ -300,19 +300,6 @@ def test_a_spanish_handout_is_refused_outside_the_us() -> None:
 # ---------------------------------------------------------------- generated intakes
 
 
-def spanish_statements(document: Document) -> list[str]:
-    """Every rule and fixed line a patient reads, and each 'most in one day' cell."""
-    lines: list[str] = []
-    for block in document.blocks:
-        if isinstance(block, HelpBox):
-            lines += [*block.own_warnings, *block.emergency, *block.same_day, block.numbers]
-        elif isinstance(block, KeyMessages | Checklist | Bullets):
-            lines += block.items
-        elif isinstance(block, Table) and block.typed:
-            lines += [row[3] for row in block.rows]
-    return lines
-
-
 def all_words(document: Document) -> str:
     parts: list[str] = [document.title, document.footer, document.watermark]
     for block in document.blocks:
@@ -344,7 +331,7 @@ def test_generated_spanish_handouts_have_no_english_and_one_message_per_topic(
     topics = default_rule_base().topics
     declared = {text: dict(speaks) for text, speaks in document.spoken}
     typed = sorted((m.entered for m in plan.medications), key=len, reverse=True)
-    for line in spanish_statements(document):
+    for line in printed_statements(document):
         assert line in declared, f"printed but not accounted for: {line!r}"
         said = line
         for name in typed:
