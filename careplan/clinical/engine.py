@@ -22,16 +22,9 @@ from careplan.clinical.plan import (
     DOMAINS,
     SEVERITIES,
     TIMEFRAMES,
-    Alert,
     CarePlan,
-    FollowUp,
-    MedicationLine,
-    PatientSummary,
-    Recommendation,
-    VisitSummary,
     Withheld,
 )
-from careplan.clinical.plan import RuleBase as RuleBaseStamp
 from careplan.clinical.rules import LABS, Rule, RuleBase
 from careplan.clinical.rules.conditions import Found
 from careplan.clinical.rules.loader import MEDICINES_PLACEHOLDER, shipped_rule_base
@@ -107,39 +100,42 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
     # Labs come from every matched item, withheld or not: holding back a weaker message to
     # the patient must not hide a test the clinician should consider.
     labs = {lab for rule in (*fired_alerts, *matched) for lab in rule.labs}
-    return CarePlan(
-        patient=PatientSummary(
-            name=intake.patient.name,
-            date_of_birth=intake.patient.date_of_birth,
-            age=intake.age,
-            sex=intake.patient.sex,
-            mrn=intake.patient.mrn,
-            preferred_language=intake.patient.preferred_language,
-        ),
-        visit=VisitSummary(
-            date=intake.visit.date,
-            clinician=intake.visit.clinician,
-            reason=intake.visit.reason,
-            notes=intake.history.notes,
-        ),
-        generated_on=today,
-        rule_base=RuleBaseStamp(version=rules.version, digest=rules.digest),
-        scores=flat_scores(scores),
-        score_details=score_details(scores),
-        alerts=tuple(_alert(rule, facts, meds, reasons[rule.id]) for rule in shown_alerts),
-        recommendations=tuple(
-            _recommendation(rule, facts, meds, reasons[rule.id]) for rule in kept
-        ),
-        withheld=withheld,
-        medications=_medication_lines(intake, meds),
-        screens_not_done=screens,
-        affected_areas=tuple(intake.affected_areas or ()),
-        intake_notes=intake.legacy_notes,
-        follow_up=FollowUp(
-            review_in_weeks=weeks, labs_to_consider=tuple(lab for lab in LABS if lab in labs)
-        ),
-    )
-
+    said: dict[str, str | None] = {}  # each 'because' reference described once a plan
+    # The plan is validated once, as a whole, from plain data: one pass of pydantic-core
+    # over the tree costs half of building each item as a model on its own.
+    return CarePlan.model_validate({
+        "patient": {
+            "name": intake.patient.name,
+            "date_of_birth": intake.patient.date_of_birth,
+            "age": intake.age,
+            "sex": intake.patient.sex,
+            "mrn": intake.patient.mrn,
+            "preferred_language": intake.patient.preferred_language,
+        },
+        "visit": {
+            "date": intake.visit.date,
+            "clinician": intake.visit.clinician,
+            "reason": intake.visit.reason,
+            "notes": intake.history.notes,
+        },
+        "generated_on": today,
+        "rule_base": {"version": rules.version, "digest": rules.digest},
+        "scores": flat_scores(scores),
+        "score_details": score_details(scores),
+        "alerts": [_alert(rule, facts, meds, reasons[rule.id], said) for rule in shown_alerts],
+        "recommendations": [
+            _recommendation(rule, facts, meds, reasons[rule.id], said) for rule in kept
+        ],
+        "withheld": withheld,
+        "medications": _medication_lines(intake, meds),
+        "screens_not_done": screens,
+        "affected_areas": tuple(intake.affected_areas or ()),
+        "intake_notes": intake.legacy_notes,
+        "follow_up": {
+            "review_in_weeks": weeks,
+            "labs_to_consider": tuple(lab for lab in LABS if lab in labs),
+        },
+    })
 
 def _withheld(rule_id: str, held: tuple[str, str, tuple[str, ...]], rules: RuleBase) -> Withheld:
     """The clinician's record of a held item: the topic, the stance that won and who holds it."""
@@ -165,17 +161,26 @@ def _matching(candidates: tuple[Rule, ...], facts: Facts, reasons: dict[str, Fou
     return matched
 
 
-def _because(rule: Rule, facts: Facts, matched: Found) -> tuple[str, ...]:
-    """Report a fact the condition tested only if its test was true; context facts always."""
+def _because(
+    rule: Rule, facts: Facts, matched: Found, said: dict[str, str | None]
+) -> tuple[str, ...]:
+    """Report a fact the condition tested only if its test was true; context facts always.
+
+    ``said`` holds this plan's words for each reference already described: rules share
+    their reasons (age, a condition, a medicine), and one plan describes each once.
+    """
     tested = rule.reads
-    described: list[str | None] = []
-    for ref in rule.because:
-        name = ref.partition(":")[0]
+    described: dict[str, None] = {}  # an ordered set: the same words once
+    for ref, name in rule.because_names:
         if matched.get(name) == "unknown":
-            described.append(facts.describe_missing(name))
+            text: str | None = facts.describe_missing(name)
         elif name in matched or name not in tested:
-            described.append(facts.describe(ref))
-    return tuple(dict.fromkeys(text for text in described if text))
+            text = said[ref] if ref in said else said.setdefault(ref, facts.describe(ref))
+        else:
+            continue
+        if text:
+            described[text] = None
+    return tuple(described)
 
 
 def _patient_text(
@@ -228,55 +233,58 @@ def _plain(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def _alert(rule: Rule, facts: Facts, meds: MedicationReview, found: Found) -> Alert:
-    return Alert(
-        id=rule.id,
-        severity=rule.severity or "routine",
-        timeframe=rule.timeframe or "routine",
-        title=rule.title,
-        action=rule.clinician_note,
-        patient_text=_patient_text(rule, facts, meds),
-        because=_because(rule, facts, found),
-        source=rule.source,
-        labs=rule.labs,
-        speaks=dict(rule.speaks),
-        patient_text_es=_patient_text(rule, facts, meds, "es"),
-    )
+def _alert(
+    rule: Rule, facts: Facts, meds: MedicationReview, found: Found, said: dict[str, str | None]
+) -> dict[str, object]:
+    """An ``Alert``'s fields (validated with the whole plan)."""
+    return {
+        "id": rule.id,
+        "severity": rule.severity or "routine",
+        "timeframe": rule.timeframe or "routine",
+        "title": rule.title,
+        "action": rule.clinician_note,
+        "patient_text": _patient_text(rule, facts, meds),
+        "because": _because(rule, facts, found, said),
+        "source": rule.source,
+        "labs": rule.labs,
+        "speaks": dict(rule.speaks),
+        "patient_text_es": _patient_text(rule, facts, meds, "es"),
+    }
 
 
 def _recommendation(
-    rule: Rule, facts: Facts, meds: MedicationReview, found: Found
-) -> Recommendation:
-    return Recommendation(
-        id=rule.id,
-        domain=rule.domain or "follow_up",
-        title=rule.title,
-        patient_text=_patient_text(rule, facts, meds),
-        clinician_note=rule.clinician_note,
-        because=_because(rule, facts, found),
-        source=rule.source,
-        priority=rule.priority,
-        labs=rule.labs,
-        speaks=dict(rule.speaks),
-        patient_text_es=_patient_text(rule, facts, meds, "es"),
-    )
+    rule: Rule, facts: Facts, meds: MedicationReview, found: Found, said: dict[str, str | None]
+) -> dict[str, object]:
+    """A ``Recommendation``'s fields (validated with the whole plan)."""
+    return {
+        "id": rule.id,
+        "domain": rule.domain or "follow_up",
+        "title": rule.title,
+        "patient_text": _patient_text(rule, facts, meds),
+        "clinician_note": rule.clinician_note,
+        "because": _because(rule, facts, found, said),
+        "source": rule.source,
+        "priority": rule.priority,
+        "labs": rule.labs,
+        "speaks": dict(rule.speaks),
+        "patient_text_es": _patient_text(rule, facts, meds, "es"),
+    }
 
 
-def _medication_lines(intake: Intake, meds: MedicationReview) -> tuple[MedicationLine, ...]:
+def _medication_lines(intake: Intake, meds: MedicationReview) -> list[dict[str, object]]:
+    """Each ``MedicationLine``'s fields (validated with the whole plan)."""
     matches = {m.entered: m for m in meds.recognised}
-    lines = []
+    lines: list[dict[str, object]] = []
     for med in intake.history.medications or []:
         match = matches.get(med.name)
-        lines.append(
-            MedicationLine(
-                entered=med.name,
-                dose=med.dose,
-                started=med.started,
-                generics=match.generics if match else (),
-                classes=tuple(sorted(match.classes)) if match else (),
-                recognised=match is not None,
-                read_as=match.read_as if match else None,
-                over_the_counter=match is not None and over_the_counter(match),
-            )
-        )
-    return tuple(lines)
+        lines.append({
+            "entered": med.name,
+            "dose": med.dose,
+            "started": med.started,
+            "generics": match.generics if match else (),
+            "classes": tuple(sorted(match.classes)) if match else (),
+            "recognised": match is not None,
+            "read_as": match.read_as if match else None,
+            "over_the_counter": match is not None and over_the_counter(match),
+        })
+    return lines

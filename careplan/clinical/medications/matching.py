@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from careplan.clinical.medications.classes import MedClass, Route
 from careplan.clinical.medications.doses import (
@@ -292,9 +293,17 @@ def review(medications: Iterable[tuple[str, str | None]]) -> MedicationReview:
     recognised: list[MedicationMatch] = []
     unrecognised: list[str] = []
     for name, dose in medications:
-        match = identify(name, dose=dose, fuzzy=True)
+        match = _identify_as_entered(name, dose)
         if match is None:
             unrecognised.append(name)
         else:
             recognised.append(match)
     return MedicationReview(recognised=tuple(recognised), unrecognised=tuple(unrecognised))
+
+
+@lru_cache(maxsize=4096)
+def _identify_as_entered(name: str, dose: str | None) -> MedicationMatch | None:
+    """``identify`` with spelling correction, remembered: the dashboard rebuilds a patient's
+    plan on every answer with the same list, and a clinic's medicine names repeat. The
+    result depends only on the text and the shipped vocabulary, and is immutable."""
+    return identify(name, dose=dose, fuzzy=True)

@@ -150,10 +150,15 @@ class Rule:
     # compiled to a closure (``compile_test``). The closure cannot be pickled, so a rule
     # read from the cache (``careplan.cache``) compiles it again (``__setstate__``).
     reads: frozenset[str] = field(init=False, repr=False, compare=False)
+    because_names: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
     test: Test = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reads", frozenset(facts_read(self.when)))
+        # Each 'because' reference with its fact name ('medications:warfarin' -> 'medications').
+        object.__setattr__(
+            self, "because_names", tuple((ref, ref.partition(":")[0]) for ref in self.because)
+        )
         object.__setattr__(self, "test", compile_test(self.when))
 
     def __getstate__(self) -> dict[str, Any]:
