@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Final, Literal
 
 from careplan.clinical.medications import (
@@ -184,27 +185,38 @@ class Facts:
     def describe(self, ref: str) -> str | None:
         """Words for a ``because`` reference (``fact`` or ``fact:member``); None if not true."""
         name, _, member = ref.partition(":")
-        spec, value = CATALOGUE[name], self.values.get(name)
+        value = self.values.get(name)
         if value is None or value is False:
             return None
-        if spec.kind == "bool":
-            return spec.label
-        if spec.kind == "number" and isinstance(value, int | float):
-            return spec.label.format(value=_number(value))
-        if spec.kind == "enum" and isinstance(value, str):
-            return spec.label.format(value=words(value))
-        if isinstance(value, frozenset):
-            if member:
-                if member not in value:
-                    return None
-                if name in ("medications", "medication_classes"):
-                    return "taking " + "; ".join(self.medication_text.get(member, (member,)))
-                return spec.label.format(value=words(member))
-            if not value:
+        if member and name in _MEDICINE_FACTS:
+            if not isinstance(value, frozenset) or member not in value:
                 return None
-            return spec.label.format(value=", ".join(words(v) for v in sorted(value)))
-        return None
+            return "taking " + "; ".join(self.medication_text.get(member, (member,)))
+        return _described(ref, value)
 
+
+_MEDICINE_FACTS: Final = frozenset({"medications", "medication_classes"})
+
+
+@lru_cache(maxsize=8192, typed=True)  # typed: True and 1 are different answers
+def _described(ref: str, value: FactValue) -> str | None:
+    """``Facts.describe`` for any fact but a named medicine: its words depend only on the
+    reference and the value, and plans repeat them (each answer rebuilds the plan)."""
+    name, _, member = ref.partition(":")
+    spec = CATALOGUE[name]
+    if spec.kind == "bool":
+        return spec.label
+    if spec.kind == "number" and isinstance(value, int | float):
+        return spec.label.format(value=_number(value))
+    if spec.kind == "enum" and isinstance(value, str):
+        return spec.label.format(value=words(value))
+    if isinstance(value, frozenset):
+        if member:
+            return spec.label.format(value=words(member)) if member in value else None
+        if not value:
+            return None
+        return spec.label.format(value=", ".join(words(v) for v in sorted(value)))
+    return None
 
 def derive_facts(
     *, intake: model.Intake, scores: Scores, medications: MedicationReview,
