@@ -29,7 +29,8 @@ def test_bad_answers_are_named_and_the_rest_still_scores() -> None:
 
 def test_an_empty_draft_previews_without_the_required_fields() -> None:
     result = preview({"visit": {"date": "2026-11-20"}}, today=TODAY)
-    assert set(result.problems) == {"patient"}
+    assert result.problems == {"patient.name": "is required",
+                               "patient.date_of_birth": "is required"}  # each at its field
     assert result.plan is not None
     assert result.plan.alerts == ()
 

@@ -52,25 +52,47 @@ def field_problems(data: dict[str, Any], *, today: date) -> dict[str, str]:
 def preview(data: dict[str, Any], *, today: date) -> Preview:
     """Problems by field, and a plan from the valid answers (bad ones count as not asked).
 
-    A complete draft costs one validation and one plan build (tests/test_visits.py counts).
+    A draft costs one validation and one plan build, complete or not
+    (tests/test_visits.py counts): a required answer not given yet (the usual gap while
+    the form is filled) is named here and stood in for before the one validation. Only a
+    wrong answer saved as typed (a birth date after the visit) costs a second validation,
+    without it.
     """
+    filled, missing = _stand_ins(data, today=today)
     try:
-        intake = validate_intake(data, today=today)
+        intake = validate_intake(filled, today=today)
     except IntakeError as exc:
-        problems = {p.path: p.message for p in exc.problems}
-        usable = _usable(data, problems, today=today)
+        problems = {**missing, **{p.path: p.message for p in exc.problems}}
+        usable = _usable(filled, problems, today=today)
         plan = None if usable is None else build_plan(intake=usable, today=today)
         return Preview(problems, plan, False)
-    return Preview({}, build_plan(intake=intake, today=today), True)
+    return Preview(missing, build_plan(intake=intake, today=today), not missing)
+
+
+def _stand_ins(data: dict[str, Any], *, today: date) -> tuple[dict[str, Any], dict[str, str]]:
+    """The draft with a stand-in for each required answer not given (scores do not depend
+    on who or when), and each one's problem. Copies only the objects on those paths."""
+    filled = dict(data)
+    missing: dict[str, str] = {}
+    for path in REQUIRED:
+        if _get(filled, path) not in (None, ""):
+            continue
+        section, leaf = path.split(".")
+        node = filled.get(section, {})
+        if not isinstance(node, dict):
+            continue  # not an object at all: validation names it
+        missing[path] = "is required"
+        filled[section] = {**node, leaf: _STAND_IN.get(path, today.isoformat())}
+    return filled, missing
 
 
 def _usable(data: dict[str, Any], problems: dict[str, str], *, today: date) -> Intake | None:
-    """Drop the bad answers (up to a few rounds) so the rest can still be scored."""
+    """Drop the wrong answers (up to a few rounds) so the rest can still be scored."""
     trimmed = copy.deepcopy(data)
     for _ in range(4):
         for path in problems:
             _drop(trimmed, path)
-        for path in REQUIRED:  # stand-ins: scores do not depend on who or when
+        for path in REQUIRED:  # stand-ins again for any the wrong answers took with them
             if _get(trimmed, path) in (None, ""):
                 _put(trimmed, path, _STAND_IN.get(path, today.isoformat()))
         try:
@@ -78,7 +100,6 @@ def _usable(data: dict[str, Any], problems: dict[str, str], *, today: date) -> I
         except IntakeError as exc:
             problems = {p.path: p.message for p in exc.problems}
     return None
-
 
 def _parts(path: str) -> list[str | int]:
     parts: list[str | int] = []
