@@ -220,7 +220,7 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
 
 def _without(data: dict[str, Any], *paths: str) -> dict[str, Any]:
-    trimmed = json.loads(json.dumps(data, default=str))
+    trimmed: dict[str, Any] = json.loads(json.dumps(data, default=str))
     for path in paths:
         section, leaf = path.split(".")
         del trimmed[section][leaf]
