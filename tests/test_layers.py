@@ -37,10 +37,15 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "streamlit_image_coordinates": ("pages.2_Intake",),
     "PIL": ("ui.bodymap",),
     "argon2": ("careplan.accounts",),
-    # the clinical core runs inside the use cases, never straight from a page
-    "careplan.clinical.engine": ("careplan.*",),
-    "careplan.clinical.drafts": ("careplan.*",),
-    "careplan.intake.validation": ("careplan.*",),
+    # the clinical core runs inside the use cases and the commands, never straight from a
+    # page, and never inside storage: storage receives the intake, plan and scores it stores
+    "careplan.clinical.engine": ("careplan", "careplan.clinical.*", "careplan.visits",
+                                 "careplan.cli", "careplan.demo", "careplan.documents.report",
+                                 "careplan.fhir._importer"),
+    "careplan.clinical.drafts": ("careplan.visits", "careplan.demo"),
+    "careplan.intake.validation": ("careplan", "careplan.intake", "careplan.intake.*",
+                                   "careplan.clinical.*", "careplan.visits", "careplan.cli",
+                                   "careplan.demo", "careplan.fhir._importer"),
 }
 
 
@@ -83,14 +88,19 @@ def guarded_by(imported: str) -> str | None:
     return max(matches, key=len, default=None)
 
 
+def forbidden(module: str, imported: str) -> bool:
+    """Whether ``module`` may not import ``imported`` (a guarded name it does not own)."""
+    guard = guarded_by(imported)
+    return (guard is not None and module != guard and not module.startswith(f"{guard}.")
+            and not any(fnmatch(module, owner) for owner in OWNERS[guard]))
+
+
 def test_each_guarded_import_comes_from_its_owners_only() -> None:
     wrong = sorted(
         f"{module} imports {imported}"
         for module, imports in sources().items()
         for imported in imports
-        if (guard := guarded_by(imported)) is not None and module != guard
-        and not module.startswith(f"{guard}.")
-        and not any(fnmatch(module, owner) for owner in OWNERS[guard])
+        if forbidden(module, imported)
     )
     assert wrong == [], "import these through the layer that owns them (tests/test_layers.py)"
 
@@ -105,6 +115,22 @@ def test_each_guarded_import_comes_from_its_owners_only() -> None:
 ])
 def test_the_guard_reads_names_as_meant(module: str, imported: str, expected: str | None) -> None:
     assert guarded_by(imported) == expected
+
+
+@pytest.mark.parametrize(("module", "imported"), [
+    ("careplan.storage.visits", "careplan.clinical.engine"),  # storage stores, never builds
+    ("careplan.storage.plans", "careplan.clinical.drafts.preview"),
+    ("careplan.storage", "careplan.intake.validation"),
+    ("pages.3_Care_plan", "careplan.clinical.engine"),
+    ("ui.fields", "careplan.storage"),
+])
+def test_the_guard_refuses_an_upward_or_sideways_import(module: str, imported: str) -> None:
+    assert forbidden(module, imported)
+
+
+def test_the_guard_lets_the_use_cases_run_the_engine() -> None:
+    assert not forbidden("careplan.visits", "careplan.clinical.engine")
+    assert not forbidden("careplan.clinical.drafts", "careplan.clinical.engine")
 
 
 def test_the_guard_skips_type_checking_imports_only() -> None:
