@@ -3,8 +3,13 @@
 Why here: the clinic's contact and locale must reach every handout, whether it
 is printed by the headless command or downloaded from the dashboard, and a
 handout must never send a patient to a placeholder phone number. Reading every
-setting in one function keeps the doors the same. The domain never reads the
-environment itself: callers pass values on.
+setting in one function (``current``) keeps the doors the same: the clinical core and
+the documents never read the environment, they are passed what they need; the use
+cases and storage ask ``current()``. Three variables are read elsewhere, on purpose:
+CAREPLAN_CACHE_DIR (``careplan.cache``, needed before any setting is parsed: the rule
+base is cached by it), CAREPLAN_DEBUG (the command's last-resort handler, so a bad
+setting cannot hide its own traceback) and USER (who ran a shell command, for the audit
+trail). tests/test_settings.py checks that no other variable is read anywhere.
 
 | variable | meaning | default |
 |---|---|---|
@@ -17,6 +22,7 @@ environment itself: callers pass values on.
 | CAREPLAN_AUDIT_KEY_FILE | file with the audit chain's HMAC key (0600; make run makes it) | none |
 | CAREPLAN_AUDIT_KEY | the key itself, instead of a file | none |
 | CAREPLAN_DEBUG | 1: tracebacks from the command | off |
+| CAREPLAN_CACHE_DIR | checked rule base, parsed fonts | $XDG_CACHE_HOME/inomyalgia-care |
 
 Without a clinic the Export page refuses a handout; the command prints one marked DEMO.
 Without an audit key the dashboard does not start, except in demo mode, where every page

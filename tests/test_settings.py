@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,41 @@ def test_the_command_marks_a_handout_demo_without_a_clinic(tmp_path: Path) -> No
     text = " ".join(page.extract_text() for page in reader(out.read_bytes()).pages)
     assert "Riverside Practice, 020 7946 0000" in text
     assert "DEMO" not in text
+
+
+_READ = re.compile(r"""environ(?:\.get)?\s*[\[(]\s*["']([A-Z_]+)["']|getenv\(\s*["']([A-Z_]+)""")
+_ELSEWHERE = {"CAREPLAN_CACHE_DIR": "careplan/cache.py", "XDG_CACHE_HOME": "careplan/cache.py",
+              "CAREPLAN_DEBUG": "careplan/cli.py", "USER": "careplan/cli.py"}
+
+
+def environment_reads() -> dict[str, set[str]]:
+    """Each environment variable the product's code reads, with the files that read it."""
+    root = Path(__file__).resolve().parent.parent
+    files = [*root.glob("careplan/**/*.py"), *root.glob("ui/*.py"), *root.glob("pages/*.py"),
+             root / "app.py", root / "server.py"]
+    found: dict[str, set[str]] = {}
+    for path in files:
+        for match in _READ.finditer(path.read_text("utf-8")):
+            found.setdefault(match[1] or match[2], set()).add(
+                path.relative_to(root).as_posix())
+    return found
+
+
+def test_settings_are_read_in_one_place_and_the_few_exceptions_are_named() -> None:
+    """A variable read anywhere else drifts out of the table a deployer reads."""
+    reads = environment_reads()
+    assert {name for name in reads if name not in _ELSEWHERE} <= {"PYDANTIC_DISABLE_PLUGINS"}
+    for name, files in reads.items():
+        assert files == {_ELSEWHERE.get(name, "careplan/__main__.py")}, name
+    # settings.py reads its KEYS in a loop, so the pattern above does not see them there
+    assert "os.environ.get(key) for key in KEYS" in (
+        Path(__file__).resolve().parent.parent / "careplan" / "settings.py").read_text("utf-8")
+
+
+def test_every_variable_read_is_in_the_readme_settings_table() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    table = readme.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    missing = {name for name in environment_reads()
+               if name not in ("USER", "XDG_CACHE_HOME", "PYDANTIC_DISABLE_PLUGINS")
+               and f"`{name}`" not in table and f"`{name.rsplit('_', 1)[0]}" not in table}
+    assert missing == set()
