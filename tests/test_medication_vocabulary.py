@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from careplan.clinical.medications.classes import CLASSES
 from careplan.clinical.medications.vocabulary import FILES, VOCABULARY, load_vocabulary
 from careplan.errors import VocabularyError
 
@@ -20,10 +19,6 @@ def shipped(name: str) -> str:
 def test_the_shipped_files_load_as_the_module_did() -> None:
     assert load_vocabulary() == VOCABULARY
     assert sorted(FILES) == sorted(p.name for p in FOLDER.glob("*.toml"))
-
-
-def test_the_class_list_of_the_data_is_the_literal() -> None:
-    assert set(VOCABULARY.class_labels) == set(CLASSES)
 
 
 @pytest.mark.parametrize(

@@ -634,17 +634,15 @@ def test_every_class_is_produced_by_a_known_name(med_class: MedClass) -> None:
     assert producers, f"no known name gives {med_class}"
 
 
-def test_classes_are_sorted_unique_and_labelled() -> None:
-    assert list(CLASSES) == sorted(set(CLASSES))
-    assert set(CLASS_LABELS) == set(CLASSES)
-    assert all(label.strip() for label in CLASS_LABELS.values())
+def test_class_labels_read_as_a_clinician_writes_them() -> None:
+    # Sorted, unique, one label each and lower-case generics are the loader's checks
+    # (tests/test_medication_vocabulary.py refuses files that break them).
     assert CLASS_LABELS["strong_cyp3a4_inhibitor"] == "strong CYP3A4 inhibitor"
     assert CLASS_LABELS["statin"] == "statin"
 
 
-def test_every_generic_is_canonical_and_identifies_itself() -> None:
+def test_every_generic_identifies_itself() -> None:
     for generic in GENERICS:
-        assert generic == generic.lower().strip()
         assert _match(generic).generics == (generic,)
 
 
