@@ -32,6 +32,22 @@ ROUTE_COOKIE: Final = "careplan_route"  # set by deploy/nginx.conf on a browser'
 HOST: Final = "127.0.0.1"
 START_TIMEOUT: Final = 30.0
 STOP_TIMEOUT: Final = 10.0
+
+
+def stop_process(proc: subprocess.Popen[bytes] | None, timeout: float = STOP_TIMEOUT) -> None:
+    """Terminate ``proc`` (SIGTERM: a clean shutdown), kill it after ``timeout`` s, reap it.
+
+    Shared by the benchmarks' and the browser tests' servers: a process left unreaped
+    would hold its port for the next test."""
+    if proc is None:
+        return
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    proc.wait()
 # One line a request: route id | app process(es) tried | status | method | path.
 _HOP_FORMAT: Final = "$careplan_route|$upstream_addr|$status|$request_method|$uri"
 
@@ -210,15 +226,7 @@ class Nginx:
     def stop(self) -> None:
         """Stop nginx (fast shutdown, killed after ``STOP_TIMEOUT`` s). Idempotent."""
         proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        proc.wait()
+        stop_process(proc)
 
     def hops(self) -> list[Hop]:
         """Every request logged so far, oldest first."""

@@ -66,6 +66,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Dialog, Error, Page, sync_playwright
 
+from bench.proxy import stop_process
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS_DIR = ROOT / "artifacts"
 SCREENSHOT_DIR = ARTIFACTS_DIR / "screenshots"
@@ -237,15 +239,7 @@ class AppServer:
     def stop(self) -> None:
         """Terminate the server (kill it after ``STOP_TIMEOUT`` s) and reap it. Idempotent."""
         proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        proc.wait()
+        stop_process(proc, STOP_TIMEOUT)
 
     def restart(self) -> AppServer:
         """Stop and start again on the same port with the same environment."""
