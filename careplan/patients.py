@@ -40,6 +40,7 @@ SCANNED: Final = 200  # other matches a search counts (by record number only)
 SEARCH_MAX: Final = 200  # characters of a search
 NAME_MAX: Final = 200  # characters of a name, composed (as the intake model counts them)
 MRN_MAX: Final = 64
+# The intake model's EARLIEST_DATE, not imported (sign-in loads no model): tested equal.
 EARLIEST_BIRTH: Final = date(1900, 1, 1)
 DEFAULT_LANGUAGE: Final = "en"  # the intake model's default (tests/test_patients.py checks)
 _MRN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ./_-]*")  # as the intake model has it

@@ -127,7 +127,7 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
             LANGUAGE.label, LANGUAGE.options, key="new-language", help=LANGUAGE.help,
             format_func=LANGUAGE.option_label,
             index=LANGUAGE.options.index(patients.DEFAULT_LANGUAGE))
-        born = st.date_input("Date of birth *", value=None, min_value=date(1900, 1, 1),
+        born = st.date_input("Date of birth *", value=None, min_value=form.FIRST_DATE,
                              max_value=ui.today(), format="YYYY-MM-DD", key="new-born")
         mrn = st.text_input("MRN (optional)", key="new-mrn")
         created = st.form_submit_button("Create patient and start a visit", type="primary")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 from streamlit_image_coordinates import streamlit_image_coordinates
 
@@ -180,7 +178,7 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
             dose = cols[1].text_input(form.entry("history.medications.dose").label, key="med-dose")
             started = cols[2].date_input(f"{form.entry('history.medications.started').label} "
                                          "(optional)", value=None, format="YYYY-MM-DD",
-                                         min_value=date(1900, 1, 1), max_value=ui.today(),
+                                         min_value=form.FIRST_DATE, max_value=ui.today(),
                                          key="med-started")
             if st.form_submit_button("Add medicine") and name.strip():
                 entry = {"name": name.strip(), **({"dose": dose.strip()} if dose.strip() else {}),

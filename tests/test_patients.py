@@ -311,3 +311,12 @@ def test_the_patients_page_finds_a_surname_in_the_middle_a_birth_date_and_counts
     assert any(i.value.startswith("3 more patients match") for i in test.info)
     test.text_input(key="patient-search").input("1990-01-01").run()
     assert not [b for b in test.button if b.key == "open-1"]
+
+
+def test_the_earliest_birth_date_is_the_intake_models() -> None:
+    """Defined twice only so the sign-in page loads no pydantic model; kept equal here."""
+    from careplan.intake.form import FIRST_DATE
+    from careplan.intake.model import EARLIEST_DATE
+    from careplan.patients import EARLIEST_BIRTH
+
+    assert EARLIEST_BIRTH == EARLIEST_DATE == FIRST_DATE

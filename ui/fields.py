@@ -328,8 +328,10 @@ def field(entry: Entry, *, problems: dict[str, str], carried: dict[str, str],
                 start = None
             if st.session_state.get(f"cal:{path}") != start:  # opens on the typed date
                 st.session_state[f"cal:{path}"] = start
-            st.date_input(entry.label, value=start, min_value=date(1900, 1, 1),
-                          max_value=date(2100, 1, 1), format="YYYY-MM-DD", key=f"cal:{path}",
+            from careplan.intake.form import FIRST_DATE, LAST_DATE
+
+            st.date_input(entry.label, value=start, min_value=FIRST_DATE,
+                          max_value=LAST_DATE, format="YYYY-MM-DD", key=f"cal:{path}",
                           on_change=_picked, args=(path, key))
     elif kind == "choice":
         index = entry.options.index(shown_value) if shown_value in entry.options else None

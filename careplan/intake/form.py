@@ -20,7 +20,7 @@ from typing import Annotated, Any, Final, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from careplan.intake.model import LANGUAGES, Between, Intake
+from careplan.intake.model import EARLIEST_DATE, LANGUAGES, Between, Intake
 from careplan.intake.vocabulary import AREA_LABELS, RED_FLAG_LABELS
 
 __all__ = [
@@ -420,6 +420,10 @@ _GROUP_BY_PATH: Final[dict[str, Group]] = {g.path: g for g in GROUPS}
 _ORDER: Final[dict[str, int]] = {e.path: i for i, e in enumerate(ENTRIES)}
 
 
+# The dates a calendar offers: from the model's earliest date to a year no visit reaches
+# (a date of birth or a medicine's start is also checked against the visit date).
+FIRST_DATE: Final = EARLIEST_DATE
+LAST_DATE: Final = date(2100, 1, 1)
 CARRIED: Final[tuple[str, ...]] = tuple(sorted(_CARRIED))  # the paths a new visit carries
 
 
