@@ -35,7 +35,7 @@ from careplan.clinical.plan import RuleBase as RuleBaseStamp
 from careplan.clinical.rules import LABS, Rule, RuleBase
 from careplan.clinical.rules.conditions import Found
 from careplan.clinical.rules.loader import MEDICINES_PLACEHOLDER, shipped_rule_base
-from careplan.clinical.rules.topics import Voice, resolve
+from careplan.clinical.rules.topics import resolve
 from careplan.clinical.rules.wording import Language, join_words
 from careplan.clinical.scoring import compute_scores, flat_scores, score_details, screens_not_done
 from careplan.intake.model import Intake
@@ -92,10 +92,7 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
     )
 
     matched = _matching(rules.recommendations, facts, reasons)
-    verdict = resolve(
-        [Voice(rule.id, rule.speaks) for rule in (*fired_alerts, *matched)], rules.texts,
-        rules.topics,
-    )
+    verdict = resolve((*fired_alerts, *matched), rules.texts, rules.topics)
     withheld = tuple(
         _withheld(rule.id, verdict.held[rule.id], rules)
         for rule in (*fired_alerts, *matched) if rule.id in verdict.held

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -71,10 +71,15 @@ class Topic:
     any_word: str  # the words as one pattern: one search a text, not one a word
     words_es: tuple[str, ...] = ()  # the same for Spanish text
     any_word_es: str = ""
+    # Each stance's rank, made once: precedence looks one up for every stance of every item.
+    ranks: Mapping[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ranks", {stance: i for i, stance in enumerate(self.stances)})
 
     def rank(self, stance: str) -> int:
         """0 for the strictest stance; larger is milder."""
-        return self.stances.index(stance)
+        return self.ranks[stance]
 
     @property
     def mildest(self) -> str:
@@ -217,25 +222,37 @@ def default_topics() -> dict[str, Topic]:
 # ---------------------------------------------------------------- precedence
 
 
+class Speaker(Protocol):
+    """Anything that may speak in the plan: a matched rule, a fixed handout line, a ``Voice``."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def speaks(self) -> Speaks: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Voice:
-    """Anything that may speak in the plan: a matched rule or a fixed handout line."""
+    """A speaker made of an id and its stances: a plan's printed item, a test's invention."""
 
     id: str
     speaks: Speaks
-    anchor: bool = False  # always printed, so it takes part like a matched rule
+
+
+Held = tuple[str, str, tuple[str, ...]]  # (topic, winning stance, by)
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """What precedence decided: who is held back and by whom; which fixed lines agree."""
 
-    held: Mapping[str, tuple[str, str, tuple[str, ...]]]  # id -> (topic, winning stance, by)
+    held: Mapping[str, Held]  # id -> (topic, winning stance, by)
     lines: tuple[str, ...]  # fixed-text ids that may print
 
 
 def resolve(
-    voices: Sequence[Voice], fixed: Iterable[FixedText], topics: Mapping[str, Topic]
+    voices: Sequence[Speaker], fixed: Iterable[FixedText], topics: Mapping[str, Topic]
 ) -> Verdict:
     """Strictest stance per topic wins; weaker voices are held; followers print if they agree.
 
@@ -243,37 +260,78 @@ def resolve(
     anchor lines), whether or not that voice is itself held on another topic: a
     stricter view the system holds is never contradicted in print, only omitted.
     """
-    fixed = tuple(fixed)
-    speakers = [*voices, *(Voice(t.id, t.speaks, anchor=True) for t in fixed if t.role == "anchor")]
+    board = _board(tuple(fixed), topics)
+    speakers = (*voices, *board.anchors)
+    ranks = board.ranks
     best: dict[str, int] = {}
     said_by: dict[tuple[str, str], list[str]] = {}  # (topic, stance) -> ids, in speaker order
     for voice in speakers:
         for said in voice.speaks:
-            topic, stance = said
-            rank = topics[topic].rank(stance)
-            best[topic] = min(rank, best.get(topic, rank))
-            said_by.setdefault(said, []).append(voice.id)
-    winners = {topic: topics[topic].stances[rank] for topic, rank in best.items()}
-    by_topic: dict[str, tuple[str, ...]] = {
-        topic: tuple(said_by[topic, stance]) for topic, stance in winners.items()
-    }
-    held: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+            rank, topic = ranks[said], said[0]
+            if rank < best.get(topic, rank + 1):
+                best[topic] = rank
+            if (ids := said_by.get(said)) is None:
+                said_by[said] = [voice.id]
+            else:
+                ids.append(voice.id)
+    winners = {topic: board.stances[topic][rank] for topic, rank in best.items()}
+    held: dict[str, Held] = {}
     for voice in speakers:
         for topic, stance in voice.speaks:
-            if stance != winners[topic]:
-                held[voice.id] = (topic, winners[topic], by_topic[topic])
+            if stance != (won := winners[topic]):
+                held[voice.id] = (topic, won, tuple(said_by[topic, won]))
                 break
-    for voice in speakers:  # a standing line gives way only to a stricter line that prints
-        if voice.anchor and voice.id in held and all(by in held for by in held[voice.id][2]):
-            del held[voice.id]
+    for anchor in board.anchors:  # a standing line gives way only to a stricter line that prints
+        if (entry := held.get(anchor.id)) is not None and all(by in held for by in entry[2]):
+            del held[anchor.id]
     printed: dict[str, str] = {}  # the stance each topic ends up with in print
     for voice in speakers:
         if voice.id not in held:
             printed.update(voice.speaks)
-    lines = tuple(
-        t.id for t in fixed
-        if t.id not in held and (t.role == "anchor" or all(
-            printed.get(topic, topics[topic].mildest) == stance for topic, stance in t.speaks
-        ))
-    )
-    return Verdict(held, lines)
+    lines: list[str] = []
+    for line, needs in board.lines:  # an anchor needs nothing; a follower, agreement
+        if line not in held:
+            for topic, stance, mildest in needs:
+                if printed.get(topic, mildest) != stance:
+                    break
+            else:
+                lines.append(line)
+    return Verdict(held, tuple(lines))
+
+
+@dataclass(frozen=True, slots=True)
+class _Board:
+    """What ``resolve`` needs of one rule base's fixed lines and topics, worked out once."""
+
+    fixed: tuple[FixedText, ...]  # kept, so the identities it is found by stay taken
+    topics: Mapping[str, Topic]
+    anchors: tuple[FixedText, ...]  # always printed, so they take part like matched rules
+    ranks: Mapping[tuple[str, str], int]  # (topic, stance) -> 0 for the strictest
+    stances: Mapping[str, tuple[str, ...]]
+    # Each fixed line with what it needs to print: nothing for an anchor; for a follower,
+    # on each topic it speaks, its stance in print (the topic's mildest where none prints).
+    lines: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...]  # (topic, stance, mildest)
+
+
+_BOARDS: dict[tuple[int, int], _Board] = {}
+
+
+def _board(fixed: tuple[FixedText, ...], topics: Mapping[str, Topic]) -> _Board:
+    """The board for these lines and topics, found by identity: a rule base makes them once,
+    and hashing ~36 lines and ~20 topics on every plan would cost more than it saves."""
+    board = _BOARDS.get((id(fixed), id(topics)))
+    if board is None or board.fixed is not fixed or board.topics is not topics:
+        if len(_BOARDS) >= 16:  # tests load rule bases of their own
+            _BOARDS.clear()
+        board = _BOARDS[id(fixed), id(topics)] = _Board(
+            fixed, topics,
+            anchors=tuple(t for t in fixed if t.role == "anchor"),
+            ranks={(t.id, s): r for t in topics.values() for s, r in t.ranks.items()},
+            stances={t.id: t.stances for t in topics.values()},
+            lines=tuple(
+                (t.id, () if t.role == "anchor" else
+                 tuple((topic, stance, topics[topic].mildest) for topic, stance in t.speaks))
+                for t in fixed
+            ),
+        )
+    return board
