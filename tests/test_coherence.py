@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 
 from careplan.clinical.engine import build_plan, default_rule_base
 from careplan.clinical.plan import Alert, CarePlan, Recommendation
-from careplan.clinical.rules.topics import Speaks
+from careplan.clinical.rules.topics import Speaks, Topic, Voice, load_topics, resolve
 from careplan.documents.clinic import Clinic
 from careplan.documents.locales import get_locale
 from careplan.documents.report import (
@@ -207,8 +207,6 @@ def test_holding_a_message_never_hides_a_test_from_the_clinician() -> None:
 
 
 def test_a_standing_line_gives_way_only_to_a_stricter_line_that_prints() -> None:
-    from careplan.clinical.rules.topics import Voice, resolve
-
     rules = default_rule_base()
     # X would overrule the fever line but is itself held on NSAIDs by Y: the box keeps it.
     verdict = resolve([Voice("X", (("fever", "emergency"), ("nsaid", "caution"))),
@@ -218,3 +216,75 @@ def test_a_standing_line_gives_way_only_to_a_stricter_line_that_prints() -> None
     # Printed, the stricter item replaces the box's line.
     verdict = resolve([Voice("X", (("fever", "emergency"),))], rules.texts, rules.topics)
     assert "HELP-FEVER" not in verdict.lines
+
+
+# ---------------------------------------------------------------- the same message, held
+
+
+TOY_TOPICS = load_topics("""
+[[topic]]
+id = "pill"
+label = "pain pills"
+stances = ["avoid", "caution", "permit"]
+said_once = ["avoid"]
+words = ['pill']
+words_es = ['pastilla']
+
+[[topic]]
+id = "gel"
+label = "pain gel"
+stances = ["avoid", "permit"]
+words = ['gel']
+words_es = ['gel']
+
+[[topic]]
+id = "move"
+label = "exercise"
+stances = ["hold", "gentle", "progress"]
+words = ['move']
+words_es = ['mover']
+""")
+
+
+def held_in(*voices: tuple[str, dict[str, str]], topics: dict[str, Topic] = TOY_TOPICS,
+            ) -> dict[str, tuple[str, str, tuple[str, ...]]]:
+    """What ``resolve`` holds of these voices, given in precedence order (no fixed lines)."""
+    given = [Voice(name, tuple(sorted(speaks.items()))) for name, speaks in voices]
+    return dict(resolve(given, (), topics).held)
+
+
+def test_a_repeated_instruction_is_held_and_its_mild_sentence_may_go_with_it() -> None:
+    assert held_in(("A", {"pill": "avoid"}), ("B", {"pill": "avoid", "gel": "permit"})) == {
+        "B": ("pill", "avoid", ("A",))}
+    assert held_in(("A", {"pill": "avoid"}), ("B", {"pill": "avoid"}),
+                   ("C", {"pill": "avoid"})) == {"B": ("pill", "avoid", ("A",)),
+                                                 "C": ("pill", "avoid", ("A",))}
+
+
+def test_the_first_printed_voice_keeps_the_message() -> None:
+    assert held_in(("B", {"pill": "avoid", "gel": "permit"}), ("A", {"pill": "avoid"})) == {
+        "A": ("pill", "avoid", ("B",))}
+    # E is held for a stricter stance on exercise, so it prints nothing: G says it.
+    assert held_in(("F", {"move": "hold"}), ("E", {"pill": "avoid", "move": "gentle"}),
+                   ("G", {"pill": "avoid"})) == {"E": ("move", "hold", ("F",))}
+
+
+def test_a_voice_with_a_strict_stance_of_its_own_is_not_a_repeat() -> None:
+    # Exercise on hold, or no pain gel, is not said by the first voice: losing it is not safe.
+    assert held_in(("A", {"pill": "avoid"}), ("H", {"pill": "avoid", "move": "hold"})) == {}
+    assert held_in(("A", {"pill": "avoid"}), ("N", {"pill": "avoid", "gel": "avoid"})) == {}
+    # Nor does a voice with a message of its own silence one that only gives the instruction.
+    assert held_in(("H", {"pill": "avoid", "move": "hold"}), ("A", {"pill": "avoid"})) == {}
+
+
+def test_ties_on_stances_not_said_once_all_print() -> None:
+    assert held_in(("X", {"move": "hold"}), ("Y", {"move": "hold"})) == {}
+    assert held_in(("P", {"move": "progress"}), ("Q", {"move": "progress"})) == {}
+    assert held_in(("P", {"gel": "permit"}), ("Q", {"gel": "permit", "pill": "caution"})) == {}
+
+
+def test_a_stricter_voice_still_wins_over_a_repeat() -> None:
+    # B repeats A, and C is held for a weaker stance by both: the record names them all.
+    assert held_in(("A", {"pill": "avoid"}), ("B", {"pill": "avoid"}),
+                   ("C", {"pill": "caution", "gel": "permit"})) == {
+        "C": ("pill", "avoid", ("A", "B")), "B": ("pill", "avoid", ("A",))}

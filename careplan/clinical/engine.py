@@ -139,10 +139,15 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
 
 
 def _withheld(rule_id: str, held: tuple[str, str, tuple[str, ...]], rules: RuleBase) -> Withheld:
-    """The clinician's record of a held item: the topic, the stance that won and who holds it."""
+    """The clinician's record of a held item: the topic, the stance that won and who holds it.
+
+    An item held at a stance it takes itself was not overruled: it repeats what ``by``
+    prints (``topics.resolve``), and the reason says so rather than naming a stance.
+    """
     topic, stance, by = held
     label = rules.topics[topic].label
-    reason = f"held back: on {label}, {', '.join(by)} says {stance.replace('_', ' ')}"
+    said = "the same" if held[:2] in rules.get(rule_id).speaks else stance.replace("_", " ")
+    reason = f"held back: on {label}, {', '.join(by)} says {said}"
     return Withheld(id=rule_id, reason=reason, by=by)
 
 
