@@ -357,7 +357,8 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
                 draw(rec)
 
     if plan.withheld:
-        st.caption("Held back by a stricter item, so the patient does not see them:  \n"
+        st.caption("Held back by a stricter item, or as a repeat of a printed one, so the "
+                   "patient does not see them:  \n"
                    + "  \n".join(f"`{w.id}`: {ui.md(w.reason.removeprefix('held back: '))}"
                                   for w in plan.withheld))
 

@@ -5,8 +5,9 @@ Case files in tests/rule_cases/ mirror the rule files: ``[[case]]`` tables with
 to the contract's example intake. ``expect`` says what the case means:
 
 - ``fires``: the item is shown (an alert, or a recommendation in the plan);
-- ``withheld``: the rule matched but a stricter item held it back; ``by`` names
-  that item, and the item must appear in the plan's withheld list with it;
+- ``withheld``: the rule matched but a stricter item held it back, or an item printed
+  before it says the same (``topics.resolve``); ``by`` names that item, and the item
+  must appear in the plan's withheld list with it;
 - ``quiet``: the rule did not match at all (neither shown nor withheld).
 
 A rule without a firing and a quiet case, or without a source, fails here (the

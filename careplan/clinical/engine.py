@@ -28,7 +28,7 @@ from careplan.clinical.plan import (
 from careplan.clinical.rules import LABS, Rule, RuleBase
 from careplan.clinical.rules.conditions import Found
 from careplan.clinical.rules.loader import MEDICINES_PLACEHOLDER, shipped_rule_base
-from careplan.clinical.rules.topics import Voice, resolve
+from careplan.clinical.rules.topics import resolve
 from careplan.clinical.rules.wording import Language, join_words
 from careplan.clinical.scoring import compute_scores, flat_scores, score_details, screens_not_done
 from careplan.intake.model import Intake
@@ -85,10 +85,7 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
     )
 
     matched = _matching(rules.recommendations, facts, reasons)
-    verdict = resolve(
-        [Voice(rule.id, rule.speaks) for rule in (*fired_alerts, *matched)], rules.texts,
-        rules.topics,
-    )
+    verdict = resolve((*fired_alerts, *matched), rules.texts, rules.topics)
     withheld = tuple(
         _withheld(rule.id, verdict.held[rule.id], rules)
         for rule in (*fired_alerts, *matched) if rule.id in verdict.held
@@ -138,10 +135,15 @@ def build_plan(*, intake: Intake, today: date, rule_base: RuleBase | None = None
     })
 
 def _withheld(rule_id: str, held: tuple[str, str, tuple[str, ...]], rules: RuleBase) -> Withheld:
-    """The clinician's record of a held item: the topic, the stance that won and who holds it."""
+    """The clinician's record of a held item: the topic, the stance that won and who holds it.
+
+    An item held at a stance it takes itself was not overruled: it repeats what ``by``
+    prints (``topics.resolve``), and the reason says so rather than naming a stance.
+    """
     topic, stance, by = held
     label = rules.topics[topic].label
-    reason = f"held back: on {label}, {', '.join(by)} says {stance.replace('_', ' ')}"
+    said = "the same" if held[:2] in rules.get(rule_id).speaks else stance.replace("_", " ")
+    reason = f"held back: on {label}, {', '.join(by)} says {said}"
     return Withheld(id=rule_id, reason=reason, by=by)
 
 

@@ -66,7 +66,8 @@ class Recommendation(_Frozen):
 
 
 class Withheld(_Frozen):
-    """An item the rules matched but a stricter item held back: shown to the clinician only.
+    """An item the rules matched but a stricter item held back, or that only repeats an item
+    printed before it (``reason`` says which): shown to the clinician only.
 
     ``by`` names the alert or item (or fixed handout text) that held it back, so the
     clinician can see which rule won and undo the decision in review if it is wrong.

@@ -627,7 +627,8 @@ def clinician_summary(
               widths=(0.29, 0.24, 0.23, 0.24), section_rows=tuple(sections)),
     ]
     if plan.withheld:
-        blocks += [Heading("Held back by a stricter item (not in the handout)", level=2),
+        blocks += [Heading("Held back by a stricter item or as a repeat (not in the handout)",
+                           level=2),
                    Bullets(tuple(f"{w.id}: {w.reason}" for w in plan.withheld))]
     if review is not None:
         reasons = tuple(

@@ -56,7 +56,7 @@ from careplan.clinical.rules.wording import (
 )
 from careplan.errors import RuleBaseError
 
-RULEBASE_VERSION: Final = "2026.11.3"
+RULEBASE_VERSION: Final = "2026.11.4"
 
 LABS: Final[tuple[str, ...]] = (
     "CK",

@@ -5,17 +5,19 @@ other in one handout. Each rule and each fixed handout line declares the
 topics it speaks about and its stance on each (``topics.toml``, strictest
 stance first). ``resolve`` keeps, on every topic, only the strictest stance
 any matched item holds: weaker items are withheld, naming who held them, and
-fixed handout lines print only where they agree with the plan.
+fixed handout lines print only where they agree with the plan. An item that only
+repeats an instruction a printed item already gives (a ``said_once`` stance, such as
+"do not take ibuprofen") is withheld too: a handout that says two things says nothing.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -41,6 +43,7 @@ class _TopicFile(BaseModel):
     stances: Annotated[list[Annotated[str, StringConstraints(pattern=_ID)]], Field(min_length=2)]
     urgent: list[str] = []
     reassure: list[str] = []
+    said_once: list[str] = []
     words: Annotated[list[str], Field(min_length=1)]
     words_es: Annotated[list[str], Field(min_length=1)]
 
@@ -71,10 +74,18 @@ class Topic:
     any_word: str  # the words as one pattern: one search a text, not one a word
     words_es: tuple[str, ...] = ()  # the same for Spanish text
     any_word_es: str = ""
+    # Stances that are one instruction whoever gives it ("do not take these pills"): a second
+    # item that says nothing more is held back as the same message (``resolve``).
+    said_once: frozenset[str] = frozenset()
+    # Each stance's rank, made once: precedence looks one up for every stance of every item.
+    ranks: Mapping[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ranks", {stance: i for i, stance in enumerate(self.stances)})
 
     def rank(self, stance: str) -> int:
         """0 for the strictest stance; larger is milder."""
-        return self.stances.index(stance)
+        return self.ranks[stance]
 
     @property
     def mildest(self) -> str:
@@ -139,7 +150,7 @@ def load_topics(text: str) -> dict[str, Topic]:
             raise RuleBaseError(f"{where}: duplicate topic")
         if len(set(spec.stances)) != len(spec.stances):
             raise RuleBaseError(f"{where}: a stance is listed twice")
-        for group in (spec.urgent, spec.reassure):
+        for group in (spec.urgent, spec.reassure, spec.said_once):
             if unknown := sorted(set(group) - set(spec.stances)):
                 raise RuleBaseError(f"{where}: {unknown} are not stances of the topic")
         if set(spec.urgent) & set(spec.reassure):
@@ -153,7 +164,7 @@ def load_topics(text: str) -> dict[str, Topic]:
         topics[spec.id] = Topic(
             spec.id, spec.label, tuple(spec.stances), frozenset(spec.urgent),
             frozenset(spec.reassure), words, _one_pattern(words), words_es,
-            _one_pattern(words_es),
+            _one_pattern(words_es), frozenset(spec.said_once),
         )
     if not topics:
         raise RuleBaseError("topics.toml: no topics")
@@ -217,63 +228,161 @@ def default_topics() -> dict[str, Topic]:
 # ---------------------------------------------------------------- precedence
 
 
+class Speaker(Protocol):
+    """Anything that may speak in the plan: a matched rule, a fixed handout line, a ``Voice``."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def speaks(self) -> Speaks: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Voice:
-    """Anything that may speak in the plan: a matched rule or a fixed handout line."""
+    """A speaker made of an id and its stances: a plan's printed item, a test's invention."""
 
     id: str
     speaks: Speaks
-    anchor: bool = False  # always printed, so it takes part like a matched rule
+
+
+Held = tuple[str, str, tuple[str, ...]]  # (topic, winning stance, by)
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """What precedence decided: who is held back and by whom; which fixed lines agree."""
+    """What precedence decided: who is held back and by whom; which fixed lines agree.
 
-    held: Mapping[str, tuple[str, str, tuple[str, ...]]]  # id -> (topic, winning stance, by)
+    An item is held either for a stance weaker than the winning one on the topic named,
+    or at the winning stance itself: then it repeats what ``by``, printed, already says.
+    """
+
+    held: Mapping[str, Held]  # id -> (topic, winning stance, by)
     lines: tuple[str, ...]  # fixed-text ids that may print
 
 
 def resolve(
-    voices: Sequence[Voice], fixed: Iterable[FixedText], topics: Mapping[str, Topic]
+    voices: Sequence[Speaker], fixed: Iterable[FixedText], topics: Mapping[str, Topic]
 ) -> Verdict:
     """Strictest stance per topic wins; weaker voices are held; followers print if they agree.
 
+    ``voices`` come in precedence order (the engine's: alerts, then rules in file order).
     The winner on a topic is the strictest stance of any matched voice (rules and
     anchor lines), whether or not that voice is itself held on another topic: a
     stricter view the system holds is never contradicted in print, only omitted.
+
+    Voices tied at the winning stance agree, but three paragraphs that each say "do not
+    take ibuprofen" read as three problems, and the one that matters is lost among them.
+    So a voice that only repeats a ``said_once`` instruction an earlier printed voice
+    gives is held as the same message (``_hold_repeats``). Fixed lines are never held so.
     """
-    fixed = tuple(fixed)
-    speakers = [*voices, *(Voice(t.id, t.speaks, anchor=True) for t in fixed if t.role == "anchor")]
+    board = _board(tuple(fixed), topics)
+    speakers = (*voices, *board.anchors)
+    ranks = board.ranks
     best: dict[str, int] = {}
     said_by: dict[tuple[str, str], list[str]] = {}  # (topic, stance) -> ids, in speaker order
     for voice in speakers:
         for said in voice.speaks:
-            topic, stance = said
-            rank = topics[topic].rank(stance)
-            best[topic] = min(rank, best.get(topic, rank))
-            said_by.setdefault(said, []).append(voice.id)
-    winners = {topic: topics[topic].stances[rank] for topic, rank in best.items()}
-    by_topic: dict[str, tuple[str, ...]] = {
-        topic: tuple(said_by[topic, stance]) for topic, stance in winners.items()
-    }
-    held: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+            rank, topic = ranks[said], said[0]
+            if rank < best.get(topic, rank + 1):
+                best[topic] = rank
+            if (ids := said_by.get(said)) is None:
+                said_by[said] = [voice.id]
+            else:
+                ids.append(voice.id)
+    winners = {topic: board.stances[topic][rank] for topic, rank in best.items()}
+    held: dict[str, Held] = {}
     for voice in speakers:
         for topic, stance in voice.speaks:
-            if stance != winners[topic]:
-                held[voice.id] = (topic, winners[topic], by_topic[topic])
+            if stance != (won := winners[topic]):
+                held[voice.id] = (topic, won, tuple(said_by[topic, won]))
                 break
-    for voice in speakers:  # a standing line gives way only to a stricter line that prints
-        if voice.anchor and voice.id in held and all(by in held for by in held[voice.id][2]):
-            del held[voice.id]
+    if any(len(said_by.get(said, ())) > 1 for said in board.once):  # else none can repeat
+        _hold_repeats(voices, board, held)
+    for anchor in board.anchors:  # a standing line gives way only to a stricter line that prints
+        if (entry := held.get(anchor.id)) is not None and all(by in held for by in entry[2]):
+            del held[anchor.id]
     printed: dict[str, str] = {}  # the stance each topic ends up with in print
     for voice in speakers:
         if voice.id not in held:
             printed.update(voice.speaks)
-    lines = tuple(
-        t.id for t in fixed
-        if t.id not in held and (t.role == "anchor" or all(
-            printed.get(topic, topics[topic].mildest) == stance for topic, stance in t.speaks
-        ))
-    )
-    return Verdict(held, lines)
+    lines: list[str] = []
+    for line, needs in board.lines:  # an anchor needs nothing; a follower, agreement
+        if line not in held:
+            for topic, stance, mildest in needs:
+                if printed.get(topic, mildest) != stance:
+                    break
+            else:
+                lines.append(line)
+    return Verdict(held, tuple(lines))
+
+
+def _hold_repeats(voices: Sequence[Speaker], board: _Board, held: dict[str, Held]) -> None:
+    """Hold, in ``voices`` order, each voice that says nothing an earlier printed one does not.
+
+    Only a voice that gives ``said_once`` instructions and is otherwise at mildest stances
+    can repeat or be repeated. What else a voice says is its own message, so sharing a
+    stance there is no sign of the same words: every red flag is "serious" about its own
+    symptom, the dark-urine alert declares NSAIDs dangerous without a word about them, and
+    "no aspirin for children" is not "no ibuprofen with your kidneys". A mildest stance may
+    be lost with the repeat ("a pain gel is safer"): where nothing prints on a topic, a
+    handout line assumes the mildest stance anyway. A strict one may not ("rest for now").
+    The first printed voice keeps the message, so the rule files put the most specific
+    reason first ("you take a blood thinner" before "at your age").
+    """
+    told: dict[tuple[str, str], list[str]] = {}  # instruction -> the printed voices giving it
+    for voice in voices:
+        if voice.id in held:
+            continue
+        gives = [said for said in voice.speaks if said in board.once]
+        if not gives or any(said not in board.once and said not in board.mild
+                            for said in voice.speaks):
+            continue
+        if all(said in told for said in gives):
+            topic, stance = gives[0]
+            held[voice.id] = (topic, stance, tuple(told[topic, stance]))
+        else:
+            for said in gives:
+                told.setdefault(said, []).append(voice.id)
+
+
+@dataclass(frozen=True, slots=True)
+class _Board:
+    """What ``resolve`` needs of one rule base's fixed lines and topics, worked out once."""
+
+    fixed: tuple[FixedText, ...]  # kept, so the identities it is found by stay taken
+    topics: Mapping[str, Topic]
+    anchors: tuple[FixedText, ...]  # always printed, so they take part like matched rules
+    ranks: Mapping[tuple[str, str], int]  # (topic, stance) -> 0 for the strictest
+    stances: Mapping[str, tuple[str, ...]]
+    once: frozenset[tuple[str, str]]  # the said_once (topic, stance) pairs
+    mild: frozenset[tuple[str, str]]  # each topic's mildest (topic, stance)
+    # Each fixed line with what it needs to print: nothing for an anchor; for a follower,
+    # on each topic it speaks, its stance in print (the topic's mildest where none prints).
+    lines: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...]  # (topic, stance, mildest)
+
+
+_BOARDS: dict[tuple[int, int], _Board] = {}
+
+
+def _board(fixed: tuple[FixedText, ...], topics: Mapping[str, Topic]) -> _Board:
+    """The board for these lines and topics, found by identity: a rule base makes them once,
+    and hashing ~36 lines and ~20 topics on every plan would cost more than it saves."""
+    board = _BOARDS.get((id(fixed), id(topics)))
+    if board is None or board.fixed is not fixed or board.topics is not topics:
+        if len(_BOARDS) >= 16:  # tests load rule bases of their own
+            _BOARDS.clear()
+        board = _BOARDS[id(fixed), id(topics)] = _Board(
+            fixed, topics,
+            anchors=tuple(t for t in fixed if t.role == "anchor"),
+            ranks={(t.id, s): r for t in topics.values() for s, r in t.ranks.items()},
+            stances={t.id: t.stances for t in topics.values()},
+            once=frozenset((t.id, s) for t in topics.values() for s in t.said_once),
+            mild=frozenset((t.id, t.mildest) for t in topics.values()),
+            lines=tuple(
+                (t.id, () if t.role == "anchor" else
+                 tuple((topic, stance, topics[topic].mildest) for topic, stance in t.speaks))
+                for t in fixed
+            ),
+        )
+    return board
