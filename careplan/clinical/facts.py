@@ -117,6 +117,7 @@ CATALOGUE: Final[dict[str, FactSpec]] = {
     "medications_read_as": _n("{value} misspelt medication name(s) read as a near name"),
     "nsaid_prescribed": _b("takes a prescribed NSAID (or one above over-the-counter strength)"),
     "nsaid_over_the_counter": _b("takes an over-the-counter NSAID"),
+    "nsaids_taken": _n("{value} NSAID medicines taken by mouth"),
     "acetaminophen_products": _n("{value} products containing acetaminophen"),
     "serotonergic_drugs": _n("{value} serotonergic drugs"),
     "cns_active_drugs": _n("{value} CNS-active drugs (Beers 2023 list)"),
@@ -318,6 +319,9 @@ def derive_facts(
         "nsaid_over_the_counter": any(
             _systemic_nsaid(m) and over_the_counter(m) for m in medications.recognised
         ) if taken else None,
+        # Each line counts: Advil and Motrin are both ibuprofen, and taken together, twice.
+        "nsaids_taken": sum(1 for m in medications.recognised if _systemic_nsaid(m))
+        if taken else None,
         "acetaminophen_products": sum(
             1 for m in medications.recognised if "acetaminophen" in m.classes
         ) if taken else None,
