@@ -9,9 +9,11 @@ import pytest
 from careplan.clinical.engine import build_plan
 from careplan.clinical.plan import CarePlan
 from careplan.clinical.rules import load_rule_base
+from careplan.documents.language import Language
 from careplan.documents.report import Table, patient_handout, patient_words
 from careplan.errors import RuleBaseError
 from factories import TODAY, make_intake
+from pdf_helpers import printed_statements
 
 
 def plan_for(changes: dict[str, Any]) -> CarePlan:
@@ -68,6 +70,22 @@ def test_no_dose_ceiling_beside_avoid_and_no_otc_ceiling_for_a_prescribed_dose()
     ]}))
     assert rows["Advil"][-1] == "Ask us before you take it"
     assert rows["naproxen"][-1] == "As prescribed"
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_prescribed_nsaid_dose_is_never_cut_by_the_handout(language: Language) -> None:
+    """Motrin 800 mg three times a day with high blood pressure: the advice to take the lowest
+    dose for a few days is for pills bought at a store; the prescribed dose is the
+    clinician's to review (the handout never changes a prescribed medicine)."""
+    plan = plan_for({"history.medications": [
+        {"name": "Motrin", "dose": "800 mg three times a day"}]})
+    assert "MED-NSAID-CV" in {r.id for r in plan.recommendations}
+    lowest, bought = {"en": ("lowest dose", "buy"), "es": ("dosis más baja", "compra")}[language]
+    sentences = [s for text in printed_statements(patient_handout(plan, language=language))
+                 for s in text.split(". ") if lowest in s]
+    assert sentences
+    assert all(bought in s for s in sentences), sentences
+    assert medicines_table(plan)["Motrin"][-1] == "As prescribed"
 
 
 def test_items_name_the_medicines_they_are_about() -> None:
