@@ -3,6 +3,12 @@
 Why through the real API: the demo data then exercises validation, the engine,
 reviews and signatures exactly as a clinician's work would. All names, MRNs
 and numbers are invented; MRNs start with DEMO-.
+
+A signed demo plan is one a clinician could have signed: the demo clinician accepts every
+recommendation and acknowledges every emergency or urgent alert (on the visit day, before
+signing), and the plan is signed only when the rules of signing (``review.blockers``, as the
+``sign`` use case applies them) find nothing missing; otherwise seeding stops with
+``NotReadyToSignError``. The latest visit of each patient is left for the clinician to review.
 """
 
 from __future__ import annotations
@@ -10,20 +16,25 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Final
 
 from careplan import storage
 from careplan.clinical.drafts import preview
 from careplan.clinical.engine import build_plan
-from careplan.clinical.review import Decision, Review
+from careplan.clinical.review import Decision, Review, blockers, needs_acknowledgement
+from careplan.errors import NotReadyToSignError
 from careplan.intake.validation import validate_intake
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from careplan.clinical.plan import CarePlan
+    from careplan.intake.model import Intake
+
 CLINICIAN: Final = "Dr. A. Rivera (demo)"
+REVIEWED_AT: Final = time(10, 2, tzinfo=UTC)  # the visit day's clock time of the review
 
 
 def _example() -> dict[str, Any]:
@@ -41,6 +52,24 @@ def _with(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
             node = node.setdefault(part, {})
         node[leaf] = value
     return result
+
+
+def reviewed(plan: CarePlan, intake: Intake, *, at: datetime) -> Review:
+    """The demo clinician's review of ``plan`` (built from ``intake``), ready to sign: every
+    recommendation accepted and every emergency or urgent alert acknowledged at ``at``.
+
+    Raises ``NotReadyToSignError`` when the plan still could not be signed (a red-flag
+    question not asked, say): the demo never shows a signature a clinician could not give.
+    """
+    review = Review(decisions=tuple(Decision(item_id=r.id, action="accept")
+                                    for r in plan.recommendations))
+    for alert in plan.alerts:
+        if needs_acknowledgement(alert):
+            review = review.acknowledging(alert, by=CLINICIAN, at=at)
+    missing = blockers(plan, review, intake)
+    if missing:
+        raise NotReadyToSignError(missing.summary(), missing.problems())
+    return review
 
 
 # name, date of birth, MRN, [(days before today, changes to the example intake)]
@@ -122,10 +151,9 @@ def seed(engine: Engine, *, today: date, seen_by: Sequence[str] = ()) -> tuple[i
                                             by=CLINICIAN, request_id=f"demo-{mrn}-plan-{number}")
                 if number < len(history):  # earlier visits were reviewed and signed
                     stored = storage.get_plan(session=session, plan_id=plan_id)
-                    review = Review(decisions=tuple(
-                        Decision(item_id=r.id, action="accept")
-                        for r in stored.plan.recommendations
-                    ))
+                    # on the visit day, and never after the signature (stamped now)
+                    at = min(datetime.combine(when, REVIEWED_AT), storage.utcnow())
+                    review = reviewed(stored.plan, stored.intake, at=at)
                     version = storage.save_review(session=session, plan_id=plan_id, review=review,
                                                   expected_version=stored.version, by=CLINICIAN)
                     storage.sign_plan(session=session, plan_id=plan_id, expected_version=version,

@@ -7,6 +7,8 @@ import re
 import types
 import typing
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from fhir.resources.R4B.careplan import CarePlan as FhirCarePlan
 from fhir.resources.R4B.flag import Flag
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.provenance import Provenance
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from hypothesis import HealthCheck, given, settings
@@ -23,9 +26,17 @@ from pydantic import BaseModel
 
 from careplan.clinical.engine import build_plan
 from careplan.clinical.plan import CarePlan
-from careplan.clinical.review import AddedRecommendation, Decision, Review, shown_recommendations
+from careplan.clinical.review import (
+    Acknowledgement,
+    AddedRecommendation,
+    Decision,
+    Review,
+    needs_acknowledgement,
+    shown_recommendations,
+)
 from careplan.errors import CareplanError, FhirImportError, IntakeError
 from careplan.fhir import (
+    ACTIVITY_SYSTEM,
     QUESTIONNAIRE_URL,
     RULE_SYSTEM,
     bundle,
@@ -48,6 +59,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "QuestionnaireResponse": QuestionnaireResponse,
     "Observation": Observation,
     "Flag": Flag,
+    "Provenance": Provenance,
     "CarePlan": FhirCarePlan,
 }
 LOINC_ITEMS = {
@@ -340,6 +352,97 @@ def test_alerts_become_flags_and_a_rejected_alert_is_inactive() -> None:
         assert flag["status"] == ("inactive" if alert.id == rejected else "active")
         assert flag["subject"]["reference"] == f"urn:uuid:{the(data, 'Patient')['id']}"
         Flag.model_validate(flag)
+
+
+# An emergency (RF-RHABDO), an urgent (RF-MALIGNANCY) and a routine alert (RF-METABOLIC).
+THREE_ALERTS = {"red_flags.dark_urine": True, "red_flags.night_pain": True,
+                "history.conditions": ["hypothyroidism"]}
+ACKED = datetime(2026, 11, 25, 10, 2, 31, tzinfo=UTC)
+
+
+def acknowledged_bundle(
+    changes: dict[str, Any] = THREE_ALERTS, by: str = SIGNER,
+) -> tuple[CarePlan, dict[str, Any]]:
+    """A signed plan whose emergency and urgent alerts ``by`` acknowledged at ``ACKED``."""
+    intake = make_intake(changes)
+    plan = build_plan(intake=intake, today=TODAY)
+    review = Review(decisions=tuple(Decision(item_id=r.id, action="accept")
+                                    for r in plan.recommendations),
+                    signed_by=SIGNER, signed_on=TODAY)
+    for alert in plan.alerts:
+        if needs_acknowledgement(alert):
+            review = review.acknowledging(alert, by=by, at=ACKED)
+    return plan, bundle(intake=intake, plan=plan, review=review, signed_by=SIGNER,
+                        signed_on=TODAY)
+
+
+def test_an_acknowledged_alert_has_a_provenance_beside_its_flag() -> None:
+    """Who acknowledged an alert and when travels with it: a Provenance right after the
+    alert's Flag, its target that Flag, the clinician its performer, the moment its occurred
+    and recorded time."""
+    plan, data = acknowledged_bundle()
+    assert [a.severity for a in plan.alerts] == ["emergency", "urgent", "routine"]
+    test_example_bundle_validates_entry_by_entry((None, None, None, data))
+    entries = [e["resource"] for e in data["entry"]]
+    acknowledged: dict[str, dict[str, Any]] = {}  # alert id -> the Provenance after its Flag
+    for flag, after in pairwise(entries):
+        if flag["resourceType"] == "Flag" and after["resourceType"] == "Provenance":
+            acknowledged[flag["code"]["coding"][0]["code"]] = after
+            assert after["target"] == [{"reference": f"urn:uuid:{flag['id']}",
+                                        "display": flag["code"]["text"]}]
+    assert len(resources(data, "Provenance")) == len(acknowledged)
+    # the routine alert needs no acknowledgement and has none
+    assert list(acknowledged) == [a.id for a in plan.alerts if a.severity != "routine"]
+    for provenance in acknowledged.values():
+        assert provenance["occurredDateTime"] == "2026-11-25T10:02:31Z"
+        assert provenance["recorded"] == "2026-11-25T10:02:31Z"
+        assert provenance["activity"]["coding"] == [{"system": ACTIVITY_SYSTEM,
+                                                     "code": "acknowledge",
+                                                     "display": "Alert acknowledged"}]
+        (agent,) = provenance["agent"]
+        assert agent["who"] == {"display": SIGNER}
+        assert agent["type"]["coding"] == [{
+            "system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+            "code": "performer", "display": "Performer"}]
+
+
+def test_no_provenance_without_an_acknowledgement_of_the_alert_as_it_stands() -> None:
+    """A draft nobody acknowledged, and an acknowledgement of the alert before it changed
+    (another fingerprint), export no Provenance."""
+    intake = make_intake(THREE_ALERTS)
+    plan = build_plan(intake=intake, today=TODAY)
+    draft = bundle(intake=intake, plan=plan, review=None, signed_by=None, signed_on=None)
+    assert resources(draft, "Provenance") == []
+    stale = Review(acknowledged=(Acknowledgement(alert_id=plan.alerts[0].id, alert="0" * 16,
+                                                 by=SIGNER, at=ACKED),))
+    data = bundle(intake=intake, plan=plan, review=stale, signed_by=None, signed_on=None)
+    assert resources(data, "Provenance") == []
+
+
+def test_acknowledgements_change_the_bundle_and_keep_it_deterministic() -> None:
+    _, first = acknowledged_bundle()
+    _, again = acknowledged_bundle()
+    assert to_json(first) == to_json(again)
+    _, other = acknowledged_bundle(by="Dr. B. Okafor")
+    assert other["id"] != first["id"]
+    assert ([p["agent"][0]["who"]["display"] for p in resources(other, "Provenance")]
+            == ["Dr. B. Okafor"] * 2)
+
+
+def test_an_acknowledging_clinicians_name_is_exported_as_typed() -> None:
+    name = 'O\'Brien "the" <b>Ann</b> & Co'
+    _, data = acknowledged_bundle(by=name)
+    assert {p["agent"][0]["who"]["display"] for p in resources(data, "Provenance")} == {name}
+    assert json.loads(to_json(data)) == data
+
+
+def test_a_bundle_with_acknowledgements_imports_its_response_only() -> None:
+    """The importer reads the intake back (a draft), not the review: acknowledgements, like
+    decisions and the signature, are made again by a clinician in this system."""
+    _, data = acknowledged_bundle()
+    result = import_response(to_json(data))
+    assert result.unmapped == ()
+    assert validate_intake(result.draft, today=TODAY) == make_intake(THREE_ALERTS)
 
 
 def test_signed_care_plan_shows_what_the_patient_sees(example: Any) -> None:

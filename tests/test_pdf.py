@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Final
 
@@ -13,10 +13,16 @@ from reportlab import rl_config
 
 from careplan.clinical.engine import build_plan
 from careplan.clinical.plan import CarePlan
-from careplan.clinical.review import AddedRecommendation, Decision, Review
+from careplan.clinical.review import (
+    Acknowledgement,
+    AddedRecommendation,
+    Decision,
+    Review,
+    needs_acknowledgement,
+)
 from careplan.documents.language import Language
 from careplan.documents.pdf import PLACEHOLDER, clinician_pdf, drawable, markup, patient_pdf
-from careplan.documents.report import right_to_left_text
+from careplan.documents.report import acknowledgement_note, right_to_left_text
 from careplan.intake.model import RED_FLAGS
 from factories import TODAY, make_intake
 from pdf_helpers import body_font_size, flat, font_names, font_sizes, reader, text_of
@@ -73,6 +79,7 @@ def test_clinician_summary_is_short_and_complete(example_plan: CarePlan) -> None
     assert "Labs to consider (not ordered): CK, TSH" in text
 
 
+ACKED: Final = datetime(2026, 11, 25, 10, 2, 31, tzinfo=UTC)
 TEN_MEDICINES: Final = [{"name": name, "dose": dose} for name, dose in (
     ("Zocor 40 mg", "40 mg nightly"), ("clarithromycin", "500 mg twice daily"),
     ("warfarin", "5 mg daily"), ("Advil", "400 mg as needed"), ("Tylenol PM", "2 at night"),
@@ -104,6 +111,8 @@ def test_clinician_summary_prints_nothing_under_9_pt_and_every_rule_id_whole(
                                    patient_text="We will send you to a physiotherapist.",
                                    reason="Clinician judgement"),),
     )
+    for alert in plan.alerts:  # the acknowledgement lines print at 9 pt too
+        review = review.acknowledging(alert, by="Dr. A. Rivera-Featherstonehaugh", at=ACKED)
     for data in (clinician_pdf(plan), clinician_pdf(plan, review=review)):
         sizes = font_sizes(data)
         assert min(sizes) >= 9, f"characters printed at each size: {dict(sizes)}"
@@ -329,3 +338,88 @@ def test_downloaded_files_name_the_patient_and_never_collide() -> None:
         "care-plan-visit-9-2026-11-25-v2")
     assert file_stem(mrn="../x/\"Ⅶ", visit_id=3, visit_date=day, version=1) == (
         "care-plan-x-2026-11-25-v1")
+
+
+# An emergency (RF-RHABDO), an urgent (RF-MALIGNANCY) and a routine alert (RF-METABOLIC).
+THREE_ALERTS: Final = {"red_flags.dark_urine": True, "red_flags.night_pain": True,
+                       "history.conditions": ["hypothyroidism"]}
+
+
+def _alert_row(text: str, alert_id: str, plan: CarePlan) -> str:
+    """The summary's text from one alert's id to the next alert's (or the Scores heading)."""
+    start = text.index(f"{alert_id}: ")
+    ends = [text.find(f"{a.id}: ", start + 1) for a in plan.alerts] + [text.index("Scores")]
+    return text[start:min(e for e in ends if e > start)]
+
+
+def test_summary_says_beside_each_urgent_alert_who_acknowledged_it_and_when() -> None:
+    """A signed summary names, beside each emergency and urgent alert, the clinician who
+    acknowledged it and the minute (UTC, as the Care plan page shows it); a draft says "Not
+    acknowledged"; a routine alert, which needs no acknowledgement, gets no line."""
+    plan = plan_for(THREE_ALERTS)
+    severities = {a.id: a.severity for a in plan.alerts}
+    assert set(severities.values()) == {"emergency", "urgent", "routine"}
+    draft = flat(text_of(clinician_pdf(plan)))
+    review = Review(decisions=tuple(Decision(item_id=r.id, action="accept")
+                                    for r in plan.recommendations),
+                    signed_by="Dr. A. Rivera", signed_on=TODAY)
+    for alert in plan.alerts:
+        if needs_acknowledgement(alert):
+            review = review.acknowledging(alert, by="Dr. A. Rivera", at=ACKED)
+    signed = flat(text_of(clinician_pdf(plan, review=review)))
+    for alert in plan.alerts:
+        was, now = _alert_row(draft, alert.id, plan), _alert_row(signed, alert.id, plan)
+        if alert.severity == "routine":
+            assert "acknowledged" not in was.lower()
+            assert "acknowledged" not in now.lower()
+            continue
+        assert f"{alert.action} Not acknowledged " in was
+        assert "Acknowledged by" not in was
+        assert f"{alert.action} Acknowledged by Dr. A. Rivera at 2026-11-25 10:02 UTC " in now
+    assert "Not acknowledged" not in signed
+
+
+def test_an_acknowledgement_of_the_alert_as_it_was_is_not_printed() -> None:
+    """An acknowledgement holds for the alert it was given to (its fingerprint): one of a
+    changed alert, or of another alert, prints as "Not acknowledged"."""
+    plan = plan_for(THREE_ALERTS)
+    emergency = plan.alerts[0]
+    assert emergency.severity == "emergency"
+    stale = Review(acknowledged=(Acknowledgement(alert_id=emergency.id, alert="0" * 16,
+                                                 by="Dr. A. Rivera", at=ACKED),))
+    text = flat(text_of(clinician_pdf(plan, review=stale)))
+    assert f"{emergency.action} Not acknowledged " in _alert_row(text, emergency.id, plan)
+    assert "Acknowledged by" not in text
+
+
+def test_acknowledgement_times_print_in_utc() -> None:
+    alert = plan_for(THREE_ALERTS).alerts[0]
+    new_york = datetime(2026, 11, 25, 5, 2, tzinfo=timezone(timedelta(hours=-5)))
+    naive = datetime(2026, 11, 25, 10, 2)  # as stored: UTC, never the server's local time
+    for at in (ACKED, new_york, naive):
+        review = Review().acknowledging(alert, by="Dr. B", at=at)
+        assert acknowledgement_note(alert, review) == (
+            "Acknowledged by Dr. B at 2026-11-25 10:02 UTC")
+    assert acknowledgement_note(alert, None) == "Not acknowledged"
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_an_acknowledging_clinicians_name_prints_literally(
+    name: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The name goes through the same escaping as all typed text: printed, never markup."""
+    opened: list[str] = []
+    real_open = builtins.open
+
+    def spy(file: Any, *args: Any, **kwargs: Any) -> Any:
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    plan = plan_for({"red_flags.dark_urine": True})
+    review = Review().acknowledging(plan.alerts[0], by=name, at=ACKED)
+    monkeypatch.setattr(builtins, "open", spy)
+    data = clinician_pdf(plan, review=review)
+    monkeypatch.undo()
+    assert f"Acknowledged by {name} at 2026-11-25 10:02 UTC" in flat(text_of(data))
+    assert "/etc/passwd" not in opened
+    assert not Path("/tmp/pwned").exists()

@@ -14,12 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Final, Literal, NamedTuple
 
 from careplan.clinical.engine import default_rule_base
 from careplan.clinical.plan import Alert, CarePlan, Domain, MedicationLine, Recommendation
-from careplan.clinical.review import Review, shown_alerts, shown_recommendations, status_of
+from careplan.clinical.review import (
+    Review,
+    needs_acknowledgement,
+    shown_alerts,
+    shown_recommendations,
+    status_of,
+)
 from careplan.clinical.rules.topics import Speaks, Voice, resolve
 from careplan.clinical.rules.wording import Layout, join_words
 from careplan.documents.clinic import Clinic
@@ -525,7 +531,8 @@ def handout_language_note(plan: CarePlan, language: Language) -> str:
 def clinician_summary(
     plan: CarePlan, *, review: Review | None = None, handout_language: Language | None = None,
 ) -> Document:
-    """For the record (the example: three pages at 9 pt): scores, alerts, medicines, every
+    """For the record (the example: three pages at 9 pt): scores, alerts (each emergency or
+    urgent one with who acknowledged it and when, or "Not acknowledged"), medicines, every
     item with its source.
 
     ``handout_language``: the language the patient's handout was printed in (the summary
@@ -565,7 +572,7 @@ def clinician_summary(
             header=("Urgency", "Alert", "Because", "Source"),
             rows=tuple(
                 (f"{a.severity} ({a.timeframe.replace('_', ' ')}); {status_of(a.id, review)}",
-                 f"{a.id}: {a.title}. {a.action}", "; ".join(a.because), a.source)
+                 _alert_cell(a, review), "; ".join(a.because), a.source)
                 for a in plan.alerts
             ),
             widths=(0.14, 0.46, 0.2, 0.2),
@@ -647,6 +654,31 @@ def clinician_summary(
         footer=f"{p.name} · MRN {p.mrn or 'none'} · visit {v.date.isoformat()} · {state}",
         draft=review is None or not review.signed,
     )
+
+
+def _utc_minute(moment: datetime) -> str:
+    """'2026-11-25 10:02 UTC', as the Care plan page shows a moment (stored times are UTC: a
+    naive one is read as UTC, never as the server's local time)."""
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def acknowledgement_note(alert: Alert, review: Review | None) -> str | None:
+    """The summary's line on who took an alert on: 'Acknowledged by Dr X at 2026-11-25 10:02
+    UTC' for the acknowledgement of the alert as it stands; 'Not acknowledged' for an emergency
+    or urgent alert without one (a draft, or a plan signed before acknowledgements); ``None``
+    for a routine alert nobody acknowledged (none is asked for)."""
+    mark = None if review is None else review.acknowledgement_of(alert)
+    if mark is not None:
+        return f"Acknowledged by {mark.by} at {_utc_minute(mark.at)}"
+    return "Not acknowledged" if needs_acknowledgement(alert) else None
+
+
+def _alert_cell(alert: Alert, review: Review | None) -> str:
+    """The summary's Alert cell: what fired and what to do, then who acknowledged it."""
+    text = f"{alert.id}: {alert.title}. {alert.action}"
+    note = acknowledgement_note(alert, review)
+    return text if note is None else f"{text}\n{note}"
 
 
 def medication_reading(line: MedicationLine, *, classes: bool = True) -> str | None:

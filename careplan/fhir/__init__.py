@@ -12,7 +12,8 @@ serve R4 servers), so the rest of careplan never depends on it. Import from
   only where they are certain.
 - ``bundle(...)``: a ``collection`` Bundle with the Patient, the intake as a
   QuestionnaireResponse, one Observation per score that was computed, one Flag per
-  alert, and the CarePlan with one activity per recommendation the patient sees.
+  alert (with a Provenance beside it when a clinician acknowledged the alert: who, when),
+  and the CarePlan with one activity per recommendation the patient sees.
 - ``import_response(...)``: a QuestionnaireResponse back to an intake draft; every
   answer it cannot place is listed in ``unmapped``, never dropped in silence.
 
@@ -32,6 +33,7 @@ from careplan.fhir._bundle import (
     bundle,
 )
 from careplan.fhir._codes import (
+    ACTIVITY_SYSTEM,
     BASE,
     DOMAIN_EXTENSION,
     DOMAIN_SYSTEM,
@@ -68,6 +70,7 @@ from careplan.fhir._questionnaire import (
 )
 
 __all__ = [
+    "ACTIVITY_SYSTEM",
     "ALL_QUESTIONS",
     "BASE",
     "BY_LINK_ID",

@@ -1,5 +1,12 @@
 """One visit as a FHIR R4 ``collection`` Bundle: Patient, QuestionnaireResponse,
-Observations (scores), Flags (alerts) and the CarePlan.
+Observations (scores), Flags (alerts), a Provenance per acknowledged alert, and the CarePlan.
+
+Why a Provenance for an acknowledgement: an alert is a Flag, and a Flag has no element for
+who took it on and when (its ``author`` made it, its ``period`` is when it is active).
+Provenance is FHIR's record of who did what to a resource, and when: ``target`` the Flag,
+``occurredDateTime`` and ``recorded`` the moment, ``agent`` the clinician as ``performer``,
+``activity`` our code ``acknowledge``. (DetectedIssue.mitigation says the same for a
+DetectedIssue; the alerts are Flags, and stay Flags for the receivers that read them.)
 
 Why deterministic: ids are uuid5 values derived from the intake and the plan and no clock is
 read, so the same visit always gives the same bytes (the golden file compares them).
@@ -12,7 +19,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from fhir.resources.R4B.bundle import Bundle
@@ -20,11 +27,19 @@ from fhir.resources.R4B.careplan import CarePlan as FhirCarePlan
 from fhir.resources.R4B.flag import Flag
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.provenance import Provenance
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
-from careplan.clinical.plan import CarePlan
-from careplan.clinical.review import ADDED_PREFIX, Review, shown_alerts, shown_recommendations
+from careplan.clinical.plan import Alert, CarePlan
+from careplan.clinical.review import (
+    ADDED_PREFIX,
+    Review,
+    fingerprint,
+    shown_alerts,
+    shown_recommendations,
+)
 from careplan.fhir._codes import (
+    ACTIVITY_SYSTEM,
     BASE,
     DOMAIN_EXTENSION,
     DOMAIN_SYSTEM,
@@ -197,6 +212,38 @@ def _rule_code(item_id: str, title: str) -> JsonDict:
             "text": title}
 
 
+def _instant(moment: datetime) -> str:
+    """A FHIR instant in UTC to the second (a stored time without a zone is UTC)."""
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _acknowledgement(alert: Alert, review: Review | None, *, flag_id: str,
+                     visit: str) -> JsonDict | None:
+    """The Provenance of a clinician's acknowledgement of the alert as it stands (the Flag
+    ``flag_id``), or ``None``: none given, or given to the alert as it was before a change."""
+    mark = None if review is None else review.acknowledgement_of(alert)
+    if mark is None:
+        return None
+    at = _instant(mark.at)
+    return dump(Provenance.model_validate({
+        "resourceType": "Provenance",
+        "id": _uuid("Provenance", visit, alert.id, fingerprint(alert), mark.by, at),
+        "target": [_ref(flag_id, alert.title)],
+        "occurredDateTime": at,
+        "recorded": at,
+        "activity": {"coding": [{"system": ACTIVITY_SYSTEM, "code": "acknowledge",
+                                 "display": "Alert acknowledged"}],
+                     "text": f"{alert.severity} alert acknowledged by the clinician"},
+        "agent": [{
+            "type": {"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+                "code": "performer", "display": "Performer"}]},
+            "who": {"display": mark.by},
+        }],
+    }))
+
+
 def _signature(signed_by: str | None, signed_on: date | None) -> bool:
     if (signed_by is None) != (signed_on is None):
         raise ValueError("a signature needs both signed_by and signed_on")
@@ -208,7 +255,9 @@ def bundle(*, intake: Intake, plan: CarePlan, review: Review | None, signed_by: 
     """One visit as a FHIR R4 ``collection`` Bundle (deterministic ids and timestamp).
 
     The CarePlan is ``active`` when signed (``signed_by`` and ``signed_on``), else
-    ``draft``; its activities are the recommendations the patient will see.
+    ``draft``; its activities are the recommendations the patient will see. Each alert's
+    Flag is followed by the Provenance of its acknowledgement, when the review holds one for
+    the alert as it stands.
     """
     signed = _signature(signed_by, signed_on)
     who = intake.patient
@@ -231,9 +280,10 @@ def bundle(*, intake: Intake, plan: CarePlan, review: Review | None, signed_by: 
 
     shown = {alert.id for alert in shown_alerts(plan, review)}
     for alert in plan.alerts:
+        flag_id = _uuid("Flag", visit, alert.id)
         resources.append(dump(Flag.model_validate({
             "resourceType": "Flag",
-            "id": _uuid("Flag", visit, alert.id),
+            "id": flag_id,
             "status": "active" if alert.id in shown else "inactive",  # inactive: rejected
             "category": [
                 {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/flag-category",
@@ -245,6 +295,9 @@ def bundle(*, intake: Intake, plan: CarePlan, review: Review | None, signed_by: 
             "subject": _ref(patient_id),
             "period": {"start": intake.visit.date.isoformat()},
         })))
+        acknowledged = _acknowledgement(alert, review, flag_id=flag_id, visit=visit)
+        if acknowledged is not None:
+            resources.append(acknowledged)
 
     author = signed_by if signed else intake.visit.clinician
     created = signed_on if signed_on is not None else plan.generated_on

@@ -16,6 +16,7 @@ RULE_SYSTEM: Final = f"{BASE}/CodeSystem/rule"
 SCORE_SYSTEM: Final = f"{BASE}/CodeSystem/score"
 DOMAIN_SYSTEM: Final = f"{BASE}/CodeSystem/domain"
 SEVERITY_SYSTEM: Final = f"{BASE}/CodeSystem/alert-severity"
+ACTIVITY_SYSTEM: Final = f"{BASE}/CodeSystem/review-activity"  # 'acknowledge' (an alert)
 DOMAIN_EXTENSION: Final = f"{BASE}/StructureDefinition/recommendation-domain"
 MRN_SYSTEM: Final = f"{BASE}/sid/mrn"
 LOINC: Final = "http://loinc.org"
