@@ -517,7 +517,7 @@ def test_unfinished_typing_is_one_row_per_plan_user_and_item_on_both_backends(
                                action="edit", reason=reason, patient_text="Warm shower\u200d",
                                now=now)
         db.keep_unfinished(session=s, plan_id=plan, username="rivera", item_id=db.NEW_ITEM,
-                           action=None, reason="", patient_text=None, domain="self_care",
+                           action=None, reason="", patient_text=None, domain="rest",
                            title="Walk", now=now)
         with pytest.raises(StorageError, match=r"U\+0000"):
             db.keep_unfinished(session=s, plan_id=plan, username="rivera", item_id="X",
