@@ -529,14 +529,16 @@ def keep_unfinished_addition(
 
 
 def _unsigned(session: Session, plan_id: int) -> storage.StoredPlan:
-    stored = storage.get_plan(session=session, plan_id=plan_id)
+    """The plan version, held for this transaction (a signature waits, then drops what is
+    kept; typing kept while one is signed waits, then is refused) and not signed."""
+    stored = storage.get_plan(session=session, plan_id=plan_id, lock=True)
     if stored.status == "signed":
         raise SignedPlanError("this plan is signed; nothing typed on it can be saved")
     return stored
 
 
 def _typed(field: str, value: str, *, longest: int, lines: bool = True) -> str:
-    """Typed review text as it is kept: composed (NFC), line breaks as ``\n``; refused
+    """Typed review text as it is kept: composed (NFC), line breaks as ``\\n``; refused
     (``InputError``, nothing kept) with an invisible or control character, a line break in a
     one-line text, or more than ``longest`` characters (counted composed)."""
     text = nfc(str(value))
@@ -552,7 +554,7 @@ def _typed(field: str, value: str, *, longest: int, lines: bool = True) -> str:
 
 
 def _unfinished_words(typing: UnfinishedTyping, plan: CarePlan) -> tuple[str, list[Problem]]:
-    """``actor``'s own unfinished typing as a reason not to sign yet, in words."""
+    """The signer's own unfinished typing as a reason not to sign yet, in words."""
     titles = {r.id: r.title for r in plan.recommendations}
     problems = [Problem(f"recommendations.{item}",
                         f"your {'rejection' if u.action == 'reject' else 'edit'} of "
