@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from careplan import access, storage
 from careplan.actions import Record, write
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from careplan.audit import Action
     from careplan.clinical.drafts import Preview
     from careplan.clinical.plan import CarePlan
-    from careplan.clinical.review import Decision, Item, Review
+    from careplan.clinical.review import AddedRecommendation, Decision, Item, Review
     from careplan.database import Database
 
 
@@ -258,7 +258,10 @@ def build_plan_version(
     A version built again (the intake changed) carries the review of the one before forward
     (``review.carried_forward``): decisions on items whose words are unchanged, the
     acknowledgements of unchanged alerts and the clinician's own items; a reworded item is
-    not reviewed again. The audit record says how many decisions were carried.
+    not reviewed again. The audit record says how many decisions were carried. Unfinished
+    typing (``keep_unfinished``) moves to the new version on the items it still has,
+    reworded or not, so going to the Intake page to check an answer and rebuilding loses
+    nothing typed; on an item the rebuild removed, it goes with the item.
 
     Raises ``IntakeError`` when the draft is not a valid intake (nothing stored).
     """
@@ -278,6 +281,9 @@ def build_plan_version(
         plan_id = storage.save_plan(session=session, visit_id=visit_id, intake=intake, plan=plan,
                                     by=actor.display_name, request_id=request_id,
                                     review=carried)
+        if before is not None:
+            storage.move_unfinished(session=session, from_plan=before.id, to_plan=plan_id,
+                                    item_ids=[r.id for r in plan.recommendations])
         detail = f"plan {plan_id}"
         if before is not None and carried is not None:
             detail += (f", {len(carried.decisions)} decisions and {len(carried.acknowledged)} "
@@ -329,7 +335,7 @@ def decide(
         return (stored.review or Review()).deciding(item_id, decision), f": {item_id} {status}"
 
     return _change_review(db, actor, "review_plan", change, plan_id=plan_id,
-                          expected_version=expected_version, now=now)
+                          expected_version=expected_version, now=now, finished=(item_id,))
 
 
 def accept_remaining(
@@ -349,7 +355,25 @@ def accept_remaining(
         return accepted, f": {len(set(item_ids))} accepted at once"
 
     return _change_review(db, actor, "accept_remaining", change, plan_id=plan_id,
-                          expected_version=expected_version, now=now)
+                          expected_version=expected_version, now=now, finished=item_ids)
+
+
+def add_own(
+    db: Database, actor: SignedIn, *, plan_id: int, item: AddedRecommendation,
+    expected_version: int, now: datetime,
+) -> int:
+    """Add a recommendation of the clinician's own to an unsigned plan version; the new
+    version, audited ``review_plan``. What ``actor`` had typed in the add-item form and not
+    added (``keep_unfinished_addition``) goes: it is added now."""
+    from careplan.clinical.review import Review
+
+    def change(stored: storage.StoredPlan) -> tuple[Review, str]:
+        review = stored.review or Review()
+        return review.model_copy(update={"added": (*review.added, item)}), ": own item added"
+
+    return _change_review(db, actor, "review_plan", change, plan_id=plan_id,
+                          expected_version=expected_version, now=now,
+                          finished=(storage.NEW_ITEM,))
 
 
 def acknowledge(
@@ -372,14 +396,189 @@ def acknowledge(
                           expected_version=expected_version, now=now)
 
 
+# --- unfinished review typing ------------------------------------------------------------
+
+ReviewAction = Literal["reject", "edit"]
+TITLE_MAX_CHARS: Final = 200  # an added item's title, as ``Line`` in careplan.intake.model
+
+
+@dataclass(frozen=True, slots=True)
+class UnfinishedTyping:
+    """What is typed on a plan version's review and not saved as a decision yet
+    (``keep_unfinished``), as one clinician may see it.
+
+    ``decisions``: the clinician's own, by item id (a Reject or Edit chosen, the reason and
+    the new text typed so far); ``addition``: their add-item form, typed and not added;
+    ``others``: each colleague's, by whom, on which item (``storage.NEW_ITEM``: an item of
+    their own) and which action only. A colleague's words are theirs: they are left out
+    here, never sent to another's page."""
+
+    decisions: dict[str, storage.Unfinished]
+    addition: storage.Unfinished | None
+    others: tuple[storage.Unfinished, ...]
+
+
+def unfinished_typing(db: Database, actor: SignedIn, *, plan_id: int) -> UnfinishedTyping:
+    """The unfinished typing on a plan version: ``actor``'s own in full, a colleague's
+    without its words. Read-only; nothing audited (like reading the plan)."""
+    with db.transaction(readonly=True) as session:
+        patient = storage.patient_of_plan(session=session, plan_id=plan_id)
+        allowed = storage.has_access(session=session, username=actor.username,
+                                     patient_id=patient)
+        rows = storage.unfinished_of_plan(session=session, plan_id=plan_id) if allowed else None
+    if rows is None:
+        access.refuse(db, actor, patient_id=patient, detail=f"plan {plan_id}")
+    return _split(rows, actor)
+
+
+def _split(rows: list[storage.Unfinished], actor: SignedIn) -> UnfinishedTyping:
+    from dataclasses import replace
+
+    mine = [r for r in rows if r.username == actor.username]
+    others = tuple(replace(r, reason="", patient_text=None, title=None, domain=None)
+                   for r in rows if r.username != actor.username)
+    return UnfinishedTyping({r.item_id: r for r in mine if r.item_id != storage.NEW_ITEM},
+                            next((r for r in mine if r.item_id == storage.NEW_ITEM), None),
+                            others)
+
+
+def keep_unfinished(
+    db: Database, actor: SignedIn, *, plan_id: int, item_id: str,
+    action: ReviewAction | None, reason: str, patient_text: str | None, now: datetime,
+) -> storage.Unfinished | None:
+    """Keep what ``actor`` has typed on a recommendation of an unsigned plan version and not
+    saved as a decision yet: the action chosen (Reject or Edit), the reason, the new text
+    for the patient (``None``: not changed). Saved as it is typed, as the intake is, so a
+    page switch, a refresh or a new tab loses nothing; the page shows it again, marked not
+    saved. ``action`` ``None`` (Accept, or nothing chosen) drops it. What it is kept as,
+    composed (NFC), or ``None``.
+
+    A scratch pad, never a decision: it is kept apart from the review, never counts as
+    reviewed and never reaches a handout. It goes when the item is decided (``decide``,
+    ``accept_remaining``) or the version signed, and moves with a rebuild.
+
+    Not audited. The audit trail records clinical actions (the decision this typing may
+    become is audited when saved) and access; a record at each change of a half-typed
+    reason would bury those under noise and prove nothing about the plan. A refused
+    attempt (an ended session, a patient not seen) is still audited by ``actions.write``,
+    and the patient's access is checked like any write.
+
+    Refused (``InputError``, nothing kept): an item the plan has no recommendation for, an
+    action other than reject or edit, a text with an invisible or control character
+    (``careplan.text``), or longer than the decision takes (``NOTE_MAX_CHARS``).
+    ``SignedPlanError`` on a signed version."""
+    from careplan.intake.model import NOTE_MAX_CHARS
+
+    if action not in (None, "reject", "edit"):
+        raise InputError(f"A decision in progress is a reject or an edit, not {action!r}; "
+                         "nothing was saved.")
+    reason = _typed("reason", reason, longest=NOTE_MAX_CHARS)
+    text = None if patient_text is None else _typed("text for the patient", patient_text,
+                                                    longest=NOTE_MAX_CHARS)
+
+    def work(session: Session) -> tuple[storage.Unfinished | None, None]:
+        stored = _unsigned(session, plan_id)
+        if not any(r.id == item_id for r in stored.plan.recommendations):
+            raise InputError(f"This plan has no recommendation {item_id}; nothing was saved.")
+        if action is None:
+            storage.drop_unfinished(session=session, plan_id=plan_id, username=actor.username,
+                                    item_ids=(item_id,))
+            return None, None
+        storage.keep_unfinished(session=session, plan_id=plan_id, username=actor.username,
+                                item_id=item_id, action=action, reason=reason,
+                                patient_text=text, now=now)
+        return storage.Unfinished(plan_id, item_id, actor.username, actor.display_name,
+                                  action, reason, text, None, None, now), None
+
+    return write(db, actor, "review_plan", work, now=now,
+                 patient=lambda session: storage.patient_of_plan(session=session, plan_id=plan_id))
+
+
+def keep_unfinished_addition(
+    db: Database, actor: SignedIn, *, plan_id: int, domain: str, title: str,
+    patient_text: str, reason: str, now: datetime,
+) -> storage.Unfinished | None:
+    """Keep what ``actor`` has typed in the form that adds a recommendation of their own to
+    an unsigned plan version, not added yet (``keep_unfinished`` says why and what is
+    refused; a title is one line of ``TITLE_MAX_CHARS`` at most). Blank title, text and
+    reason drop it. Not audited; ``add_own`` drops it when the item is added."""
+    from careplan.clinical.plan import DOMAINS
+    from careplan.intake.model import NOTE_MAX_CHARS
+
+    if domain not in DOMAINS:
+        raise InputError(f"There is no domain {domain!r}; nothing was saved.")
+    title = _typed("title", title, longest=TITLE_MAX_CHARS, lines=False)
+    text = _typed("text for the patient", patient_text, longest=NOTE_MAX_CHARS)
+    reason = _typed("reason", reason, longest=NOTE_MAX_CHARS)
+    blank = not (title.strip() or text.strip() or reason.strip())
+
+    def work(session: Session) -> tuple[storage.Unfinished | None, None]:
+        _unsigned(session, plan_id)
+        if blank:
+            storage.drop_unfinished(session=session, plan_id=plan_id, username=actor.username,
+                                    item_ids=(storage.NEW_ITEM,))
+            return None, None
+        storage.keep_unfinished(session=session, plan_id=plan_id, username=actor.username,
+                                item_id=storage.NEW_ITEM, action=None, reason=reason,
+                                patient_text=text, domain=domain, title=title, now=now)
+        return storage.Unfinished(plan_id, storage.NEW_ITEM, actor.username, actor.display_name,
+                                  None, reason, text, domain, title, now), None
+
+    return write(db, actor, "review_plan", work, now=now,
+                 patient=lambda session: storage.patient_of_plan(session=session, plan_id=plan_id))
+
+
+def _unsigned(session: Session, plan_id: int) -> storage.StoredPlan:
+    """The plan version, held for this transaction (a signature waits, then drops what is
+    kept; typing kept while one is signed waits, then is refused) and not signed."""
+    stored = storage.get_plan(session=session, plan_id=plan_id, lock=True)
+    if stored.status == "signed":
+        raise SignedPlanError("this plan is signed; nothing typed on it can be saved")
+    return stored
+
+
+def _typed(field: str, value: str, *, longest: int, lines: bool = True) -> str:
+    """Typed review text as it is kept: composed (NFC), line breaks as ``\\n``; refused
+    (``InputError``, nothing kept) with an invisible or control character, a line break in a
+    one-line text, or more than ``longest`` characters (counted composed)."""
+    text = nfc(str(value))
+    if lines:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    hidden = hidden_character(text, lines=lines)
+    if hidden is not None:
+        raise InputError(f"The {field} {refusal(hidden)}; nothing was saved.")
+    if len(text) > longest:
+        raise InputError(f"The {field} is longer than {longest:,} characters; nothing was "
+                         "saved.")
+    return text
+
+
+def _unfinished_words(typing: UnfinishedTyping, plan: CarePlan) -> tuple[str, list[Problem]]:
+    """The signer's own unfinished typing as a reason not to sign yet, in words."""
+    titles = {r.id: r.title for r in plan.recommendations}
+    problems = [Problem(f"recommendations.{item}",
+                        f"your {'rejection' if u.action == 'reject' else 'edit'} of "
+                        f"\u201c{titles.get(item, item)}\u201d is not finished")
+                for item, u in sorted(typing.decisions.items())]
+    if typing.addition is not None:
+        problems.append(Problem("added", "your own recommendation is typed and not added"))
+    count = len(typing.decisions)
+    parts = ([f"{count} decision{'' if count == 1 else 's'} not finished"] if count else [])
+    if typing.addition is not None:
+        parts.append("your own recommendation not added (add it, or clear it)")
+    return ", ".join(parts), problems
+
+
 def _change_review(
     db: Database, actor: SignedIn, action: Action,
     change: Callable[[storage.StoredPlan], tuple[Review, str]], *, plan_id: int,
-    expected_version: int, now: datetime,
+    expected_version: int, now: datetime, finished: tuple[str, ...] = (),
 ) -> int:
     """Change the review of an unsigned plan version as it is stored, in one transaction with
     its audit record (``action``; the detail: ids only). ``ConflictError`` when the version
-    is not ``expected_version`` (another tab or clinician saved first)."""
+    is not ``expected_version`` (another tab or clinician saved first). ``actor``'s unfinished
+    typing on the ``finished`` items goes in the same transaction (a colleague's stays:
+    theirs to finish or drop)."""
 
     def work(session: Session) -> tuple[int, Record]:
         stored = storage.get_plan(session=session, plan_id=plan_id, lock=True)
@@ -388,6 +587,9 @@ def _change_review(
         changed, detail = change(stored)
         version = storage.save_review(session=session, plan_id=plan_id, review=changed,
                                       expected_version=expected_version, by=actor.display_name)
+        if finished:
+            storage.drop_unfinished(session=session, plan_id=plan_id, username=actor.username,
+                                    item_ids=finished)
         patient = storage.patient_of_plan(session=session, plan_id=plan_id)
         return version, Record(action, patient, f"plan {plan_id}{detail}")
 
@@ -431,7 +633,14 @@ def sign(
     another plan than this version (it changed since: rebuild), a red-flag question of the
     intake the plan was built from is unanswered, an emergency or urgent alert is not
     acknowledged, or a recommendation is not reviewed (``review.blockers``): the page
-    disables its button and says why, and a crafted request is refused here too.
+    disables its button and says why, and a crafted request is refused here too. Refused
+    as well while ``actor`` has unfinished typing on this version (``unfinished_typing``):
+    a decision or an item of their own begun and not saved, to finish or drop first.
+
+    A colleague's unfinished typing does not stop the signature: it is theirs (the signer
+    can neither see nor finish it, and one left behind would hold the plan for good), it
+    is not a decision, and the page names it to the signer beforehand. Signing drops
+    everyone's: a signed version never changes, so nothing typed on it could be saved.
     """
     from careplan.clinical.review import blockers
 
@@ -442,6 +651,11 @@ def sign(
                                intake_changed=_intake_changed(session, stored))
             if missing:
                 raise NotReadyToSignError(missing.summary(), missing.problems())
+            typing = _split(storage.unfinished_of_plan(session=session, plan_id=plan_id),
+                            actor)
+            if typing.decisions or typing.addition is not None:
+                raise NotReadyToSignError(*_unfinished_words(typing, stored.plan))
+            storage.drop_unfinished(session=session, plan_id=plan_id)
         signed = storage.sign_plan(session=session, plan_id=plan_id,
                                    expected_version=expected_version, by=actor.display_name,
                                    request_id=request_id)

@@ -3,8 +3,9 @@ with its decision inline; then sign, which waits until nothing is left undecided
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import streamlit as st
 
@@ -24,14 +25,20 @@ from careplan.clinical.review import (
 )
 from careplan.documents.report import CLINICIAN_HEADINGS
 from careplan.errors import (
+    AccessDeniedError,
     ConflictError,
     InputError,
     IntakeError,
     NotReadyToSignError,
+    SessionEndedError,
     StorageError,
 )
 from careplan.intake import form
-from careplan.intake.model import RED_FLAGS
+from careplan.intake.model import NOTE_MAX_CHARS, RED_FLAGS
+
+if TYPE_CHECKING:
+    from careplan.accounts import SignedIn
+    from careplan.storage import Unfinished
 
 CHOICES: Final = ("Accept", "Reject", "Edit")
 ACTION_OF: Final = {"Accept": "accept", "Reject": "reject", "Edit": "edit"}
@@ -42,9 +49,18 @@ BADGES: Final = {  # the status of an item as a badge (Markdown directive)
     "reject": ":red-badge[:material/close: Rejected]",
     "edit": ":blue-badge[:material/edit: Edited]",
 }
+UNFINISHED: Final = {"reject": "rejection", "edit": "edit"}  # "an unfinished edit"
 STATUS: Final = {None: "not reviewed", "accept": "accepted", "reject": "rejected",
                  "edit": "edited"}
 TOUCHED: Final = "review-touched"  # items whose controls changed in this run (callbacks)
+UNFINISHED_ACTION: Final[dict[str, visits.ReviewAction]] = {"Reject": "reject", "Edit": "edit"}
+# Unfinished typing kept in the database (visits.keep_unfinished): what this session last
+# showed or kept of each (plan id, item id), to see it changed elsewhere (another tab); and
+# why what was typed at an item was not kept, said there.
+SEEN: Final = "review-typing-seen"
+NOT_KEPT: Final = "review-typing-not-kept"
+ADDING: Final = "+new"  # the add-item form, in SEEN and NOT_KEPT
+ADD_KEYS: Final = ("add-domain", "add-title", "add-text", "add-reason")
 
 
 def when(moment: datetime) -> str:
@@ -84,6 +100,67 @@ def changes_in_words(changes: PlanChanges, *, before: Review | None) -> list[str
 def touched(item_id: str) -> None:
     """Callback of an item's controls: this run acts on what the clinician changed only."""
     st.session_state.setdefault(TOUCHED, set()).add(item_id)
+
+
+def item_keys(plan_id: int, item_id: str) -> tuple[str, str, str]:
+    """The session-state keys of an item's decision, reason and text for the patient."""
+    return f"dec:{plan_id}:{item_id}", f"why:{plan_id}:{item_id}", f"txt:{plan_id}:{item_id}"
+
+
+def shown(kept: Unfinished | None) -> tuple[str | None, ...] | None:
+    """Kept typing as the controls show it, to compare what is kept with what was seen."""
+    if kept is None:
+        return None
+    return kept.action, kept.reason, kept.patient_text, kept.domain, kept.title
+
+
+def keep(plan_id: int, item_id: str, save: Callable[[SignedIn], Unfinished | None]) -> None:
+    """Keep what is typed at an item now, from its widget's callback: a callback runs even
+    when the click that ends the typing goes to another page, or a refresh follows, before
+    this page runs again. Why it was not kept is said at the item; the typing stays."""
+    who = ui.actor()
+    if who is None:
+        return
+    refused: dict[str, str] = st.session_state.setdefault(NOT_KEPT, {})
+    try:
+        kept = save(who)
+    except SessionEndedError:
+        ui.session_ended()
+        return
+    except (StorageError, InputError, AccessDeniedError) as error:
+        refused[item_id] = str(error)
+        return
+    refused.pop(item_id, None)
+    st.session_state.setdefault(SEEN, {})[(plan_id, item_id)] = shown(kept)
+
+
+def typed(plan_id: int, item_id: str) -> None:
+    """Callback of an item's controls: this run acts on this item, and the Reject or Edit
+    chosen, the reason and the text typed are kept at once, finished or not (Accept, or
+    nothing chosen, drops them)."""
+    touched(item_id)
+    choice_key, reason_key, text_key = item_keys(plan_id, item_id)
+    action = UNFINISHED_ACTION.get(str(st.session_state.get(choice_key)))
+    text = st.session_state.get(text_key) if action == "edit" else None
+    keep(plan_id, item_id, lambda who: visits.keep_unfinished(
+        ui.database(), who, plan_id=plan_id, item_id=item_id, action=action,
+        reason=str(st.session_state.get(reason_key) or ""),
+        patient_text=None if text is None else str(text), now=ui.now()))
+
+
+def add_typed(plan_id: int) -> None:
+    """Callback of the add-item form's fields: what is typed there is kept at once."""
+    domain, title, text, reason = (str(st.session_state.get(k) or "") for k in ADD_KEYS)
+    keep(plan_id, ADDING, lambda who: visits.keep_unfinished_addition(
+        ui.database(), who, plan_id=plan_id, domain=domain, title=title, patient_text=text,
+        reason=reason, now=ui.now()))
+
+
+def add_cleared(plan_id: int) -> None:
+    """"Clear" in the add-item form: its fields empty, and nothing kept."""
+    for key in ADD_KEYS[1:]:
+        st.session_state[key] = ""
+    add_typed(plan_id)
 
 
 me = ui.page("Care plan")
@@ -168,6 +245,11 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
             ui.go("intake")
 
     current_version = current.version
+    typing = (visits.UnfinishedTyping({}, None, ()) if signed
+              else visits.unfinished_typing(ui.database(), me, plan_id=plan_id))
+    seen: dict[tuple[int, str], tuple[str | None, ...] | None] = st.session_state.setdefault(
+        SEEN, {})
+    not_kept: dict[str, str] = st.session_state.get(NOT_KEPT, {})
 
     def acknowledge(alert: Alert) -> None:
         try:
@@ -207,7 +289,7 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
     reworded = {} if since is None else {i.id: i for i in since.reworded}
 
     def keys(rec: Recommendation) -> tuple[str, str, str]:
-        return (f"dec:{plan_id}:{rec.id}", f"why:{plan_id}:{rec.id}", f"txt:{plan_id}:{rec.id}")
+        return item_keys(plan_id, rec.id)
 
     def wanted(rec: Recommendation) -> tuple[Decision | None, str | None]:
         """The decision the item's controls show, or why it is not complete yet (then it is
@@ -249,23 +331,53 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
             if not only or key in only:
                 st.session_state[key] = value
 
+    def show_kept(rec: Recommendation, kept: Unfinished) -> None:
+        """Set the item's controls to the unfinished typing kept for it."""
+        choice_key, reason_key, text_key = keys(rec)
+        st.session_state[choice_key] = CHOICE_OF[kept.action or "edit"]
+        st.session_state[reason_key] = kept.reason
+        if kept.action == "edit":
+            st.session_state[text_key] = (words[rec.id] if kept.patient_text is None
+                                          else kept.patient_text)
+
     def in_sync(rec: Recommendation) -> None:
-        """Controls drawn for the first time, or showing neither the saved decision nor
-        unfinished typing (another tab saved since, or 'Accept all remaining'), are set to
-        the saved decision."""
+        """Controls drawn for the first time (in this session, or again after another page),
+        or whose kept unfinished typing changed elsewhere (another tab), show that typing,
+        else the saved decision; finished typing that a run cut short never saved is saved
+        now. Controls showing neither the saved decision nor unfinished typing (another tab
+        saved since, or 'Accept all remaining') are set to the saved decision."""
         if rec.id in changed_now:
             return
-        if keys(rec)[0] not in st.session_state:
-            show_saved(rec)
+        kept = typing.decisions.get(rec.id)
+        if keys(rec)[0] not in st.session_state or seen.get((plan_id, rec.id)) != shown(kept):
+            seen[(plan_id, rec.id)] = shown(kept)
+            if kept is None:
+                show_saved(rec)
+                return
+            show_kept(rec, kept)
+            decision, missing = wanted(rec)
+            if missing is None and decision != stored.decision_for(rec.id):
+                changed_now.add(rec.id)  # draw() saves it
             return
         decision, missing = wanted(rec)
         if missing is None and decision != stored.decision_for(rec.id):
             show_saved(rec)
 
+    def forget(rec: Recommendation) -> None:
+        """Drop the kept typing of an item whose controls show its saved decision."""
+        try:
+            ui.guarded(visits.keep_unfinished, ui.database(), me, plan_id=plan_id,
+                       item_id=rec.id, action=None, reason="", patient_text=None,
+                       now=ui.now())
+            seen[(plan_id, rec.id)] = None
+        except (StorageError, InputError) as error:
+            unfinished[rec.id] = f"Not saved: {error}"
+
     def save(rec: Recommendation, decision: Decision | None) -> None:
         try:
             ui.guarded(visits.decide, ui.database(), me, plan_id=plan_id, item_id=rec.id,
                        decision=decision, expected_version=current_version, now=ui.now())
+            seen[(plan_id, rec.id)] = None  # the decision dropped the typing kept for it
             st.rerun()
         except ConflictError as error:
             who = ("you, in another tab or window" if error.changed_by == me.display_name
@@ -323,31 +435,49 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
                 st.caption(f"Proposed: {ui.md(proposed[rec.id])}")
             st.caption(f"{ui.md(rec.clinician_note)}  \nBecause: {ui.md('; '.join(rec.because))}"
                        f" · Source: {ui.md(rec.source)}")
+            for other in (o for o in typing.others if o.item_id == rec.id):
+                st.caption(f":material/edit_note: {ui.md(other.by)} has an unfinished "
+                           f"{UNFINISHED[other.action or 'edit']} of this item, not saved "
+                           "(theirs: not shown here).")
             if signed:
                 if decision is not None and decision.reason:
                     st.caption(f"Reason: {ui.md(decision.reason)}")
                 return
             choice_key, reason_key, text_key = keys(rec)
+            # Each widget's default is its current value as well (as in ui.fields): a browser
+            # drawing it first in a run cut short by the next shows that, not a blank.
+            args = (plan_id, rec.id)
             choice = st.segmented_control(
                 f"Decision on {rec.title}", CHOICES, key=choice_key,
-                label_visibility="collapsed", on_change=touched, args=(rec.id,))
+                default=st.session_state.get(choice_key), label_visibility="collapsed",
+                on_change=typed, args=args)
             if choice in ("Reject", "Edit"):
                 if reason_key not in st.session_state:  # shown again after a while
                     show_saved(rec, reason_key)
-                st.text_input("Reason (required)", key=reason_key, on_change=touched,
-                              args=(rec.id,), placeholder="Why, in a few words")
+                st.text_input("Reason (required)", value=st.session_state[reason_key],
+                              key=reason_key, max_chars=NOTE_MAX_CHARS,
+                              placeholder="Why, in a few words", on_change=typed, args=args)
             if choice == "Edit":
                 if text_key not in st.session_state:
                     show_saved(rec, text_key)
-                st.text_area("Text for the patient", key=text_key, on_change=touched,
-                             args=(rec.id,))
+                st.text_area("Text for the patient", value=st.session_state[text_key],
+                             key=text_key, max_chars=NOTE_MAX_CHARS, on_change=typed,
+                             args=args)
             want, missing = wanted(rec)
             if missing is None and want != decision and rec.id in changed_now:
                 save(rec, want)
-            missing = unfinished.get(rec.id, missing)
-            if missing is not None:
+            if missing is None and want == decision and rec.id in typing.decisions:
+                forget(rec)  # shows the saved decision: nothing is unfinished
+            if rec.id in not_kept:
+                st.error(f"Not saved: {ui.md(not_kept[rec.id])} What you typed is still "
+                         "here.", icon=":material/error:")
+            if rec.id in unfinished:  # a save refused in this run: says why itself
+                st.warning(unfinished[rec.id], icon=":material/edit_note:")
+            elif missing is not None:
                 unfinished[rec.id] = missing
-                st.warning(missing, icon=":material/edit_note:")
+                kept = "" if rec.id in not_kept else (" What you typed is kept meanwhile, "
+                                                      "also if you leave this page.")
+                st.warning(f"**Not saved yet.** {missing}{kept}", icon=":material/edit_note:")
 
     for domain in DOMAINS:
         in_domain = plan.by_domain(domain)
@@ -369,15 +499,51 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
         st.markdown(f"- **{ui.md(own.title)}** :violet-badge[Added] "
                     f"({CLINICIAN_HEADINGS[own.domain]}): {ui.md(own.patient_text)} "
                     f"_(reason: {ui.md(own.reason)})_")
+    adding = False  # the add-item form holds typing not added yet
     if not signed:
-        with st.expander("Add a recommendation of your own", icon=":material/add:"), \
-                st.form("add-rec", clear_on_submit=True, border=False):
+        kept_addition = typing.addition
+        if ADD_KEYS[1] not in st.session_state or seen.get((plan_id, ADDING)) != shown(
+                kept_addition):  # drawn anew, or typed in another tab since
+            seen[(plan_id, ADDING)] = shown(kept_addition)
+            st.session_state[ADD_KEYS[0]] = (kept_addition.domain if kept_addition is not None
+                                             and kept_addition.domain in DOMAINS
+                                             else DOMAINS[0])
+            for key, value in zip(ADD_KEYS[1:], ("", "", ""), strict=True):
+                st.session_state[key] = value
+            if kept_addition is not None:
+                st.session_state[ADD_KEYS[1]] = kept_addition.title or ""
+                st.session_state[ADD_KEYS[2]] = kept_addition.patient_text or ""
+                st.session_state[ADD_KEYS[3]] = kept_addition.reason
+        values = {key: str(st.session_state.get(key) or "") for key in ADD_KEYS}
+        adding = any(values[key].strip() for key in ADD_KEYS[1:])
+        with st.expander("Add a recommendation of your own", icon=":material/add:",
+                         expanded=adding):
             domain = st.selectbox("Domain", DOMAINS, format_func=lambda d: CLINICIAN_HEADINGS[d],
-                                  key="add-domain")
-            title = st.text_input("Title", key="add-title")
-            text = st.text_area("Text for the patient", key="add-text")
-            reason = st.text_input("Reason", key="add-reason")
-            if st.form_submit_button("Add"):
+                                  key=ADD_KEYS[0], on_change=add_typed, args=(plan_id,))
+            title = st.text_input("Title", value=values[ADD_KEYS[1]], key=ADD_KEYS[1],
+                                  max_chars=visits.TITLE_MAX_CHARS, on_change=add_typed,
+                                  args=(plan_id,))
+            text = st.text_area("Text for the patient", value=values[ADD_KEYS[2]],
+                                key=ADD_KEYS[2], max_chars=NOTE_MAX_CHARS,
+                                on_change=add_typed, args=(plan_id,))
+            reason = st.text_input("Reason", value=values[ADD_KEYS[3]], key=ADD_KEYS[3],
+                                   max_chars=NOTE_MAX_CHARS, on_change=add_typed,
+                                   args=(plan_id,))
+            if ADDING in not_kept:
+                st.error(f"Not saved: {ui.md(not_kept[ADDING])} What you typed is still here.",
+                         icon=":material/error:")
+            if adding:
+                lacking = [name for name, value in (("a title", title), ("the text for the "
+                           "patient", text), ("a reason", reason)) if not value.strip()]
+                st.warning("**Not saved yet.** This recommendation is not on the plan until "
+                           "you add it" + (f"; it needs {' and '.join(lacking)}" if lacking
+                                           else "") + ". What you typed is kept meanwhile, "
+                           "also if you leave this page.", icon=":material/edit_note:")
+            with st.container(horizontal=True):
+                add = st.button("Add", key="add-rec", icon=":material/add:")
+                st.button("Clear", key="add-clear", on_click=add_cleared, args=(plan_id,),
+                          disabled=not adding)
+            if add:
                 try:
                     own = AddedRecommendation(domain=domain, title=title, patient_text=text,
                                               reason=reason)
@@ -385,9 +551,10 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
                     st.error("Title, text for the patient and reason are all required.")
                 else:
                     try:
-                        ui.guarded(visits.review, ui.database(), me, plan_id=plan_id,
-                                   decisions=stored.model_copy(update={"added": (*added, own)}),
-                                   expected_version=current_version, now=ui.now())
+                        ui.guarded(visits.add_own, ui.database(), me, plan_id=plan_id,
+                                   item=own, expected_version=current_version, now=ui.now())
+                        for key in ADD_KEYS:  # drawn anew, empty (the typing kept went)
+                            del st.session_state[key]
                         st.rerun()
                     except StorageError as error:
                         st.error(str(error))
@@ -399,6 +566,18 @@ with ui.plain_errors():  # a database problem shows its message, not a crash
         if unfinished:
             why = ", ".join(filter(None, [why, f"{len(unfinished)} decision"
                                           f"{'' if len(unfinished) == 1 else 's'} not finished"]))
+        if adding:
+            why = ", ".join(filter(None, [why, "your own recommendation not added (add it, or "
+                                          "clear it)"]))
+        if typing.others:
+            titles = {r.id: r.title for r in recs}
+            st.info("**Unfinished typing of others, not saved:** " + "; ".join(
+                f"{ui.md(o.by)}, " + (f"an unfinished {UNFINISHED[o.action]} of "
+                                     f"“{ui.md(titles.get(o.item_id, o.item_id))}”"
+                                     if o.action else "a recommendation of their own")
+                + f" (since {when(o.updated_at)})" for o in typing.others)
+                + ". It is theirs and not shown here; it does not stop signing, and signing "
+                "drops it.", icon=":material/edit_note:")
         with st.container(horizontal=True, vertical_alignment="center", key="sign-row"):
             pressed = st.button("Sign the plan", type="primary", key="sign",
                                 disabled=bool(why), icon=":material/signature:")

@@ -11,11 +11,11 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
-from apps import app, create_patient, no_trouble
-from careplan import storage, visits
+from apps import TOKENS, app, create_patient, no_trouble
+from careplan import access, accounts, storage, visits
 from careplan.clinical.review import Review
 from careplan.database import open_database
-from factories import apply, example_data, signed_in
+from factories import PASSWORD, apply, example_data, signed_in
 
 HEAT = "REST-HEAT"
 NIGHT_PAIN = {"red_flags.night_pain": True}  # an urgent alert: cancer to be excluded
@@ -246,7 +246,7 @@ def test_a_recommendation_of_your_own_is_added_without_touching_the_decisions(
     test.text_input(key="add-title").input("Walk every morning")
     test.text_area(key="add-text").input("Walk for 10 minutes each morning.")
     test.text_input(key="add-reason").input("Likes walking")
-    test.button(key="FormSubmitter:add-rec-Add").click().run()
+    test.button(key="add-rec").click().run()
     no_trouble(test)
     review = review_of(database)
     assert [a.title for a in review.added] == ["Walk every morning"]
@@ -254,6 +254,8 @@ def test_a_recommendation_of_your_own_is_added_without_touching_the_decisions(
     assert [m.alert_id for m in review.acknowledged] == ["RF-MALIGNANCY"]
     assert any(m.value.startswith("- **Walk every morning** :violet-badge[Added]")
                for m in test.markdown)
+    assert test.text_input(key="add-title").value == ""  # the form is empty again
+    assert audit(database, "review_plan")[-1] == "plan 1: own item added"
 
 
 def test_a_decision_made_in_another_tab_is_shown_not_undone(database: str) -> None:
@@ -271,3 +273,145 @@ def test_a_decision_made_in_another_tab_is_shown_not_undone(database: str) -> No
     assert review.decision_for("REST-PACING") is not None
     assert mine.segmented_control(key=f"dec:1:{HEAT}").value == "Reject"
     assert mine.text_input(key=f"why:1:{HEAT}").value == "Numb skin over the shoulders"
+
+
+def test_unfinished_typing_survives_another_page_and_a_new_session_and_is_never_reviewed(
+    database: str,
+) -> None:
+    """Before: a reason typed for an edit or a rejection not finished yet, or an item of
+    one's own not added yet, was gone after a visit to the Intake page or a refresh (a
+    decision is saved only once complete, and Streamlit drops the state of widgets it does
+    not draw). Now it is kept as typed, shown again marked not saved, and counts for
+    nothing until it is finished."""
+    test = planned(database)
+    test.segmented_control(key=f"dec:1:{HEAT}").set_value("Edit").run()
+    test.text_input(key=f"why:1:{HEAT}").input("Heat pads burn numb skin").run()
+    test.segmented_control(key="dec:1:PT-REFERRAL").set_value("Reject").run()
+    test.text_input(key="add-title").input("Walk every morning").run()
+    no_trouble(test)
+
+    def still_there(page: AppTest) -> None:
+        assert page.segmented_control(key=f"dec:1:{HEAT}").value == "Edit"
+        assert page.text_input(key=f"why:1:{HEAT}").value == "Heat pads burn numb skin"
+        assert str(page.text_area(key=f"txt:1:{HEAT}").value).startswith("A warm pack")
+        assert page.segmented_control(key="dec:1:PT-REFERRAL").value == "Reject"
+        assert page.text_input(key="why:1:PT-REFERRAL").value == ""
+        assert page.text_input(key="add-title").value == "Walk every morning"
+        warnings = [w.value for w in page.warning]
+        assert any(w.startswith("**Not saved yet.** Change the text for the patient; the edit "
+                                "is not saved until then.") for w in warnings)
+        assert any(w.startswith("**Not saved yet.** Give a reason to reject this item")
+                   for w in warnings)
+        assert any(w.startswith("**Not saved yet.** This recommendation is not on the plan "
+                                "until you add it; it needs the text for the patient and a "
+                                "reason.") for w in warnings)
+        assert page.button(key="sign").disabled
+        assert ("2 decisions not finished, your own recommendation not added \\(add it, or "
+                "clear it\\)." in sign_row(page))
+
+    test.switch_page("pages/2_Intake.py").run()
+    no_trouble(test)
+    test.switch_page("pages/3_Care_plan.py").run()
+    no_trouble(test)
+    still_there(test)
+    again = app("care_plan", patient=1, visit=1)  # a refresh, or a new tab: a new session
+    no_trouble(again)
+    still_there(again)
+    review = review_of(database)
+    assert (review.decisions, review.added) == ((), ())  # a scratch pad, not a decision
+    assert ":gray-badge[Not reviewed]" in items(again)[HEAT]
+    assert audit(database, "review_plan") == []  # typing is not a clinical action
+
+    new_text = "Use a warm shower, not a heat pad, for 10 minutes."
+    again.text_area(key=f"txt:1:{HEAT}").input(new_text).run()
+    no_trouble(again)
+    decision = review_of(database).decision_for(HEAT)
+    assert decision is not None
+    assert (decision.action, decision.reason, decision.patient_text) == (
+        "edit", "Heat pads burn numb skin", new_text)
+    assert audit(database, "review_plan") == [f"plan 1: {HEAT} edit"]
+    later = app("care_plan", patient=1, visit=1)
+    assert later.text_area(key=f"txt:1:{HEAT}").value == new_text  # the decision, as saved
+    assert not any(HEAT in w.value for w in later.warning)
+    later.button(key="add-clear").click().run()
+    no_trouble(later)
+    assert app("care_plan", patient=1, visit=1).text_input(key="add-title").value == ""
+    db = open_database(database)
+    typing = visits.unfinished_typing(db, signed_in(db, "rivera", datetime.now(UTC)),
+                                      plan_id=1)
+    assert (set(typing.decisions), typing.addition) == ({"PT-REFERRAL"}, None)
+
+
+def test_a_colleagues_unfinished_typing_is_named_not_shown_and_does_not_hold_the_signature(
+    database: str,
+) -> None:
+    """Dr Rivera leaves an edit half typed; Dr Okafor sees who and which item, not the
+    words, accepts the rest and signs; the signature drops the typing (the version is
+    final)."""
+    test = planned(database)
+    test.segmented_control(key=f"dec:1:{HEAT}").set_value("Edit").run()
+    test.text_input(key=f"why:1:{HEAT}").input("Private first thoughts").run()
+    no_trouble(test)
+    db = open_database(database)
+    now = datetime.now(UTC)
+    with db.transaction() as s:
+        accounts.add_user(session=s, username="okafor", display_name="Dr. B. Okafor",
+                          role="clinician", password=PASSWORD, by="ada", now=now)
+    okafor = signed_in(db, "okafor", now)
+    TOKENS["okafor"] = okafor.token
+    access.break_the_glass(db, okafor, patient_id=1, reason="covering for Dr Rivera today",
+                           now=now)
+    theirs = app("care_plan", user="okafor", patient=1, visit=1)
+    no_trouble(theirs)
+    assert any(c.value.startswith(":material/edit_note: Dr\\. A\\. Rivera has an unfinished "
+                                  "edit of this item, not saved") for c in theirs.caption)
+    assert theirs.segmented_control(key=f"dec:1:{HEAT}").value is None  # not theirs to see
+    page_text = " ".join(str(e.value) for e in (*theirs.markdown, *theirs.caption,
+                                                 *theirs.info, *theirs.warning))
+    assert "Private first thoughts" not in page_text
+    assert any("Unfinished typing of others, not saved:** Dr\\. A\\. Rivera, an unfinished "
+               "edit of “Heat as self\\-care”" in i.value for i in theirs.info)
+    theirs.button(key="accept-remaining").click().run()
+    no_trouble(theirs)
+    assert not theirs.button(key="sign").disabled
+    theirs.button(key="sign").click().run()
+    no_trouble(theirs)
+    assert any("signed by Dr\\. B\\. Okafor" in s.value for s in theirs.success)
+    assert visits.unfinished_typing(db, okafor, plan_id=1).others == ()
+
+
+def test_finished_typing_that_a_page_switch_kept_but_never_saved_is_saved_on_return(
+    database: str,
+) -> None:
+    """A reason typed and the Intake link clicked at once: the field's callback keeps the
+    typing, and the switch may cut short the run that would save the decision. The page
+    drawn again saves it, as the clinician meant."""
+    planned(database)
+    db = open_database(database)
+    who = signed_in(db, "rivera", datetime.now(UTC))
+    visits.keep_unfinished(db, who, plan_id=1, item_id=HEAT, action="reject",
+                           reason="Numb skin over the shoulders", patient_text=None,
+                           now=datetime.now(UTC))
+    test = app("care_plan", patient=1, visit=1)
+    no_trouble(test)
+    decision = review_of(database).decision_for(HEAT)
+    assert decision is not None
+    assert (decision.action, decision.reason) == ("reject", "Numb skin over the shoulders")
+    assert ":red-badge[:material/close: Rejected]" in items(test)[HEAT]
+    assert visits.unfinished_typing(db, who, plan_id=1).decisions == {}
+
+
+def test_typing_with_a_hidden_character_is_not_kept_and_says_so_at_the_item(
+    database: str,
+) -> None:
+    test = planned(database)
+    test.segmented_control(key=f"dec:1:{HEAT}").set_value("Edit").run()
+    test.text_input(key=f"why:1:{HEAT}").input("Heat\u202epads").run()
+    no_trouble(test)
+    assert any(e.value.startswith("Not saved: The reason contains an invisible or control "
+                                  "character \\(U\\+202E\\); remove it") for e in test.error)
+    assert test.text_input(key=f"why:1:{HEAT}").value == "Heat\u202epads"  # still in the box
+    db = open_database(database)
+    kept = visits.unfinished_typing(db, signed_in(db, "rivera", datetime.now(UTC)),
+                                    plan_id=1).decisions[HEAT]
+    assert (kept.action, kept.reason) == ("edit", "")  # as last kept: Edit, no reason yet

@@ -315,3 +315,29 @@ def test_0008_indexes_existing_patients_and_keeps_their_language(empty_url: str)
     finally:
         engine.dispose()
     db.upgrade(empty_url)
+
+
+def test_0009_adds_the_unfinished_review_table_and_takes_it_away_again(empty_url: str) -> None:
+    """The table comes with 0009, one row per plan, user and item; a downgrade drops it and
+    only it."""
+    _alembic(empty_url, "upgrade", "0008")
+    _alembic(empty_url, "upgrade", "0009")
+    engine = sa.create_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            assert "unfinished_reviews" in inspector.get_table_names()
+            assert [c["column_names"] for c in inspector.get_unique_constraints(
+                "unfinished_reviews")] == [["plan_id", "username", "item_id"]]
+    finally:
+        engine.dispose()
+    _alembic(empty_url, "downgrade", "0008")
+    engine = sa.create_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            tables = set(sa.inspect(conn).get_table_names())
+            assert "unfinished_reviews" not in tables
+            assert {"plan_versions", "audit_log", "patients"} <= tables
+    finally:
+        engine.dispose()
+    db.upgrade(empty_url)

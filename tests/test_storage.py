@@ -495,3 +495,49 @@ def test_an_id_no_row_can_have_is_not_found_the_same_way_on_both_backends(
         assert db.has_access(session=s, username="dr.a", patient_id=crafted) is False
         assert db.audit_records(session=s, patient_id=crafted) == []  # the Admin page filter
         assert db.get_draft(session=s, visit_id=visit).visit_id == visit
+
+
+def test_unfinished_typing_is_one_row_per_plan_user_and_item_on_both_backends(
+    engine: Engine,
+) -> None:
+    """A second save of the same item replaces the first (two tabs never collide); lines
+    and joiners are kept as typed, NUL is refused alike; a drop or a move touches only what
+    it names; the review itself never changes."""
+    from datetime import UTC, datetime
+
+    visit = new_visit(engine, new_patient(engine), data=example_data())
+    now = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    with db.transaction(engine) as s:
+        plan, other = save_plan(s, visit), save_plan(s, visit)
+        for user, item, reason in (("rivera", "REST-HEAT", "Numb"),
+                                   ("rivera", "REST-HEAT", "Numb skin,\nburns"),
+                                   ("rivera", "PT-REFERRAL", ""),
+                                   ("okafor", "REST-HEAT", "Theirs")):
+            db.keep_unfinished(session=s, plan_id=plan, username=user, item_id=item,
+                               action="edit", reason=reason, patient_text="Warm shower\u200d",
+                               now=now)
+        db.keep_unfinished(session=s, plan_id=plan, username="rivera", item_id=db.NEW_ITEM,
+                           action=None, reason="", patient_text=None, domain="rest",
+                           title="Walk", now=now)
+        with pytest.raises(StorageError, match=r"U\+0000"):
+            db.keep_unfinished(session=s, plan_id=plan, username="rivera", item_id="X",
+                               action="reject", reason="a\x00b", patient_text=None, now=now)
+    with db.transaction(engine, readonly=True) as s:
+        kept = db.unfinished_of_plan(session=s, plan_id=plan)
+        review = db.get_plan(session=s, plan_id=plan).review
+    assert sorted((u.username, u.item_id, u.reason) for u in kept) == [
+        ("okafor", "REST-HEAT", "Theirs"), ("rivera", "+new", ""),
+        ("rivera", "PT-REFERRAL", ""), ("rivera", "REST-HEAT", "Numb skin,\nburns")]
+    heat = next(u for u in kept if (u.username, u.item_id) == ("rivera", "REST-HEAT"))
+    assert (heat.action, heat.patient_text, heat.updated_at) == ("edit", "Warm shower\u200d", now)
+    assert review is None
+    with db.transaction(engine) as s:
+        assert db.drop_unfinished(session=s, plan_id=plan, username="rivera",
+                                  item_ids=["PT-REFERRAL"]) == 1
+        assert db.move_unfinished(session=s, from_plan=plan, to_plan=other,
+                                  item_ids=["REST-HEAT"]) == 3  # with the add-item form's
+    with db.transaction(engine, readonly=True) as s:
+        assert db.unfinished_of_plan(session=s, plan_id=plan) == []
+        assert sorted((u.username, u.item_id) for u in db.unfinished_of_plan(
+            session=s, plan_id=other)) == [("okafor", "REST-HEAT"), ("rivera", "+new"),
+                                           ("rivera", "REST-HEAT")]

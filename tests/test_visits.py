@@ -19,10 +19,12 @@ from careplan.clinical import drafts, engine
 from careplan.clinical.review import Decision, Review
 from careplan.database import Database
 from careplan.errors import (
+    AccessDeniedError,
     InputError,
     IntakeError,
     NotReadyToSignError,
     SessionEndedError,
+    SignedPlanError,
     StorageError,
 )
 from careplan.intake import validation
@@ -663,3 +665,248 @@ def test_signing_out_in_one_tab_refuses_the_other_tabs_next_write(clinic: Clinic
     assert (kept.draft.version, kept.draft.data["history"]["pain_now"]) == (view.draft.version, 4)
     assert [e for e in trail(clinic) if e[3] == "denied"] == [
         ("rivera", "change_intake", None, "denied"), ("rivera", "create_intake", None, "denied")]
+
+
+# --- unfinished review typing (visits.keep_unfinished) -------------------------------------
+
+
+def colleague(clinic: Clinic) -> accounts.SignedIn:
+    """Dr Okafor, who opened the patient's record with a reason."""
+    with clinic.db.transaction() as s:
+        accounts.add_user(session=s, username="okafor", display_name="Dr. B. Okafor",
+                          role="clinician", password=PASSWORD, by="admin", now=clinic.now)
+    okafor = signed_in(clinic.db, "okafor", clinic.now)
+    access.break_the_glass(clinic.db, okafor, patient_id=clinic.patient,
+                           reason="covering for Dr Rivera today", now=clinic.now)
+    return okafor
+
+
+def typing_of(clinic: Clinic, plan_id: int, who: accounts.SignedIn | None = None
+              ) -> visits.UnfinishedTyping:
+    return visits.unfinished_typing(clinic.db, who or clinic.rivera, plan_id=plan_id)
+
+
+def keep(clinic: Clinic, plan_id: int, item_id: str = "REST-HEAT", *,
+         who: accounts.SignedIn | None = None, action: visits.ReviewAction | None = "edit",
+         reason: str = "Heat pads burn", text: str | None = None) -> db.Unfinished | None:
+    return visits.keep_unfinished(clinic.db, who or clinic.rivera, plan_id=plan_id,
+                                  item_id=item_id, action=action, reason=reason,
+                                  patient_text=text, now=clinic.now)
+
+
+def test_unfinished_typing_is_kept_composed_for_a_new_session_never_reviewed_nor_audited(
+    clinic: Clinic,
+) -> None:
+    """Before, typing that was not yet a whole decision lived only in the browser session:
+    a page switch or a refresh lost it. Now it is kept as typed (the last save wins), read
+    back by a new session of the same clinician, and is no decision: nothing reviewed,
+    nothing printed, nothing in the audit trail."""
+    plan_id = built(clinic)
+    records = len(trail(clinic))
+    keep(clinic, plan_id, reason="Heat")
+    kept = keep(clinic, plan_id, reason="Zoe\u0308 says heat pads\r\nburn numb skin",
+                text="Use a warm shower.")
+    keep(clinic, plan_id, "PT-REFERRAL", action="reject", reason="")
+    visits.keep_unfinished_addition(clinic.db, clinic.rivera, plan_id=plan_id,
+                                    domain="rest", title="Walk every morning",
+                                    patient_text="", reason="", now=clinic.now)
+    assert kept is not None
+    assert kept.reason == "Zoë says heat pads\nburn numb skin"  # composed, one kind of break
+    new_tab = signed_in(clinic.db, "rivera", clinic.now)
+    typing = typing_of(clinic, plan_id, new_tab)
+    assert {i: (u.action, u.reason, u.patient_text) for i, u in typing.decisions.items()} == {
+        "REST-HEAT": ("edit", "Zoë says heat pads\nburn numb skin", "Use a warm shower."),
+        "PT-REFERRAL": ("reject", "", None)}
+    assert typing.addition is not None
+    assert (typing.addition.domain, typing.addition.title) == ("rest", "Walk every morning")
+    assert typing.others == ()
+    stored = stored_plan(clinic, plan_id)
+    assert stored.review is None  # not reviewed, so not on the handout either
+    assert visits.patient_words(stored.plan, stored.review)["REST-HEAT"].startswith("A warm")
+    assert [e[1] for e in trail(clinic)[records:]] == ["sign_in"]  # typing is not audited
+    assert keep(clinic, plan_id, action=None) is None  # Accept, or nothing chosen: it goes
+    assert set(typing_of(clinic, plan_id).decisions) == {"PT-REFERRAL"}
+
+
+def test_unfinished_typing_goes_when_its_author_decides_and_a_colleague_sees_only_who(
+    clinic: Clinic,
+) -> None:
+    plan_id = built(clinic)
+    okafor = colleague(clinic)
+    keep(clinic, plan_id, reason="Heat pads burn")
+    keep(clinic, plan_id, "PT-REFERRAL", action="reject", reason="")
+    keep(clinic, plan_id, who=okafor, reason="Their own first thoughts")
+    visits.keep_unfinished_addition(clinic.db, clinic.rivera, plan_id=plan_id,
+                                    domain="rest", title="Walk", patient_text="Walk.",
+                                    reason="", now=clinic.now)
+    seen_by_okafor = typing_of(clinic, plan_id, okafor)
+    assert set(seen_by_okafor.decisions) == {"REST-HEAT"}
+    assert sorted((o.by, o.item_id, o.action, o.reason, o.patient_text, o.title)
+                  for o in seen_by_okafor.others) == [
+        ("Dr. A. Rivera", "+new", None, "", None, None),  # who and what only, no words
+        ("Dr. A. Rivera", "PT-REFERRAL", "reject", "", None, None),
+        ("Dr. A. Rivera", "REST-HEAT", "edit", "", None, None)]
+    version = visits.decide(clinic.db, clinic.rivera, plan_id=plan_id, item_id="REST-HEAT",
+                            decision=Decision(item_id="REST-HEAT", action="edit",
+                                              reason="Heat pads burn",
+                                              patient_text="Use a warm shower."),
+                            expected_version=stored_plan(clinic, plan_id).version,
+                            now=clinic.now)
+    assert set(typing_of(clinic, plan_id).decisions) == {"PT-REFERRAL"}
+    assert set(typing_of(clinic, plan_id, okafor).decisions) == {"REST-HEAT"}  # theirs stays
+    version = visits.accept_remaining(clinic.db, clinic.rivera, plan_id=plan_id,
+                                      item_ids=("PT-REFERRAL",), expected_version=version,
+                                      now=clinic.now)
+    assert typing_of(clinic, plan_id).decisions == {}
+    from careplan.clinical.review import AddedRecommendation
+
+    visits.add_own(clinic.db, clinic.rivera, plan_id=plan_id, expected_version=version,
+                   item=AddedRecommendation(domain="rest", title="Walk",
+                                            patient_text="Walk.", reason="Likes walking"),
+                   now=clinic.now)
+    assert typing_of(clinic, plan_id).addition is None
+    review = stored_plan(clinic, plan_id).review
+    assert review is not None
+    assert [a.title for a in review.added] == ["Walk"]
+    assert [d for _, d, _, _ in trail(clinic) if d in ("review_plan", "accept_remaining")] == [
+        "review_plan", "accept_remaining", "review_plan"]
+
+
+def test_signing_waits_for_the_signers_own_unfinished_typing_only_and_drops_everyones(
+    clinic: Clinic,
+) -> None:
+    """The signer's own typing not finished is refused by the use case as the page disables
+    the button; a colleague's is theirs, not a decision, and does not hold the plan."""
+    plan_id = built(clinic)
+    okafor = colleague(clinic)
+    version = accept_all(clinic, plan_id)
+    keep(clinic, plan_id, "REST-HEAT", action="reject", reason="")
+    visits.keep_unfinished_addition(clinic.db, clinic.rivera, plan_id=plan_id,
+                                    domain="sleep", title="", patient_text="", reason="Sleeps",
+                                    now=clinic.now)
+    with pytest.raises(NotReadyToSignError) as refused:
+        visits.sign(clinic.db, clinic.rivera, plan_id=plan_id, expected_version=version,
+                    request_id="sign", now=clinic.now)
+    assert refused.value.summary == ("1 decision not finished, your own recommendation not "
+                                     "added (add it, or clear it)")
+    assert [(p.path, p.message) for p in refused.value.problems] == [
+        ("recommendations.REST-HEAT", "your rejection of \u201cHeat as self-care\u201d is not "
+         "finished"), ("added", "your own recommendation is typed and not added")]
+    keep(clinic, plan_id, "REST-HEAT", action=None)
+    visits.keep_unfinished_addition(clinic.db, clinic.rivera, plan_id=plan_id,
+                                    domain="sleep", title=" ", patient_text="", reason="",
+                                    now=clinic.now)  # cleared
+    keep(clinic, plan_id, "REST-HEAT", who=okafor, reason="Their own first thoughts")
+    visits.sign(clinic.db, clinic.rivera, plan_id=plan_id, expected_version=version,
+                request_id="sign", now=clinic.now)
+    assert stored_plan(clinic, plan_id).status == "signed"
+    assert typing_of(clinic, plan_id, okafor).decisions == {}  # a signed version never changes
+    with pytest.raises(SignedPlanError):
+        keep(clinic, plan_id, who=okafor)
+
+
+def test_a_rebuild_moves_unfinished_typing_to_the_items_it_still_has(clinic: Clinic) -> None:
+    """Checking an answer on the Intake page and rebuilding loses nothing typed: the typing
+    moves to the new version (a reworded item too; the page shows its old words), and goes
+    with an item the rebuild removed."""
+    first = built(clinic)
+    okafor = colleague(clinic)
+    keep(clinic, first, "REST-HEAT", reason="Heat pads burn")
+    keep(clinic, first, "FU-REVIEW", reason="Sooner")  # reworded by the rebuild
+    keep(clinic, first, "REST-PACING", action="reject", reason="")  # removed by it
+    keep(clinic, first, "REST-HEAT", who=okafor)
+    visits.keep_unfinished_addition(clinic.db, clinic.rivera, plan_id=first, domain="sleep",
+                                    title="Sleep diary", patient_text="", reason="",
+                                    now=clinic.now)
+    second = built(clinic, {"history.duration_weeks": 3})
+    moved = typing_of(clinic, second)
+    assert set(moved.decisions) == {"REST-HEAT", "FU-REVIEW"}
+    assert moved.decisions["REST-HEAT"].reason == "Heat pads burn"
+    assert moved.addition is not None
+    assert moved.addition.title == "Sleep diary"
+    assert [(o.by, o.item_id) for o in moved.others] == [("Dr. B. Okafor", "REST-HEAT")]
+    assert typing_of(clinic, first) == visits.UnfinishedTyping({}, None, ())
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("reason", "Heat\u202epads", r"^The reason contains an invisible or control character "
+                                 r"\(U\+202E\); remove it; nothing was saved\.$"),
+    ("reason", "a\x00b", r"\(U\+0000\)"),
+    ("text", "x" * 10_001, r"^The text for the patient is longer than 10,000 characters; "),
+    ("item", "NO-SUCH-ITEM", r"^This plan has no recommendation NO-SUCH-ITEM; nothing was"),
+    ("item", "RF-MALIGNANCY", r"no recommendation RF-MALIGNANCY"),  # an alert has no edit
+    ("action", "accept", r"^A decision in progress is a reject or an edit, not 'accept'"),
+    ("title", "Walk\nmore", r"^The title contains an invisible or control character "
+                            r"\(U\+000A\)"),
+    ("title", "W" * 201, r"^The title is longer than 200 characters"),
+    ("domain", "surgery", r"^There is no domain 'surgery'"),
+])
+def test_unfinished_typing_is_refused_where_a_decision_would_be_and_nothing_is_kept(
+    clinic: Clinic, field: str, value: str, message: str,
+) -> None:
+    plan_id = built(clinic, {"red_flags.night_pain": True})
+    item = {"reason": "Heat pads burn", "text": "Use a warm shower.", "item": "REST-HEAT",
+            "action": "edit", "title": "Walk", "domain": "rest", field: value}
+    def attempt() -> object:
+        if field in ("title", "domain"):
+            return visits.keep_unfinished_addition(
+                clinic.db, clinic.rivera, plan_id=plan_id, domain=item["domain"],
+                title=item["title"], patient_text="", reason="", now=clinic.now)
+        return visits.keep_unfinished(clinic.db, clinic.rivera, plan_id=plan_id,
+                                      item_id=item["item"], action=item["action"],  # type: ignore[arg-type]
+                                      reason=item["reason"], patient_text=item["text"],
+                                      now=clinic.now)
+
+    with pytest.raises(InputError, match=message):
+        attempt()
+    assert typing_of(clinic, plan_id) == visits.UnfinishedTyping({}, None, ())
+
+
+def test_unfinished_typing_is_bounded_like_the_decision_it_may_become(clinic: Clinic) -> None:
+    """The longest reason, text and title kept are the longest a decision or an added item
+    takes, counted composed: what is kept can always be saved as typed."""
+    from pydantic import ValidationError
+
+    from careplan.clinical.review import AddedRecommendation
+    from careplan.intake.model import NOTE_MAX_CHARS
+
+    plan_id = built(clinic)
+    longest = "e\u0301" * NOTE_MAX_CHARS  # twice too long until composed
+    kept = keep(clinic, plan_id, reason=longest, text=longest)
+    assert kept is not None
+    Decision(item_id="REST-HEAT", action="edit", reason=kept.reason,
+             patient_text=kept.patient_text)
+    with pytest.raises(ValidationError):
+        Decision(item_id="REST-HEAT", action="reject", reason="x" * (NOTE_MAX_CHARS + 1))
+    title = "W" * visits.TITLE_MAX_CHARS
+    visits.keep_unfinished_addition(clinic.db, clinic.rivera, plan_id=plan_id,
+                                    domain="rest", title=title, patient_text="",
+                                    reason="", now=clinic.now)
+    AddedRecommendation(domain="rest", title=title, patient_text="x", reason="x")
+    with pytest.raises(ValidationError):
+        AddedRecommendation(domain="rest", title=title + "W", patient_text="x", reason="x")
+
+
+def test_unfinished_typing_after_the_session_ended_or_without_access_is_refused_and_audited(
+    clinic: Clinic,
+) -> None:
+    plan_id = built(clinic)
+    with clinic.db.transaction() as s:
+        accounts.add_user(session=s, username="stranger", display_name="Dr. C. Stranger",
+                          role="clinician", password=PASSWORD, by="admin", now=clinic.now)
+    stranger = signed_in(clinic.db, "stranger", clinic.now)
+    with pytest.raises(AccessDeniedError):
+        keep(clinic, plan_id, who=stranger)
+    with pytest.raises(AccessDeniedError):
+        typing_of(clinic, plan_id, stranger)
+    later = end_by_sign_out(clinic)
+    with pytest.raises(SessionEndedError):
+        visits.keep_unfinished(clinic.db, clinic.rivera, plan_id=plan_id, item_id="REST-HEAT",
+                               action="edit", reason="typed in an old tab", patient_text=None,
+                               now=later)
+    assert [e for e in trail(clinic) if e[3] == "denied"] == [
+        ("stranger", "access_denied", clinic.patient, "denied"),
+        ("stranger", "access_denied", clinic.patient, "denied"),
+        ("rivera", "review_plan", None, "denied")]
+    with clinic.db.transaction(readonly=True) as s:
+        assert db.unfinished_of_plan(session=s, plan_id=plan_id) == []

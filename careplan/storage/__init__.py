@@ -17,9 +17,10 @@ Repository functions take the session as the keyword argument ``session``.
 
 One module a concept: ``db`` (engines, transactions, schema, errors), ``models`` (the
 tables), ``records`` (what every record shares), ``patients``, ``visits`` (drafts),
-``plans``, ``history`` (the only pandas use, loaded on call), ``users`` (accounts and
-sessions), ``access`` (who may open which patient), ``audit`` (the trail). Callers import
-the package: ``storage.get_draft(...)``.
+``plans``, ``unfinished`` (review typing not saved as a decision yet), ``history`` (the
+only pandas use, loaded on call), ``users`` (accounts and sessions), ``access`` (who may
+open which patient), ``audit`` (the trail). Callers import the package:
+``storage.get_draft(...)``.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ from careplan.storage.models import (
     PlanVersion,
     RequestKey,
     SignInFailure,
+    UnfinishedReview,
     User,
     UserSession,
     UtcDateTime,
@@ -101,6 +103,14 @@ from careplan.storage.plans import (
     sign_plan,
 )
 from careplan.storage.records import claimed
+from careplan.storage.unfinished import (
+    NEW_ITEM,
+    Unfinished,
+    drop_unfinished,
+    keep_unfinished,
+    move_unfinished,
+    unfinished_of_plan,
+)
 from careplan.storage.users import (
     Account,
     AccountView,
@@ -142,6 +152,7 @@ __all__ = [
     "BUSY_TIMEOUT_MS",
     "DEFAULT_URL",
     "HISTORY_COLUMNS",
+    "NEW_ITEM",
     "NOT_SEEN",
     "SCHEMA_REVISION",
     "SCORE_COLUMNS",
@@ -167,6 +178,8 @@ __all__ = [
     "Search",
     "SignInFailure",
     "StoredPlan",
+    "Unfinished",
+    "UnfinishedReview",
     "User",
     "UserSession",
     "UtcDateTime",
@@ -186,6 +199,7 @@ __all__ = [
     "create_patient",
     "create_schema",
     "database_url",
+    "drop_unfinished",
     "end_sessions",
     "failures_since",
     "find_patients",
@@ -198,10 +212,12 @@ __all__ = [
     "grant_app_role",
     "has_access",
     "in_schema_comparison",
+    "keep_unfinished",
     "knows_client",
     "last_plan_of_visit",
     "list_users",
     "make_engine",
+    "move_unfinished",
     "mrn_key",
     "name_key",
     "opened_by",
@@ -230,6 +246,7 @@ __all__ = [
     "touch_session",
     "transaction",
     "translate_errors",
+    "unfinished_of_plan",
     "update_patient",
     "update_user",
     "upgrade",

@@ -130,7 +130,7 @@ def upgrade(url: str | None = None, *, revision: str = "head") -> None:
 
 # The newest Alembic revision in migrations/versions (tests/test_migrations.py checks it), so
 # the app can tell an up-to-date database without loading Alembic and every migration.
-SCHEMA_REVISION: Final = "0008"
+SCHEMA_REVISION: Final = "0009"
 
 
 def schema_revision(engine: Engine) -> str | None:

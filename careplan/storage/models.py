@@ -206,6 +206,31 @@ class PlanVersion(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
+class UnfinishedReview(Base):
+    """What one clinician has typed on one item of an unsigned plan version and not saved as a
+    decision yet (the chosen Reject or Edit, the reason, the new text), or in the form that
+    adds an item of their own (``item_id`` ``+new``): a scratch pad, kept as typed so a page
+    switch or a refresh loses nothing. Never part of the review (``PlanVersion.review``)."""
+
+    __tablename__ = "unfinished_reviews"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "username", "item_id", name="uq_unfinished_reviews"),
+        CheckConstraint("action in ('reject', 'edit')", name="ck_unfinished_reviews_action"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # CASCADE: a scratch pad never holds up a plan version (none is deleted today)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id", ondelete="CASCADE"))
+    username: Mapped[str] = mapped_column(String(64))
+    item_id: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str | None] = mapped_column(String(10))  # None in the add-item form
+    domain: Mapped[str | None] = mapped_column(String(40))  # the add-item form only
+    title: Mapped[str | None] = mapped_column(String(200))  # the add-item form only
+    reason: Mapped[str] = mapped_column(Text, default="")
+    patient_text: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class RequestKey(Base):
     """Idempotency keys: a retried request finds its first result here."""
 
