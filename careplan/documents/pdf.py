@@ -25,7 +25,6 @@ from weakref import WeakKeyDictionary
 
 from reportlab import Version as rl_version
 from reportlab import rl_config
-from reportlab.graphics.shapes import Drawing, Line, Polygon, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import LETTER
@@ -355,15 +354,8 @@ def _p(text: str, style: ParagraphStyle) -> RLParagraph:
     return RLParagraph(markup(text), style)
 
 
-def _drawing(width: float, height: float) -> Drawing:
-    """A Drawing whose initial font is ours (reportlab would declare Helvetica)."""
-    drawing = Drawing(width, height)
-    drawing.initialFontName = FONT  # type: ignore[attr-defined]  # read by reportlab's renderer
-    return drawing
-
-
 class _TickBox(Flowable):
-    """An empty square to tick by hand; drawn directly (a Drawing costs ~1 ms each)."""
+    """An empty square to tick by hand, drawn directly on the canvas."""
 
     def __init__(self, size: float) -> None:
         super().__init__()
@@ -481,10 +473,47 @@ def _head_span() -> tuple[float, float]:
     return min(xs), max(xs)
 
 
-def body_map_drawing(
+class BodyMapFigure(Flowable):
+    """Front and back views side by side; selected regions dark, printable in black and white.
+
+    Drawn straight on the page's canvas: a reportlab ``Drawing`` of the same ~60 polygons
+    needs the graphics package (a few ms to import in every headless run) and a render
+    pass of its own.
+    """
+
+    def __init__(self, width: float, height: float,
+                 polygons: list[tuple[list[float], Any]],
+                 words: list[tuple[float, float, str, float]]) -> None:
+        super().__init__()
+        self.width, self.height = width, height
+        self.polygons = polygons  # flat x, y points and the fill, in drawing order
+        self.words = words  # centre x, baseline y, text, size (bold, ink)
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv = self.canv
+        canv.setStrokeColor(OUTLINE)
+        canv.setLineWidth(0.8)
+        for points, fill in self.polygons:
+            path = canv.beginPath()
+            path.moveTo(points[0], points[1])
+            for i in range(2, len(points), 2):
+                path.lineTo(points[i], points[i + 1])
+            path.close()
+            canv.setFillColor(fill)
+            canv.drawPath(path, stroke=1, fill=1)
+        canv.setFillColor(INK)
+        for x, y, text, size in self.words:
+            canv.setFont(f"{FONT}-Bold", size)
+            canv.drawCentredString(x, y, text)
+
+
+def body_map_figure(
     selected: Iterable[str], *, height: float, font_size: float,
     labels: tuple[str, str, str, str] = ("Front", "Back", "Left", "Right"),
-) -> Drawing:
+) -> BodyMapFigure:
     """Front and back views side by side; selected regions dark, printable in black and white.
 
     ``labels``: the words for front, back, left and right in the handout's language.
@@ -512,7 +541,8 @@ def body_map_drawing(
     gap = max(44.0, front_edge - bodymap.WIDTH - back_edge + font_size / scale)
     caption_room = font_size * 1.8
     total_width = (2 * bodymap.WIDTH + gap) * scale
-    drawing = _drawing(total_width, height + caption_room + font_size * 1.5)
+    polygons: list[tuple[list[float], Any]] = []
+    words: list[tuple[float, float, str, float]] = []
     for view in bodymap.VIEWS:
         dx = bodymap.view_offset(view, gap=gap)
 
@@ -520,24 +550,18 @@ def body_map_drawing(
             return [(x + dx) * scale, caption_room + (bodymap.HEIGHT - y) * scale]
 
         for polygon in bodymap.DECOR[view]:
-            drawing.add(Polygon([c for p in polygon for c in point(*p)], fillColor=colors.white,
-                                strokeColor=OUTLINE, strokeWidth=0.8))
+            polygons.append(([c for p in polygon for c in point(*p)], colors.white))
         for region in bodymap.regions_in(view):
             fill = REGION_ON if region.id in chosen else colors.white
             for polygon in region.polygons:
-                drawing.add(Polygon([c for p in polygon for c in point(*p)], fillColor=fill,
-                                    strokeColor=OUTLINE, strokeWidth=0.8))
+                polygons.append(([c for p in polygon for c in point(*p)], fill))
         for word, x, y, _ in placed[view]:
             px, py = point(x, y)
-            drawing.add(String(px, py, word, fontName=f"{FONT}-Bold", fontSize=label_size,
-                               fillColor=INK, textAnchor="middle"))
+            words.append((px, py, word, label_size))
         cx = (bodymap.WIDTH / 2 + dx) * scale
-        drawing.add(String(cx, font_size * 0.3, drawable(front if view == "front" else back),
-                           fontName=f"{FONT}-Bold", fontSize=font_size, fillColor=INK,
-                           textAnchor="middle"))
-    drawing.add(Line(0, 0, 0, 0, strokeColor=colors.white))
-    return drawing
-
+        words.append((cx, font_size * 0.3, drawable(front if view == "front" else back),
+                      font_size))
+    return BodyMapFigure(total_width, height + caption_room + font_size * 1.5, polygons, words)
 
 def _intro_room(heading: Flowable, intro: Paragraph, table: Table, st: _Styles,
                 width: float, height: float) -> float:
@@ -576,8 +600,8 @@ def _flowables(document: Document, st: _Styles, width: float, height: float) -> 
         elif isinstance(block, Table):
             story += [_table(block, st, width, height), Spacer(1, st.size * 0.6)]
         elif isinstance(block, BodyMap):
-            drawing = body_map_drawing(block.selected, height=2.2 * inch, font_size=st.size,
-                                       labels=block.labels)
+            drawing = body_map_figure(block.selected, height=2.2 * inch, font_size=st.size,
+                                      labels=block.labels)
             drawing.hAlign = "CENTER"
             caption = ParagraphStyle("caption", parent=st.small, alignment=TA_CENTER)
             story.append(KeepTogether(
