@@ -14,8 +14,9 @@ of its IT staff (least privilege).
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Final, NoReturn
+from typing import TYPE_CHECKING, Final, NoReturn, TypeVar
 
 from careplan import storage
 from careplan.actions import DENIED, Record, write
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from careplan.accounts import SignedIn
     from careplan.database import Database
 
+_T = TypeVar("_T")
 MIN_REASON_WORDS: Final = 3
 MAX_REASON: Final = 200  # kept whole in the audit record, whose detail holds 500
 MAX_TEAM: Final = 64
@@ -55,6 +57,25 @@ def clean_team(team: str | None) -> str | None:
     if len(text) > MAX_TEAM or not all(c.isalnum() or c in " ._-" for c in text):
         raise AccountError(f"Team names have up to {MAX_TEAM} letters, digits, spaces or . _ -.")
     return text
+
+
+def checked_read(
+    db: Database, actor: SignedIn, *, patient: Callable[[Session], int],
+    read: Callable[[Session, int], _T], detail: str,
+) -> _T:
+    """``read(session, patient_id)`` in one read-only transaction if ``actor`` may open the
+    patient ``patient(session)`` finds; otherwise nothing is read, the refusal is audited
+    (``refuse``, after the transaction: a read-only one cannot write) and
+    ``AccessDeniedError`` raised. Every use case that reads a patient's data goes through
+    here, so none can forget the check or read before it."""
+    with db.transaction(readonly=True) as session:
+        patient_id = patient(session)
+        allowed = storage.has_access(session=session, username=actor.username,
+                                     patient_id=patient_id)
+        found = (read(session, patient_id),) if allowed else None
+    if found is None:
+        refuse(db, actor, patient_id=patient_id, detail=detail)
+    return found[0]
 
 
 def may_open(db: Database, actor: SignedIn, *, patient_id: int) -> bool:

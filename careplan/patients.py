@@ -85,13 +85,11 @@ def count(db: Database) -> int:
 
 def get(db: Database, actor: SignedIn, *, patient_id: int) -> storage.PatientRow:
     """One patient (``NotFoundError`` if there is none, ``AccessDeniedError``)."""
-    with db.transaction(readonly=True) as session:
-        row = storage.get_patient(session=session, patient_id=patient_id)
-        allowed = storage.has_access(session=session, username=actor.username,
-                                     patient_id=patient_id)
-    if not allowed:
-        access.refuse(db, actor, patient_id=patient_id, detail="patient record")
-    return row
+    return access.checked_read(
+        db, actor, patient=lambda session: storage.get_patient(session=session,
+                                                               patient_id=patient_id).id,
+        read=lambda session, _: storage.get_patient(session=session, patient_id=patient_id),
+        detail="patient record")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,14 +118,16 @@ def banner(
     db: Database, actor: SignedIn, *, patient_id: int, visit_id: int | None, today: date,
 ) -> Banner:
     """The banner of the patient in hand (``NotFoundError``, ``AccessDeniedError``)."""
-    with db.transaction(readonly=True) as session:
+    def read(session: Session, _: int) -> tuple[storage.PatientRow, list[str] | None]:
         row = storage.get_patient(session=session, patient_id=patient_id)
-        allowed = storage.has_access(session=session, username=actor.username,
-                                     patient_id=patient_id)
         allergies, _visit = storage.allergies_of(session=session, patient_id=patient_id,
-                                                 visit_id=visit_id) if allowed else (None, None)
-    if not allowed:
-        access.refuse(db, actor, patient_id=patient_id, detail="patient banner")
+                                                 visit_id=visit_id)
+        return row, allergies
+
+    row, allergies = access.checked_read(
+        db, actor, patient=lambda session: storage.get_patient(session=session,
+                                                               patient_id=patient_id).id,
+        read=read, detail="patient banner")
     return Banner(row.id, row.name, row.date_of_birth, age_on(row.date_of_birth, today),
                   row.mrn, None if allergies is None else tuple(allergies),
                   row.preferred_language)
@@ -141,14 +141,10 @@ def age_on(born: date, today: date) -> int:
 
 def history(db: Database, actor: SignedIn, *, patient_id: int) -> pd.DataFrame:
     """One row per visit, oldest first: scores to chart and plan status."""
-    with db.transaction(readonly=True) as session:
-        allowed = storage.has_access(session=session, username=actor.username,
-                                     patient_id=patient_id)
-        frame = storage.patient_history(session=session, patient_id=patient_id) if allowed \
-            else None
-    if frame is None:
-        access.refuse(db, actor, patient_id=patient_id, detail="history")
-    return frame
+    return access.checked_read(
+        db, actor, patient=lambda _session: patient_id,
+        read=lambda session, _: storage.patient_history(session=session, patient_id=patient_id),
+        detail="history")
 
 
 def viewed(db: Database, actor: SignedIn, *, patient_id: int, now: datetime) -> None:

@@ -66,12 +66,11 @@ def open_draft(
         preview,  # the engine loads with the first intake, not sign-in
     )
 
-    with db.transaction(readonly=True) as session:
-        draft = storage.get_draft(session=session, visit_id=visit_id)
-        allowed = storage.has_access(session=session, username=actor.username,
-                                     patient_id=draft.patient_id)
-    if not allowed:
-        access.refuse(db, actor, patient_id=draft.patient_id, detail=f"visit {visit_id}")
+    draft = access.checked_read(
+        db, actor, patient=lambda session: storage.patient_of_visit(session=session,
+                                                                    visit_id=visit_id),
+        read=lambda session, _: storage.get_draft(session=session, visit_id=visit_id),
+        detail=f"visit {visit_id}")
     if cached is not None and cached.shows(draft, today):
         return cached
     return DraftView(draft, preview(draft.data, today=today), today)
@@ -239,14 +238,11 @@ def _kind(path: str) -> str | None:
 
 def plans(db: Database, actor: SignedIn, *, visit_id: int) -> list[storage.StoredPlan]:
     """Every plan version of the visit, oldest first."""
-    with db.transaction(readonly=True) as session:
-        patient = storage.patient_of_visit(session=session, visit_id=visit_id)
-        allowed = storage.has_access(session=session, username=actor.username,
-                                     patient_id=patient)
-        found = storage.plans_of_visit(session=session, visit_id=visit_id) if allowed else None
-    if found is None:
-        access.refuse(db, actor, patient_id=patient, detail=f"plans of visit {visit_id}")
-    return found
+    return access.checked_read(
+        db, actor, patient=lambda session: storage.patient_of_visit(session=session,
+                                                                    visit_id=visit_id),
+        read=lambda session, _: storage.plans_of_visit(session=session, visit_id=visit_id),
+        detail=f"plans of visit {visit_id}")
 
 
 def build_plan_version(
@@ -421,13 +417,11 @@ class UnfinishedTyping:
 def unfinished_typing(db: Database, actor: SignedIn, *, plan_id: int) -> UnfinishedTyping:
     """The unfinished typing on a plan version: ``actor``'s own in full, a colleague's
     without its words. Read-only; nothing audited (like reading the plan)."""
-    with db.transaction(readonly=True) as session:
-        patient = storage.patient_of_plan(session=session, plan_id=plan_id)
-        allowed = storage.has_access(session=session, username=actor.username,
-                                     patient_id=patient)
-        rows = storage.unfinished_of_plan(session=session, plan_id=plan_id) if allowed else None
-    if rows is None:
-        access.refuse(db, actor, patient_id=patient, detail=f"plan {plan_id}")
+    rows = access.checked_read(
+        db, actor, patient=lambda session: storage.patient_of_plan(session=session,
+                                                                   plan_id=plan_id),
+        read=lambda session, _: storage.unfinished_of_plan(session=session, plan_id=plan_id),
+        detail=f"plan {plan_id}")
     return _split(rows, actor)
 
 
