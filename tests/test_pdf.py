@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Final
@@ -163,25 +165,44 @@ HOSTILE = [
 LANGUAGES = ("en", "es")
 
 
+class OpenedFiles:
+    """Every file opened while ``watching``: typed text must never name one reportlab opens."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.paths: list[str] = []
+        self._monkeypatch = monkeypatch
+
+    @contextmanager
+    def watching(self) -> Iterator[None]:
+        real_open = builtins.open
+
+        def spy(file: Any, *args: Any, **kwargs: Any) -> Any:
+            self.paths.append(str(file))
+            return real_open(file, *args, **kwargs)
+
+        self._monkeypatch.setattr(builtins, "open", spy)
+        try:
+            yield
+        finally:
+            self._monkeypatch.undo()
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> OpenedFiles:
+    return OpenedFiles(monkeypatch)
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("name", HOSTILE)
 def test_hostile_names_print_literally(
-    name: str, language: Language, monkeypatch: pytest.MonkeyPatch
+    name: str, language: Language, opened: OpenedFiles
 ) -> None:
-    opened: list[str] = []
-    real_open = builtins.open
-
-    def spy(file: Any, *args: Any, **kwargs: Any) -> Any:
-        opened.append(str(file))
-        return real_open(file, *args, **kwargs)
-
     plan = plan_for({"patient.name": name, "history.notes": name, "visit.clinician": name,
                      "history.medications": [{"name": name, "dose": name}]})
-    monkeypatch.setattr(builtins, "open", spy)
-    handout = patient_pdf(plan, language=language)
-    summary = clinician_pdf(plan, handout_language=language)
-    monkeypatch.undo()
-    assert "/etc/passwd" not in opened
+    with opened.watching():
+        handout = patient_pdf(plan, language=language)
+        summary = clinician_pdf(plan, handout_language=language)
+    assert "/etc/passwd" not in opened.paths
     assert not Path("/tmp/pwned").exists()
     assert name in flat(text_of(handout))
     assert name in flat(text_of(summary))
@@ -405,21 +426,13 @@ def test_acknowledgement_times_print_in_utc() -> None:
 
 @pytest.mark.parametrize("name", HOSTILE)
 def test_an_acknowledging_clinicians_name_prints_literally(
-    name: str, monkeypatch: pytest.MonkeyPatch,
+    name: str, opened: OpenedFiles,
 ) -> None:
     """The name goes through the same escaping as all typed text: printed, never markup."""
-    opened: list[str] = []
-    real_open = builtins.open
-
-    def spy(file: Any, *args: Any, **kwargs: Any) -> Any:
-        opened.append(str(file))
-        return real_open(file, *args, **kwargs)
-
     plan = plan_for({"red_flags.dark_urine": True})
     review = Review().acknowledging(plan.alerts[0], by=name, at=ACKED)
-    monkeypatch.setattr(builtins, "open", spy)
-    data = clinician_pdf(plan, review=review)
-    monkeypatch.undo()
+    with opened.watching():
+        data = clinician_pdf(plan, review=review)
     assert f"Acknowledged by {name} at 2026-11-25 10:02 UTC" in flat(text_of(data))
-    assert "/etc/passwd" not in opened
+    assert "/etc/passwd" not in opened.paths
     assert not Path("/tmp/pwned").exists()
