@@ -86,8 +86,8 @@ def count(db: Database) -> int:
 def get(db: Database, actor: SignedIn, *, patient_id: int) -> storage.PatientRow:
     """One patient (``NotFoundError`` if there is none, ``AccessDeniedError``)."""
     return access.checked_read(
-        db, actor, patient=lambda session: storage.get_patient(session=session,
-                                                               patient_id=patient_id).id,
+        db, actor, patient=lambda session: storage.existing_patient(session=session,
+                                                                    patient_id=patient_id),
         read=lambda session, _: storage.get_patient(session=session, patient_id=patient_id),
         detail="patient record")
 
@@ -125,8 +125,8 @@ def banner(
         return row, allergies
 
     row, allergies = access.checked_read(
-        db, actor, patient=lambda session: storage.get_patient(session=session,
-                                                               patient_id=patient_id).id,
+        db, actor, patient=lambda session: storage.existing_patient(session=session,
+                                                                    patient_id=patient_id),
         read=read, detail="patient banner")
     return Banner(row.id, row.name, row.date_of_birth, age_on(row.date_of_birth, today),
                   row.mrn, None if allergies is None else tuple(allergies),

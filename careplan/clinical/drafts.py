@@ -92,9 +92,7 @@ def _usable(data: dict[str, Any], problems: dict[str, str], *, today: date) -> I
     for _ in range(4):
         for path in problems:
             _drop(trimmed, path)
-        for path in REQUIRED:  # stand-ins again for any the wrong answers took with them
-            if _get(trimmed, path) in (None, ""):
-                _put(trimmed, path, _STAND_IN.get(path, today.isoformat()))
+        trimmed, _ = _stand_ins(trimmed, today=today)  # again, for any a wrong answer took
         try:
             return validate_intake(trimmed, today=today)
         except IntakeError as exc:
@@ -119,16 +117,6 @@ def _get(data: Any, path: str) -> Any:
         except (KeyError, IndexError, TypeError):
             return None
     return node
-
-
-def _put(data: dict[str, Any], path: str, value: Any) -> None:
-    *parents, leaf = _parts(path)
-    node: Any = data
-    for part in parents:
-        if isinstance(node, dict) and not isinstance(node.get(part), dict):
-            node[part] = {}
-        node = node[part]
-    node[leaf] = value
 
 
 def _drop(data: dict[str, Any], path: str) -> None:

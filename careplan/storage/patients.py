@@ -332,6 +332,13 @@ def _patient_row(patient: Patient, last: date | None) -> PatientRow:
                       patient.version, last, patient.preferred_language)
 
 
+def existing_patient(*, session: Session, patient_id: int) -> int:
+    """``patient_id`` if there is such a patient (``NotFoundError`` if not), without
+    loading their visits: the check before an access check."""
+    patient: Patient = _fetch(session, Patient, patient_id)
+    return patient.id
+
+
 def get_patient(*, session: Session, patient_id: int) -> PatientRow:
     patient: Patient = _fetch(session, Patient, patient_id)
     last = max((v.visit_date for v in patient.visits), default=None)
